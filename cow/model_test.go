@@ -1,0 +1,225 @@
+package cow_test
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/flatseg/flatseg/cow"
+	"github.com/stretchr/testify/require"
+)
+
+// harness applies every operation to a cow.Tree and to a plain map, checks
+// Verify and the full content after each one, and keeps earlier clones with
+// their expected content to re-check that later writes never reach them.
+type harness struct {
+	t      testing.TB
+	tree   *cow.Tree[int64, int]
+	model  map[int64]int
+	old    []*cow.Tree[int64, int]
+	oldExp []map[int64]int
+	log    []string
+}
+
+func newHarness(t testing.TB) *harness {
+	return &harness{t: t, tree: cow.New[int64, int](), model: map[int64]int{}}
+}
+
+func (h *harness) fail(format string, args ...any) {
+	h.t.Helper()
+	h.t.Fatalf("%s\nops so far:\n%v", fmt.Sprintf(format, args...), h.log)
+}
+
+func (h *harness) sortedKeys() []int64 { return slices.Sorted(maps.Keys(h.model)) }
+
+// step runs one operation chosen by the bytes op, a, b over keys in [0, 64).
+func (h *harness) step(op, a, b byte) {
+	h.t.Helper()
+	k1, k2 := int64(a%64), int64(b%64)
+	switch op % 8 {
+	case 0, 1, 2:
+		h.log = append(h.log, fmt.Sprintf("Set(%d,%d)", k1, b))
+		h.tree.Set(k1, int(b))
+		h.model[k1] = int(b)
+	case 3:
+		h.log = append(h.log, fmt.Sprintf("Delete(%d)", k1))
+		_, want := h.model[k1]
+		if got := h.tree.Delete(k1); got != want {
+			h.fail("Delete(%d) = %v, want %v", k1, got, want)
+		}
+		delete(h.model, k1)
+	case 4:
+		lo, hi := min(k1, k2), max(k1, k2)
+		h.log = append(h.log, fmt.Sprintf("DeleteRange(%d,%d)", lo, hi))
+		want := 0
+		for k := range h.model {
+			if lo <= k && k < hi {
+				delete(h.model, k)
+				want++
+			}
+		}
+		if got := h.tree.DeleteRange(lo, hi); got != want {
+			h.fail("DeleteRange(%d,%d) = %d, want %d", lo, hi, got, want)
+		}
+	case 5:
+		h.log = append(h.log, fmt.Sprintf("DeleteFrom(%d)", k1+32))
+		want := 0
+		for k := range h.model {
+			if k >= k1+32 {
+				delete(h.model, k)
+				want++
+			}
+		}
+		if got := h.tree.DeleteFrom(k1 + 32); got != want {
+			h.fail("DeleteFrom = %d, want %d", got, want)
+		}
+	case 6:
+		// Shift keys >= p by d, first clearing [p+d, p) when d < 0 as the
+		// precondition asks. Keys stay small: the model drops nothing.
+		p, d := k1, int64(b%16)-8
+		if d < 0 {
+			h.tree.DeleteRange(p+d, p)
+			for k := range h.model {
+				if p+d <= k && k < p {
+					delete(h.model, k)
+				}
+			}
+		}
+		h.log = append(h.log, fmt.Sprintf("Shift(%d,%d)", p, d))
+		h.tree.Shift(p, d)
+		next := map[int64]int{}
+		for k, v := range h.model {
+			if k >= p {
+				k += d
+			}
+			next[k] = v
+		}
+		h.model = next
+	case 7:
+		h.log = append(h.log, "Clone")
+		h.old = append(h.old, h.tree.Clone())
+		h.oldExp = append(h.oldExp, maps.Clone(h.model))
+		if len(h.old) > 4 {
+			h.old, h.oldExp = h.old[1:], h.oldExp[1:]
+		}
+	}
+	h.check()
+}
+
+func (h *harness) check() {
+	h.t.Helper()
+	if err := h.tree.Verify(); err != nil {
+		h.fail("Verify: %v", err)
+	}
+	h.compare(h.tree, h.model, "tree")
+	for i, o := range h.old {
+		h.compare(o, h.oldExp[i], fmt.Sprintf("clone %d", i))
+	}
+}
+
+func (h *harness) compare(tr *cow.Tree[int64, int], model map[int64]int, what string) {
+	h.t.Helper()
+	if tr.Len() != len(model) {
+		h.fail("%s: Len = %d, want %d", what, tr.Len(), len(model))
+	}
+	keys := slices.Sorted(maps.Keys(model))
+	i := 0
+	for k, v := range tr.All() {
+		if i >= len(keys) || keys[i] != k || model[k] != v {
+			h.fail("%s: entry %d is (%d,%d), model keys %v", what, i, k, v, keys)
+		}
+		i++
+	}
+	if i != len(keys) {
+		h.fail("%s: iterated %d entries, want %d", what, i, len(keys))
+	}
+	// Floor, Lower and Get for every probe key against the model.
+	for x := int64(-30); x < 100; x++ {
+		var fk, lk int64
+		var fok, lok bool
+		for _, k := range keys {
+			if k <= x {
+				fk, fok = k, true
+			}
+			if k < x {
+				lk, lok = k, true
+			}
+		}
+		f, ok := tr.Floor(x)
+		if ok != fok || (ok && (f.Key != fk || f.Value != model[fk])) {
+			h.fail("%s: Floor(%d) = %+v,%v want key %d", what, x, f, ok, fk)
+		}
+		if ok {
+			j, _ := slices.BinarySearch(keys, fk)
+			if f.HasNext != (j+1 < len(keys)) || (f.HasNext && f.Next != keys[j+1]) {
+				h.fail("%s: Floor(%d).Next = %d,%v", what, x, f.Next, f.HasNext)
+			}
+		}
+		l, ok := tr.Lower(x)
+		if ok != lok || (ok && l.Key != lk) {
+			h.fail("%s: Lower(%d) = %+v,%v want key %d", what, x, l, ok, lk)
+		}
+		v, ok := tr.Get(x)
+		mv, mok := model[x]
+		if ok != mok || v != mv {
+			h.fail("%s: Get(%d) = %d,%v want %d,%v", what, x, v, ok, mv, mok)
+		}
+	}
+}
+
+func runOps(t testing.TB, ops []byte) {
+	h := newHarness(t)
+	for i := 0; i+2 < len(ops); i += 3 {
+		h.step(ops[i], ops[i+1], ops[i+2])
+	}
+}
+
+func TestTree_RandomOps(t *testing.T) {
+	for _, fan := range []int{4, 5, 8, cow.MaxFanout} {
+		for seed := uint64(1); seed <= 40; seed++ {
+			t.Run(fmt.Sprintf("fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
+				defer cow.SetFanout(fan)()
+				r := rand.New(rand.NewPCG(seed, 0))
+				ops := make([]byte, 3*400)
+				for i := range ops {
+					ops[i] = byte(r.UintN(256))
+				}
+				runOps(t, ops)
+			})
+		}
+	}
+}
+
+func FuzzTree(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 0, 3, 4, 4, 0, 60, 7, 0, 0, 6, 10, 250})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		defer cow.SetFanout(4)()
+		runOps(t, ops)
+	})
+}
+
+func TestBuild(t *testing.T) {
+	defer cow.SetFanout(4)()
+	for n := range 70 {
+		keys := make([]int64, n)
+		vals := make([]int, n)
+		for i := range keys {
+			keys[i], vals[i] = int64(3*i-50), i
+		}
+		tr, err := cow.Build(keys, vals)
+		require.NoError(t, err)
+		require.NoError(t, tr.Verify(), "n=%d", n)
+		require.Equal(t, n, tr.Len())
+		i := 0
+		for k, v := range tr.All() {
+			require.Equal(t, keys[i], k)
+			require.Equal(t, vals[i], v)
+			i++
+		}
+		require.Equal(t, n, i)
+	}
+	_, err := cow.Build([]int64{1, 1}, []int{0, 0})
+	require.ErrorIs(t, err, cow.ErrUnsorted)
+}

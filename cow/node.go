@@ -1,0 +1,155 @@
+package cow
+
+import (
+	"unsafe"
+
+	"go.uber.org/atomic"
+)
+
+// MaxFanout is the capacity of a node: the most entries a leaf holds and the
+// most children an inner node has. Node arrays are sized by it, so copying a
+// node is one allocation.
+const MaxFanout = 32
+
+// fanout is the logical capacity in force. Tests lower it (export_test.go) to
+// build deep trees from a few keys; it is never above MaxFanout.
+var fanout = MaxFanout
+
+// minFill is the fewest entries a non-root node holds.
+func minFill() int { return fanout / 2 }
+
+// owner is a writer's token. A node whose owner is the writer's token was
+// created by that writer and is reachable only from its tree, so the writer may
+// change it in place; every other node is shared and is copied before a write.
+// The token has a non-zero size: pointers to distinct zero-size values may
+// compare equal.
+type owner struct {
+	// shared is set when a Clone starts sharing the nodes this token owns;
+	// the owning tree then takes a fresh token before its next write. It is
+	// atomic so that Clone never writes to its receiver's fields and may be
+	// called from several goroutines at once.
+	shared atomic.Bool
+}
+
+// node is both node kinds. A leaf is node[K, V]: keys and values. An inner
+// node is node[K, unsafe.Pointer]: keys[i] is the smallest key below child i
+// and p[i] points to the child, a leaf when the inner node is at height 1 and
+// an inner node above that. Writing both kinds as one generic type lets every
+// array operation below be written once.
+//
+// Keys are stored relative to the node's origin (see Tree): in relative mode
+// the origin of child i is the parent's origin plus keys[i], so keys[0] of
+// every non-root node is 0; in absolute mode every origin is 0.
+type node[K Number, P any] struct {
+	owner *owner
+	n     int
+	keys  [MaxFanout]K
+	p     [MaxFanout]P
+}
+
+type ptr = unsafe.Pointer
+
+// asLeaf and asInner give the typed view of a child pointer. The height of
+// the level tells which one applies; it is tracked by every walk.
+func asLeaf[K Number, V any](p ptr) *node[K, V]  { return (*node[K, V])(p) }
+func asInner[K Number](p ptr) *node[K, ptr]      { return (*node[K, ptr])(p) }
+func (nd *node[K, P]) ptr() ptr                  { return ptr(nd) }
+func (nd *node[K, P]) full() bool                { return nd.n >= fanout }
+func (nd *node[K, P]) underfull() bool           { return nd.n < minFill() }
+func (nd *node[K, P]) liveKeys() []K             { return nd.keys[:nd.n] }
+func (nd *node[K, P]) livePayload() []P          { return nd.p[:nd.n] }
+func (nd *node[K, P]) last() (K, P)              { return nd.keys[nd.n-1], nd.p[nd.n-1] }
+func newNode[K Number, P any](o *owner) *node[K, P] { return &node[K, P]{owner: o} }
+
+// mutable returns nd itself when o owns it, else a copy owned by o. It is one
+// of the two places (with Tree.child) that decide whether a node may be
+// written.
+func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
+	if nd.owner == o {
+		return nd
+	}
+	c := new(node[K, P])
+	*c = *nd
+	c.owner = o
+	return c
+}
+
+// floorIndex returns the index of the last key k with origin+k <= x (or < x
+// when strict), or -1. Keys are compared as absolute values because a
+// relative key compared with x-origin could wrap around.
+func (nd *node[K, P]) floorIndex(origin, x K, strict bool) int {
+	lo, hi := 0, nd.n // invariant: keys[:lo] qualify, keys[hi:] do not
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		k := origin + nd.keys[m]
+		if k < x || (!strict && k == x) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
+}
+
+// insertAt puts (k, v) at index i, moving the tail right. The node has room.
+func (nd *node[K, P]) insertAt(i int, k K, v P) {
+	copy(nd.keys[i+1:nd.n+1], nd.keys[i:nd.n])
+	copy(nd.p[i+1:nd.n+1], nd.p[i:nd.n])
+	nd.keys[i], nd.p[i] = k, v
+	nd.n++
+}
+
+// removeRange deletes entries [i, j) and zeroes the vacated slots so the
+// garbage collector can free what they referenced.
+func (nd *node[K, P]) removeRange(i, j int) {
+	if i >= j {
+		return
+	}
+	copy(nd.keys[i:], nd.keys[j:nd.n])
+	copy(nd.p[i:], nd.p[j:nd.n])
+	m := nd.n - (j - i)
+	clear(nd.keys[m:nd.n])
+	clear(nd.p[m:nd.n])
+	nd.n = m
+}
+
+// addKeys adds d to keys[i:j].
+func (nd *node[K, P]) addKeys(i, j int, d K) {
+	for x := i; x < j; x++ {
+		nd.keys[x] += d
+	}
+}
+
+// splitInto moves the upper half of nd into a new node owned by o and
+// returns it. Keys are moved unchanged (the caller rebases).
+func (nd *node[K, P]) splitInto(o *owner) *node[K, P] {
+	r := newNode[K, P](o)
+	mid := nd.n / 2
+	r.n = nd.n - mid
+	copy(r.keys[:], nd.keys[mid:nd.n])
+	copy(r.p[:], nd.p[mid:nd.n])
+	nd.removeRange(mid, nd.n)
+	return r
+}
+
+// appendFrom moves src's entries [i, j) to the end of nd, adding d to each
+// key (d converts src's frame to nd's).
+func (nd *node[K, P]) appendFrom(src *node[K, P], i, j int, d K) {
+	m := nd.n
+	copy(nd.keys[m:], src.keys[i:j])
+	copy(nd.p[m:], src.p[i:j])
+	nd.n += j - i
+	nd.addKeys(m, nd.n, d)
+}
+
+// prependFrom moves src's entries [i, j) to the front of nd, adding d to
+// each key.
+func (nd *node[K, P]) prependFrom(src *node[K, P], i, j int, d K) {
+	c := j - i
+	copy(nd.keys[c:nd.n+c], nd.keys[:nd.n])
+	copy(nd.p[c:nd.n+c], nd.p[:nd.n])
+	copy(nd.keys[:c], src.keys[i:j])
+	copy(nd.p[:c], src.p[i:j])
+	nd.n += c
+	nd.addKeys(0, c, d)
+}

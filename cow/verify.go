@@ -1,0 +1,103 @@
+package cow
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrCorrupt is wrapped by every error Verify returns.
+var ErrCorrupt = errors.New("cow: invariant violated")
+
+// Verify checks every structural invariant and returns the first violation
+// found, wrapping ErrCorrupt: keys strictly increasing across the whole tree;
+// every separator equal to the smallest key below it; every non-root node
+// holding between fanout/2 and fanout entries, the root at least one (two when
+// it is an inner node); in relative mode every node's first stored key 0, in
+// absolute mode every origin 0; vacated child slots cleared; the entry count
+// equal to Len. O(n); it only reads, so tests call it after every operation.
+func (t *Tree[K, V]) Verify() error {
+	if t.root == nil {
+		if t.length != 0 || t.height != 0 {
+			return fmt.Errorf("%w: empty tree with length %d height %d", ErrCorrupt, t.length, t.height)
+		}
+		return nil
+	}
+	if absolute[K]() && t.base != 0 {
+		return fmt.Errorf("%w: absolute-key tree with base %v", ErrCorrupt, t.base)
+	}
+	var v verifier[K, V]
+	n, err := v.walk(t.root, t.height, t.base, bound[K]{}, bound[K]{}, true)
+	if err != nil {
+		return err
+	}
+	if n != t.length {
+		return fmt.Errorf("%w: %d entries but Len() = %d", ErrCorrupt, n, t.length)
+	}
+	return nil
+}
+
+type bound[K Number] struct {
+	key K
+	ok  bool
+}
+
+type verifier[K Number, V any] struct{}
+
+// walk checks the subtree at p whose smallest key must be exactly first (when
+// set) and whose keys must be below up (when set); it returns the subtree's
+// entry count.
+func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bool) (int, error) {
+	var keys []K
+	if h == 0 {
+		keys = asLeaf[K, V](p).liveKeys()
+	} else {
+		keys = asInner[K](p).liveKeys()
+	}
+	n := len(keys)
+	switch {
+	case n == 0:
+		return 0, fmt.Errorf("%w: empty node at height %d", ErrCorrupt, h)
+	case n > fanout:
+		return 0, fmt.Errorf("%w: node at height %d holds %d > %d", ErrCorrupt, h, n, fanout)
+	case !root && n < minFill():
+		return 0, fmt.Errorf("%w: node at height %d holds %d < %d", ErrCorrupt, h, n, minFill())
+	case root && h > 0 && n < 2:
+		return 0, fmt.Errorf("%w: inner root with %d child", ErrCorrupt, n)
+	case !absolute[K]() && keys[0] != 0:
+		return 0, fmt.Errorf("%w: node at height %d not normalised: first key %v", ErrCorrupt, h, keys[0])
+	}
+	abs := func(i int) K { return origin + keys[i] }
+	if first.ok && abs(0) != first.key {
+		return 0, fmt.Errorf("%w: separator %v but subtree starts at %v (height %d)", ErrCorrupt, first.key, abs(0), h)
+	}
+	for i := 1; i < n; i++ {
+		if !(abs(i-1) < abs(i)) {
+			return 0, fmt.Errorf("%w: keys out of order at height %d: %v then %v", ErrCorrupt, h, abs(i-1), abs(i))
+		}
+	}
+	if up.ok && !(abs(n-1) < up.key) {
+		return 0, fmt.Errorf("%w: key %v not below the next separator %v (height %d)", ErrCorrupt, abs(n-1), up.key, h)
+	}
+	if h == 0 {
+		return n, nil
+	}
+	in := asInner[K](p)
+	for i := n; i < len(in.p); i++ {
+		if in.p[i] != nil {
+			return 0, fmt.Errorf("%w: stale child pointer in slot %d of %d (height %d)", ErrCorrupt, i, n, h)
+		}
+	}
+	total := 0
+	for i := range n {
+		next := up
+		if i+1 < n {
+			next = bound[K]{abs(i + 1), true}
+		}
+		c, err := v.walk(in.p[i], h-1, childOrigin(origin, keys[i]), bound[K]{abs(i), true}, next, false)
+		if err != nil {
+			return 0, err
+		}
+		total += c
+	}
+	return total, nil
+}
