@@ -4,19 +4,21 @@ import (
 	"unsafe"
 
 	"go.uber.org/atomic"
+
+	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // MaxFanout is the capacity of a node: the most entries a leaf holds and the
 // most children an inner node has. Node arrays are sized by it, so copying a
 // node is one allocation.
-const MaxFanout = 32
+const MaxFanout = tune.MaxFanout
 
-// fanout is the logical capacity in force. Tests lower it (export_test.go) to
-// build deep trees from a few keys; it is never above MaxFanout.
-var fanout = MaxFanout
+// fanoutNow is the logical capacity in force. Tests lower it (through
+// internal/tune) to build deep trees from a few keys.
+func fanoutNow() int { return tune.Fanout }
 
 // minFill is the fewest entries a non-root node holds.
-func minFill() int { return fanout / 2 }
+func minFill() int { return tune.Fanout / 2 }
 
 // owner is a writer's token. A node whose owner is the writer's token was
 // created by that writer and is reachable only from its tree, so the writer may
@@ -51,14 +53,14 @@ type ptr = unsafe.Pointer
 
 // asLeaf and asInner give the typed view of a child pointer. The height of
 // the level tells which one applies; it is tracked by every walk.
-func asLeaf[K Number, V any](p ptr) *node[K, V]  { return (*node[K, V])(p) }
-func asInner[K Number](p ptr) *node[K, ptr]      { return (*node[K, ptr])(p) }
-func (nd *node[K, P]) ptr() ptr                  { return ptr(nd) }
-func (nd *node[K, P]) full() bool                { return nd.n >= fanout }
-func (nd *node[K, P]) underfull() bool           { return nd.n < minFill() }
-func (nd *node[K, P]) liveKeys() []K             { return nd.keys[:nd.n] }
-func (nd *node[K, P]) livePayload() []P          { return nd.p[:nd.n] }
-func (nd *node[K, P]) last() (K, P)              { return nd.keys[nd.n-1], nd.p[nd.n-1] }
+func asLeaf[K Number, V any](p ptr) *node[K, V]     { return (*node[K, V])(p) }
+func asInner[K Number](p ptr) *node[K, ptr]         { return (*node[K, ptr])(p) }
+func (nd *node[K, P]) ptr() ptr                     { return ptr(nd) }
+func (nd *node[K, P]) full() bool                   { return nd.n >= fanoutNow() }
+func (nd *node[K, P]) underfull() bool              { return nd.n < minFill() }
+func (nd *node[K, P]) liveKeys() []K                { return nd.keys[:nd.n] }
+func (nd *node[K, P]) livePayload() []P             { return nd.p[:nd.n] }
+func (nd *node[K, P]) last() (K, P)                 { return nd.keys[nd.n-1], nd.p[nd.n-1] }
 func newNode[K Number, P any](o *owner) *node[K, P] { return &node[K, P]{owner: o} }
 
 // mutable returns nd itself when o owns it, else a copy owned by o. It is one

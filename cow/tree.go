@@ -75,10 +75,17 @@ func (t *Tree[K, V]) Height() int { return t.height }
 // (one atomic store) and the receiver takes a fresh token on its next write,
 // so concurrent Clones of one tree are safe.
 func (t *Tree[K, V]) Clone() *Tree[K, V] {
+	c := t.Fork()
+	return &c
+}
+
+// Fork is Clone returning the new tree by value, for types that embed a Tree
+// and want their own clone to stay one allocation.
+func (t *Tree[K, V]) Fork() Tree[K, V] {
 	if o := t.owner; o != nil {
 		o.shared.Store(true)
 	}
-	return &Tree[K, V]{root: t.root, height: t.height, length: t.length, base: t.base}
+	return Tree[K, V]{root: t.root, height: t.height, length: t.length, base: t.base}
 }
 
 // Freeze retires the tree's writer token in O(1): no node reachable from the
@@ -254,7 +261,7 @@ func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
 // chunks splits n items into runs of at most fanout, as even as possible, so
 // that every run holds at least minFill items when there is more than one.
 func chunks(n int) [][2]int {
-	c := (n + fanout - 1) / fanout
+	c := (n + fanoutNow() - 1) / fanoutNow()
 	out := make([][2]int, 0, c)
 	for i, start := 0, 0; i < c; i++ {
 		size := n / c

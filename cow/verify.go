@@ -57,8 +57,8 @@ func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bo
 	switch {
 	case n == 0:
 		return 0, fmt.Errorf("%w: empty node at height %d", ErrCorrupt, h)
-	case n > fanout:
-		return 0, fmt.Errorf("%w: node at height %d holds %d > %d", ErrCorrupt, h, n, fanout)
+	case n > fanoutNow():
+		return 0, fmt.Errorf("%w: node at height %d holds %d > %d", ErrCorrupt, h, n, fanoutNow())
 	case !root && n < minFill():
 		return 0, fmt.Errorf("%w: node at height %d holds %d < %d", ErrCorrupt, h, n, minFill())
 	case root && h > 0 && n < 2:

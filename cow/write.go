@@ -285,7 +285,7 @@ func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) ptr {
 	}
 	in := mutable(asInner[K](q), o)
 	i := in.floorIndex(origin, p, true) // the child holding keys < p and maybe >= p
-	in.addKeys(i+1, in.n, d)             // the children after it move whole
+	in.addKeys(i+1, in.n, d)            // the children after it move whole
 	in.p[i] = t.shiftIn(in.p[i], h-1, childOrigin(origin, in.keys[i]), p, d, o)
 	return in.ptr()
 }
@@ -415,7 +415,7 @@ func rebalance[K Number, P any](in *node[K, ptr], li int, l, r *node[K, P]) {
 	if !absolute[K]() {
 		dr = in.keys[li+1] - in.keys[li]
 	}
-	if l.n+r.n <= fanout {
+	if l.n+r.n <= fanoutNow() {
 		wasEmpty := l.n == 0
 		l.appendFrom(r, 0, r.n, dr)
 		in.removeRange(li+1, li+2)
