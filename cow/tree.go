@@ -209,8 +209,9 @@ func (t *Tree[K, V]) Max() (Entry[K, V], bool) {
 }
 
 // Build returns a tree holding keys[i] -> vals[i], in O(n). The keys must be
-// strictly increasing; nodes are filled completely, so the tree takes the
-// least memory a B+tree of this fanout can.
+// strictly increasing. Nodes are filled to three quarters, so that the first
+// writes after a build find room in their leaf instead of splitting every
+// node up to the root.
 func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
 	if len(keys) != len(vals) {
 		return nil, fmt.Errorf("cow: Build: %d keys but %d values", len(keys), len(vals))
@@ -258,10 +259,12 @@ func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
 	return t, nil
 }
 
-// chunks splits n items into runs of at most fanout, as even as possible, so
-// that every run holds at least minFill items when there is more than one.
+// chunks splits n items into runs of at most 3/4 of the fanout, as even as
+// possible, so that every run holds at least minFill items when there is more
+// than one.
 func chunks(n int) [][2]int {
-	c := (n + fanoutNow() - 1) / fanoutNow()
+	fill := max(fanoutNow()*3/4, minFill()+1)
+	c := (n + fill - 1) / fill
 	out := make([][2]int, 0, c)
 	for i, start := 0, 0; i < c; i++ {
 		size := n / c

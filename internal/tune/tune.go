@@ -2,8 +2,10 @@
 // small nodes. Only tests change them, before they build any tree.
 package tune
 
-// MaxFanout is the capacity node arrays are sized by.
-const MaxFanout = 32
+// MaxFanout is the capacity node arrays are sized by. 31 makes a node of
+// 8-byte keys and values exactly 512 bytes (a 16-byte header and 31 pairs),
+// a malloc size class, where 32 would spill into the 576-byte class.
+const MaxFanout = 31
 
 // Fanout is the logical node capacity in force, 4..MaxFanout.
 var Fanout = MaxFanout

@@ -1,0 +1,274 @@
+package fst_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/flatseg/flatseg/fst"
+)
+
+// Benchmarks run at n = 1e3, 1e5 and 1e6 segments of int64 keys and values.
+// The tree has segment i = [16i, 16i+16) holding value i+1, over [0, 16n).
+// Names read as BenchmarkSearch/impl=fst/n=1000000 so benchstat can slice
+// them by implementation and size.
+
+var benchSizes = []int{1_000, 100_000, 1_000_000}
+
+const width = 16 // keys per segment in benchmark trees
+
+var (
+	builtMu sync.Mutex
+	built   = map[int]*fst.Tree[int64, int64]{}
+)
+
+// benchTree returns a frozen tree of n segments, built once per size.
+func benchTree(b *testing.B, n int) *fst.Tree[int64, int64] {
+	b.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if t, ok := built[n]; ok {
+		return t
+	}
+	segs := make([]fst.Segment[int64, int64], n)
+	for i := range segs {
+		segs[i] = fst.Segment[int64, int64]{Start: int64(i) * width, End: int64(i+1) * width, Value: int64(i + 1)}
+	}
+	t, err := fst.Build(0, int64(n)*width, 0, segs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t.Freeze()
+	built[n] = t
+	return t
+}
+
+// randomKeys returns m keys drawn uniformly from [0, span).
+func randomKeys(m int, span int64) []int64 {
+	r := rand.New(rand.NewPCG(1, 2))
+	keys := make([]int64, m)
+	for i := range keys {
+		keys[i] = r.Int64N(span)
+	}
+	return keys
+}
+
+func BenchmarkSearch(b *testing.B) {
+	for _, n := range benchSizes {
+		t := benchTree(b, n)
+		keys := randomKeys(1<<16, int64(n)*width)
+		b.Run(fmt.Sprintf("impl=fst/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			var sink int64
+			for b.Loop() {
+				s, _ := t.Search(keys[i&(len(keys)-1)])
+				sink += s.Value
+				i++
+			}
+			_ = sink
+		})
+		// The baseline: binary search for the greatest boundary <= key in a
+		// sorted slice of the same boundaries, with a parallel value slice.
+		bounds := make([]int64, 0, n)
+		vals := make([]int64, 0, n)
+		for k, v := range t.All() {
+			bounds, vals = append(bounds, k), append(vals, v)
+		}
+		bounds, vals = bounds[:n], vals[:n]
+		b.Run(fmt.Sprintf("impl=slice/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			var sink int64
+			for b.Loop() {
+				k := keys[i&(len(keys)-1)]
+				j, found := slices.BinarySearch(bounds, k)
+				if !found {
+					j--
+				}
+				sink += vals[j]
+				i++
+			}
+			_ = sink
+		})
+	}
+}
+
+// BenchmarkInsert alternates splitting a random segment in three (two new
+// boundaries) and restoring it (two boundaries removed), so n stays put.
+// The tree is a private clone written in place: after the first writes the
+// touched nodes belong to it.
+func BenchmarkInsert(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			t := benchTree(b, n).Clone()
+			segs := randomKeys(1<<16, int64(n))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s := segs[(i>>1)&(len(segs)-1)] * width
+				if i&1 == 0 {
+					t.Insert(s+4, s+12, -1)
+				} else {
+					t.Insert(s, s+width, s/width+1)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkShiftLeft removes one key at a random position; the tree loses
+// one key of width per op (b.N keys of n·16), so n barely moves.
+func BenchmarkShiftLeft(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			t := benchTree(b, n).Clone()
+			keys := randomKeys(1<<16, int64(n)*width-1)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				k := keys[i&(len(keys)-1)]
+				if err := t.ShiftLeft(k, k+1); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkShiftRight opens a one-key gap at a random position.
+func BenchmarkShiftRight(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			t := benchTree(b, n).Clone()
+			keys := randomKeys(1<<16, int64(n)*width)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if err := t.ShiftRight(keys[i&(len(keys)-1)], 1, false); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+func BenchmarkClone(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			t := benchTree(b, n)
+			b.ReportAllocs()
+			var sink *fst.Tree[int64, int64]
+			for b.Loop() {
+				sink = t.Clone()
+			}
+			_ = sink
+		})
+	}
+}
+
+// BenchmarkCloneWrite is the persistent case: every op clones the frozen
+// tree and writes once to the clone, which copies the paths it changes.
+func BenchmarkCloneWrite(b *testing.B) {
+	for _, n := range benchSizes {
+		for _, op := range []string{"insert", "shiftleft", "shiftright"} {
+			b.Run(fmt.Sprintf("op=%s/n=%d", op, n), func(b *testing.B) {
+				t := benchTree(b, n)
+				keys := randomKeys(1<<16, int64(n)*width-1)
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					c := t.Clone()
+					k := keys[i&(len(keys)-1)]
+					switch op {
+					case "insert":
+						c.Insert(k, k+3, -1)
+					case "shiftleft":
+						c.ShiftLeft(k, k+1)
+					case "shiftright":
+						c.ShiftRight(k, 1, false)
+					}
+					i++
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range benchSizes {
+		segs := make([]fst.Segment[int64, int64], n)
+		for i := range segs {
+			segs[i] = fst.Segment[int64, int64]{Start: int64(i) * width, End: int64(i+1) * width, Value: int64(i + 1)}
+		}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := fst.Build(0, int64(n)*width, 0, segs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/segment")
+		})
+	}
+}
+
+func BenchmarkIterate(b *testing.B) {
+	for _, n := range benchSizes {
+		t := benchTree(b, n)
+		b.Run(fmt.Sprintf("what=segments/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c := 0
+				for range t.Segments() {
+					c++
+				}
+				if c != n {
+					b.Fatalf("%d segments", c)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/segment")
+		})
+	}
+}
+
+// BenchmarkMemory reports the live heap per segment of a tree built by
+// random inserts (nodes partly filled, as in use) and by Build (packed).
+func BenchmarkMemory(b *testing.B) {
+	for _, n := range benchSizes {
+		for _, how := range []string{"inserts", "build"} {
+			b.Run(fmt.Sprintf("how=%s/n=%d", how, n), func(b *testing.B) {
+				var perSeg float64
+				for b.Loop() {
+					runtime.GC()
+					var before, after runtime.MemStats
+					runtime.ReadMemStats(&before)
+					var t *fst.Tree[int64, int64]
+					if how == "build" {
+						segs := make([]fst.Segment[int64, int64], n)
+						for i := range segs {
+							segs[i] = fst.Segment[int64, int64]{Start: int64(i) * width, End: int64(i+1) * width, Value: int64(i + 1)}
+						}
+						t, _ = fst.Build(0, int64(n)*width, 0, segs)
+					} else {
+						t, _ = fst.New[int64, int64](0, int64(n)*width, 0)
+						for _, i := range rand.New(rand.NewPCG(3, 4)).Perm(n) {
+							t.Insert(int64(i)*width, int64(i+1)*width, int64(i+1))
+						}
+					}
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					perSeg = float64(after.HeapAlloc-before.HeapAlloc) / float64(t.Len())
+					runtime.KeepAlive(t)
+				}
+				b.ReportMetric(perSeg, "B/segment")
+			})
+		}
+	}
+}
