@@ -137,7 +137,7 @@ func ExampleTree_Overlapping() {
 func ExampleBuild() {
 	t, _ := fst.Build(0, 100, 0, []fst.Segment[int, int]{
 		{Start: 10, End: 20, Value: 1},
-		{Start: 20, End: 30, Value: 1}, // merges with the one before
+		{Start: 20, End: 30, Value: 1},  // merges with the one before
 		{Start: 50, End: 200, Value: 2}, // clipped to max
 	})
 	for seg := range t.Segments() {
