@@ -32,8 +32,6 @@ func (h *harness) fail(format string, args ...any) {
 	h.t.Fatalf("%s\nops so far:\n%v", fmt.Sprintf(format, args...), h.log)
 }
 
-func (h *harness) sortedKeys() []int64 { return slices.Sorted(maps.Keys(h.model)) }
-
 // step runs one operation chosen by the bytes op, a, b over keys in [0, 64).
 func (h *harness) step(op, a, b byte) {
 	h.t.Helper()
