@@ -149,3 +149,60 @@ func ExampleBuild() {
 	// {30 50 0}
 	// {50 100 2}
 }
+
+func ExampleNew() {
+	t, _ := fst.New(0.0, 1.0, "empty")
+	fmt.Println(t.MinKey(), t.MaxKey(), t.DefaultValue(), t.LeafSize())
+	_, err := fst.New(5, 5, 0)
+	fmt.Println(errors.Is(err, fst.ErrInvalidRange))
+	// Output:
+	// 0 1 empty 2
+	// true
+}
+
+func ExampleTree_Search() {
+	t, _ := fst.New[uint16, rune](0, 1000, '.')
+	t.Insert(100, 200, 'x')
+	fmt.Println(t.Search(150))
+	fmt.Println(t.Search(1000)) // max is outside the span
+	// Output:
+	// {100 200 120} true
+	// {0 0 0} false
+}
+
+func ExampleTree_Backward() {
+	t, _ := fst.New(0, 10, 0)
+	t.Insert(3, 6, 1)
+	for k, v := range t.Backward() {
+		fmt.Print(k, ":", v, " ")
+	}
+	fmt.Println()
+	// Output:
+	// 10:0 6:0 3:1 0:0
+}
+
+func ExampleTree_Equal() {
+	a, _ := fst.New(0, 10, 0)
+	b := a.Clone()
+	a.Insert(2, 4, 1)
+	b.Insert(2, 3, 1)
+	b.Insert(3, 4, 1) // same content, built another way
+	fmt.Println(a.Equal(b))
+	b.Clear()
+	fmt.Println(a.Equal(b), b.LeafSize())
+	// Output:
+	// true
+	// false 2
+}
+
+func ExampleDiff() {
+	v1, _ := fst.New(0, 100, 0)
+	v1.Insert(10, 50, 1)
+	v2 := v1.Clone()
+	v2.ShiftRight(20, 5, false)
+	for c := range fst.Diff(v1, v2) {
+		fmt.Println(c)
+	}
+	// Output:
+	// {50 55 0 1}
+}
