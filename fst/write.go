@@ -69,9 +69,13 @@ func (t *Tree[K, V]) clip(start, end K) (K, K, error) {
 // when start >= end, or ErrOutOfSpan, and then changes nothing.
 //
 // O(log n + removed/B) for integer keys; for float keys the moved keys are
-// rewritten one by one, O(n), with mdds's rounding. Unlike mdds 2.0.3, the
-// result is always merged: mdds can leave two neighbouring leaf nodes with the
-// default value after a ShiftLeft that reaches max.
+// rewritten one by one, O(n), with mdds's rounding; in the rare case where
+// rounding would make two moved boundaries meet, it returns ErrInvalidShift
+// and changes nothing. Unlike mdds 2.0.3, the result is always merged (mdds
+// can leave two neighbouring leaf nodes with the default value after a
+// ShiftLeft that reaches max), and a ShiftLeft that reaches max empties
+// exactly [start, max) (for floats mdds computes the tail's start as
+// max-(max-start), which rounding can move off start).
 func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	switch {
 	case isNaN(start) || isNaN(end):
@@ -106,7 +110,14 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 		t.b.Delete(end)
 		t.b.Shift(end, -size)
 	}
-	if !mergeLeft {
+	if vm, landed := t.floatLanded(start); landed {
+		// Float rounding moved a boundary exactly onto start: the segment
+		// [start, it) is empty and, as in mdds, the moved boundary takes its
+		// place (merging with its left neighbour when equal).
+		if l, ok := t.b.Lower(start); ok && l.Value == vm {
+			t.b.Delete(start)
+		}
+	} else if !mergeLeft {
 		t.b.Set(start, ve)
 	}
 	if end < t.max {
@@ -184,13 +195,24 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	return nil
 }
 
+// floatLanded reports whether, for float keys, a boundary sits at k after a
+// shift moved one there; integer shifts never land on k.
+func (t *Tree[K, V]) floatLanded(k K) (V, bool) {
+	if !isFloat[K]() {
+		var zero V
+		return zero, false
+	}
+	return t.b.Get(k)
+}
+
 // checkFloatShift reports ErrInvalidShift when adding d, with one float
 // rounding each, to the boundaries above from (and at from unless exclusive)
-// would not leave them strictly increasing and strictly inside (lo, hi).
+// would not leave them strictly increasing and inside (lo, hi); the first may
+// land on lo itself (ShiftLeft then lets it replace the boundary at lo).
 // Boundaries that land at hi or beyond are dropped when drop is set (a right
 // shift) and an error otherwise.
 func (t *Tree[K, V]) checkFloatShift(from K, exclusive bool, d, lo, hi K, drop bool) error {
-	prev := lo
+	prev, first := lo, true
 	for k := range t.b.Ascend(from) {
 		if exclusive && k == from {
 			continue
@@ -202,10 +224,10 @@ func (t *Tree[K, V]) checkFloatShift(from K, exclusive bool, d, lo, hi K, drop b
 			}
 			return fmt.Errorf("%w: shifting %v by %v reaches %v after rounding", ErrInvalidShift, k, d, hi)
 		}
-		if !(prev < nk) {
+		if !(prev < nk) && !(first && nk == lo) {
 			return fmt.Errorf("%w: shifting %v by %v meets %v after rounding", ErrInvalidShift, k, d, prev)
 		}
-		prev = nk
+		prev, first = nk, false
 	}
 	return nil
 }
