@@ -57,9 +57,13 @@ func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner) (ptr, bool)
 	in := mutable(asInner[K](p), o)
 	i := max(in.floorIndex(origin, k, false), 0)
 	if t.nodeFull(in.p[i], h-1) {
-		t.splitChild(in, i, h, o)
-		if origin+in.keys[i+1] <= k {
-			i++
+		if t.spill(in, i, h, o) {
+			i = max(in.floorIndex(origin, k, false), 0)
+		} else {
+			t.splitChild(in, i, h, o)
+			if origin+in.keys[i+1] <= k {
+				i++
+			}
 		}
 	}
 	var inserted bool
@@ -323,6 +327,38 @@ func (t *Tree[K, V]) firstStored(p ptr, h int) K {
 		return asLeaf[K, V](p).keys[0]
 	}
 	return asInner[K](p).keys[0]
+}
+
+// spill makes room in the full child i of in (child at height h-1) by
+// evening it out with a sibling that has at least two free slots, the left
+// one first, and reports whether it did; both then have room. Keys inserted
+// in increasing order (appends) thus fill their nodes instead of leaving
+// every node half full, as splitting alone would.
+func (t *Tree[K, V]) spill(in *node[K, ptr], i, h int, o *owner) bool {
+	for _, li := range [2]int{i - 1, i} {
+		sib := li
+		if li == i {
+			sib = i + 1
+		}
+		if li < 0 || sib >= in.n || t.nodeLen(in.p[sib], h-1) > fanoutNow()-2 {
+			continue
+		}
+		if h-1 == 0 {
+			rebalance(in, li, mutable(asLeaf[K, V](in.p[li]), o), mutable(asLeaf[K, V](in.p[li+1]), o))
+		} else {
+			rebalance(in, li, mutable(asInner[K](in.p[li]), o), mutable(asInner[K](in.p[li+1]), o))
+		}
+		return true
+	}
+	return false
+}
+
+// nodeLen returns the entry count of the node at p (at height h).
+func (t *Tree[K, V]) nodeLen(p ptr, h int) int {
+	if h == 0 {
+		return asLeaf[K, V](p).n
+	}
+	return asInner[K](p).n
 }
 
 // splitChild splits the full child i of in (child at height h-1) into two

@@ -239,10 +239,11 @@ func BenchmarkIterate(b *testing.B) {
 }
 
 // BenchmarkMemory reports the live heap per segment of a tree built by
-// random inserts (nodes partly filled, as in use) and by Build (packed).
+// inserts in random order, by inserts in increasing order (appends), and by
+// Build.
 func BenchmarkMemory(b *testing.B) {
 	for _, n := range benchSizes {
-		for _, how := range []string{"inserts", "build"} {
+		for _, how := range []string{"inserts", "appends", "build"} {
 			b.Run(fmt.Sprintf("how=%s/n=%d", how, n), func(b *testing.B) {
 				var perSeg float64
 				for b.Loop() {
@@ -257,8 +258,12 @@ func BenchmarkMemory(b *testing.B) {
 						}
 						t, _ = fst.Build(0, int64(n)*width, 0, segs)
 					} else {
+						order := rand.New(rand.NewPCG(3, 4)).Perm(n)
+						if how == "appends" {
+							slices.Sort(order)
+						}
 						t, _ = fst.New[int64, int64](0, int64(n)*width, 0)
-						for _, i := range rand.New(rand.NewPCG(3, 4)).Perm(n) {
+						for _, i := range order {
 							t.Insert(int64(i)*width, int64(i+1)*width, int64(i+1))
 						}
 					}
