@@ -1,0 +1,243 @@
+package rangemap
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/flatseg/flatseg/fst"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// dense is the obvious model: one value per key of a small integer span, with
+// the shift semantics of mdds::flat_segment_tree written out directly.
+type dense struct {
+	vals []int
+	init int
+}
+
+func (d *dense) insert(start, end, v int) bool {
+	changed := false
+	for k := start; k < end; k++ {
+		changed = changed || d.vals[k] != v
+		d.vals[k] = v
+	}
+	return changed
+}
+
+func (d *dense) shiftLeft(start, end int) {
+	n := len(d.vals)
+	out := slices.Concat(d.vals[:start], d.vals[end:])
+	for len(out) < n {
+		out = append(out, d.init)
+	}
+	d.vals = out
+}
+
+func (d *dense) shiftRight(pos, size int, skip bool) {
+	n := len(d.vals)
+	gap := d.init
+	switch {
+	case skip:
+		gap = d.vals[pos]
+	case pos > 0:
+		gap = d.vals[pos-1]
+	}
+	out := slices.Clone(d.vals[:pos])
+	for i := 0; i < size && len(out) < n; i++ {
+		out = append(out, gap)
+	}
+	for i := pos; len(out) < n; i++ {
+		out = append(out, d.vals[i])
+	}
+	d.vals = out
+}
+
+// segments returns the maximal runs of d.
+func (d *dense) segments() []fst.Segment[int, int] {
+	var out []fst.Segment[int, int]
+	for k, v := range d.vals {
+		if len(out) > 0 && out[len(out)-1].Value == v {
+			out[len(out)-1].End = k + 1
+			continue
+		}
+		out = append(out, fst.Segment[int, int]{Start: k, End: k + 1, Value: v})
+	}
+	return out
+}
+
+// model applies every op to a Map and to the dense model, and keeps every
+// Map version it made to check that none of them changes later.
+type model struct {
+	t        *testing.T
+	m        Map[int, int]
+	d        dense
+	versions []Map[int, int]
+	expect   [][]fst.Segment[int, int]
+}
+
+func newModel(t *testing.T, span, init int) *model {
+	m, err := New(0, span, init)
+	require.NoError(t, err)
+	return &model{t: t, m: m, d: dense{vals: slices.Repeat([]int{init}, span), init: init}}
+}
+
+// Validate checks the current Map against the model and every older version
+// against what it held when it was made.
+func (md *model) Validate() error {
+	got := slices.Collect(md.m.Segments())
+	want := md.d.segments()
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("segments:\n got %v\nwant %v", got, want)
+	}
+	if md.m.Len() != len(want) {
+		return fmt.Errorf("Len() = %d, want %d", md.m.Len(), len(want))
+	}
+	for k, v := range md.d.vals {
+		s, ok := md.m.Search(k)
+		if !ok || s.Value != v || !(s.Start <= k && k < s.End) {
+			return fmt.Errorf("Search(%d) = %v, %v; want value %d", k, s, ok, v)
+		}
+	}
+	for i, old := range md.versions {
+		if got := slices.Collect(old.Segments()); !slices.Equal(got, md.expect[i]) {
+			return fmt.Errorf("version %d changed:\n got %v\nwant %v", i, got, md.expect[i])
+		}
+	}
+	return nil
+}
+
+func (md *model) keep() {
+	md.versions = append(md.versions, md.m)
+	md.expect = append(md.expect, md.d.segments())
+}
+
+func TestMap_RandomOps(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 0))
+			span := 1 + rng.IntN(60)
+			md := newModel(t, span, rng.IntN(3))
+			for i := range 300 {
+				var desc string
+				switch rng.IntN(4) {
+				case 0, 1:
+					a, b := rng.IntN(span), rng.IntN(span+1)
+					if a == b {
+						continue
+					}
+					a, b = min(a, b), max(a, b)
+					v := rng.IntN(4)
+					desc = fmt.Sprintf("Insert(%d, %d, %d)", a, b, v)
+					next, changed, err := md.m.Insert(a, b, v)
+					require.NoError(t, err, desc)
+					require.Equal(t, md.d.insert(a, b, v), changed, desc)
+					md.m = next
+				case 2:
+					a, b := rng.IntN(span), rng.IntN(span+1)
+					if a == b {
+						continue
+					}
+					a, b = min(a, b), max(a, b)
+					desc = fmt.Sprintf("ShiftLeft(%d, %d)", a, b)
+					next, err := md.m.ShiftLeft(a, b)
+					require.NoError(t, err, desc)
+					md.d.shiftLeft(a, b)
+					md.m = next
+				case 3:
+					pos, size, skip := rng.IntN(span), 1+rng.IntN(span+2), rng.IntN(2) == 0
+					desc = fmt.Sprintf("ShiftRight(%d, %d, %v)", pos, size, skip)
+					next, err := md.m.ShiftRight(pos, size, skip)
+					require.NoError(t, err, desc)
+					md.d.shiftRight(pos, size, skip)
+					md.m = next
+				}
+				require.NoError(t, md.Validate(), "op %d: %s", i, desc)
+				if i%25 == 0 {
+					md.keep()
+				}
+			}
+		})
+	}
+}
+
+func TestMap_InvalidRanges(t *testing.T) {
+	_, err := New(5, 5, 0)
+	require.ErrorIs(t, err, ErrInvalidRange)
+	m, err := New(0, 10, 0)
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		op   func() error
+	}{
+		{"insert empty", func() error { _, _, err := m.Insert(3, 3, 1); return err }},
+		{"insert past end", func() error { _, _, err := m.Insert(3, 11, 1); return err }},
+		{"insert before start", func() error { _, _, err := m.Insert(-1, 2, 1); return err }},
+		{"shift left reversed", func() error { _, err := m.ShiftLeft(4, 2); return err }},
+		{"shift right at end", func() error { _, err := m.ShiftRight(10, 1, false); return err }},
+		{"shift right zero", func() error { _, err := m.ShiftRight(2, 0, false); return err }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.ErrorIs(t, tc.op(), ErrInvalidRange)
+		})
+	}
+	_, ok := m.Search(10)
+	assert.False(t, ok)
+	_, ok = m.Search(-1)
+	assert.False(t, ok)
+}
+
+// TestMap_AgainstFst drives a Map and an fst.Tree with the same random ops,
+// including wider spans than the dense test, and compares every result.
+func TestMap_AgainstFst(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 1))
+			span := int64(2 + rng.IntN(2000))
+			m, err := New[int64, int64](0, span, 0)
+			require.NoError(t, err)
+			tr, err := fst.New[int64, int64](0, span, 0)
+			require.NoError(t, err)
+			for i := range 400 {
+				var desc string
+				switch rng.IntN(4) {
+				case 0, 1:
+					a := rng.Int64N(span)
+					b := a + 1 + rng.Int64N(min(span-a, 40))
+					v := rng.Int64N(5)
+					desc = fmt.Sprintf("Insert(%d, %d, %d)", a, b, v)
+					var got bool
+					m, got, err = m.Insert(a, b, v)
+					require.NoError(t, err, desc)
+					want, err := tr.Insert(a, b, v)
+					require.NoError(t, err, desc)
+					require.Equal(t, want, got, desc)
+				case 2:
+					a := rng.Int64N(span)
+					b := a + 1 + rng.Int64N(min(span-a, 40))
+					desc = fmt.Sprintf("ShiftLeft(%d, %d)", a, b)
+					m, err = m.ShiftLeft(a, b)
+					require.NoError(t, err, desc)
+					require.NoError(t, tr.ShiftLeft(a, b), desc)
+				case 3:
+					p, size, skip := rng.Int64N(span), 1+rng.Int64N(40), rng.IntN(2) == 0
+					desc = fmt.Sprintf("ShiftRight(%d, %d, %v)", p, size, skip)
+					m, err = m.ShiftRight(p, size, skip)
+					require.NoError(t, err, desc)
+					require.NoError(t, tr.ShiftRight(p, size, skip), desc)
+				}
+				require.Equal(t, slices.Collect(tr.Segments()), slices.Collect(m.Segments()), "op %d: %s", i, desc)
+				for range 5 {
+					k := rng.Int64N(span)
+					got, ok1 := m.Search(k)
+					want, ok2 := tr.Search(k)
+					require.Equal(t, ok2, ok1)
+					require.Equal(t, want, got, "Search(%d) after op %d: %s", k, i, desc)
+				}
+			}
+		})
+	}
+}
