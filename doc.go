@@ -1,0 +1,72 @@
+// Package flatseg is a versioned, concurrent flat segment tree: a map from
+// the keys of a fixed span [min, max) to values, stored as maximal
+// segments of equal value (as C++ mdds::flat_segment_tree), that any number
+// of goroutines read while one writer at a time changes it.
+//
+// The tree itself is [fst.Tree], a persistent (copy-on-write) B+tree of
+// segments. This package adds what concurrent use needs: a [Store] that
+// publishes immutable versions, transactions to build them, and ways to look
+// at past versions, compare them and wait for new ones.
+//
+// # Snapshots
+//
+// [Store.Snapshot] returns the latest committed version as a [Snapshot]. It
+// costs one atomic load: no lock, no allocation, no build step. A snapshot
+// is immutable and valid for as long as it is referenced; [Snapshot.Search]
+// costs O(log n) and does not allocate, and its iterators ([Snapshot.All],
+// [Snapshot.Backward], [Snapshot.Segments], [Snapshot.Overlapping]) are
+// never invalidated by later commits. [Snapshot.Tree] forks a snapshot in
+// O(1) into a private mutable [fst.Tree].
+//
+// # Transactions
+//
+// Writers use a [Txn], from [Store.Begin] or, more simply, [Store.Update].
+// One transaction is open at a time: Begin waits for the previous writer, as
+// in bbolt and go-memdb. Readers never wait for writers, nor writers for
+// readers. A transaction writes to a private O(1) fork of the head, copying
+// each node at most once, and sees its own writes ([Txn.Search]).
+// [Txn.Commit] freezes the fork and publishes it as the next version with
+// one atomic pointer swap, then wakes the watchers, then lets the next
+// writer in. [Txn.Rollback] discards it. A transaction is all or nothing: no
+// reader ever sees part of it.
+//
+//	err := s.Update(func(tx *flatseg.Txn[int, string]) error {
+//		if _, err := tx.Insert(10, 20, "a"); err != nil {
+//			return err // rolls back
+//		}
+//		return tx.ShiftRight(0, 5, false)
+//	})
+//
+// # Versions
+//
+// Version 0 is the initial contents. Each commit that changes something
+// adds one to the version; a commit that changes nothing publishes nothing.
+// [Store.At] returns a retained earlier version; [WithRetain] sets how many
+// are retained. The head and the retained versions are published together,
+// in one atomically swapped value, so At takes no lock either. [Diff] lists
+// the key ranges over which two versions differ, at a cost that grows with
+// the size of the change rather than with the size of the tree.
+//
+// # Watching
+//
+// [Store.Wait] blocks until a version newer than a given one is published;
+// [Store.WaitRange] until the contents of a key range differ from those of a
+// snapshot the caller holds. [Snapshot.Stale] is the channel they sleep on,
+// for use in a select. None of them polls, and no watcher, however slow,
+// ever blocks a writer.
+//
+// # Errors
+//
+// Invalid keys and ranges are reported, never panicked on: the errors of
+// package fst ([fst.ErrInvalidRange], [fst.ErrOutOfSpan],
+// [fst.ErrInvalidShift], [fst.ErrNaN]) are returned as the tree returns
+// them, wrapped with detail, so test them with [errors.Is]. A write that
+// fails changes nothing and leaves its transaction usable. Using a finished
+// transaction returns [ErrTxDone].
+//
+// # Concurrency
+//
+// [Store], [Snapshot] and [Diff] are safe for concurrent use. A [Txn] is
+// used by one goroutine at a time; a tree returned by [Snapshot.Tree]
+// belongs to its caller.
+package flatseg

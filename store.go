@@ -1,0 +1,195 @@
+package flatseg
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/benbjohnson/immutable"
+	"go.uber.org/atomic"
+
+	"github.com/flatseg/flatseg/fst"
+)
+
+// ErrTxDone is returned by every method of a [Txn] that has already been
+// committed or rolled back.
+var ErrTxDone = errors.New("flatseg: transaction has already been committed or rolled back")
+
+// ErrInvalidOption is returned (wrapped, with detail) by [New] and [NewFrom]
+// when an [Option] has an invalid argument.
+var ErrInvalidOption = errors.New("flatseg: invalid option")
+
+// DefaultRetain is the number of versions, the head included, that a [Store]
+// keeps reachable through [Store.At] when no [WithRetain] option is given.
+const DefaultRetain = 1
+
+// Option configures a [Store]; pass options to [New] or [NewFrom].
+type Option func(*config) error
+
+type config struct {
+	retain int
+}
+
+// WithRetain makes [Store.At] able to return any of the n most recent
+// versions, the head included. n must be at least 1 (the default,
+// [DefaultRetain]). Every retained version keeps the nodes it does not share
+// with the head alive, so memory grows with n times the size of a typical
+// commit.
+func WithRetain(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("%w: WithRetain(%d): need at least 1", ErrInvalidOption, n)
+		}
+		c.retain = n
+		return nil
+	}
+}
+
+// Store is a versioned flat segment tree shared by any number of readers
+// and a single writer at a time.
+//
+// Readers take a [Snapshot] with [Store.Snapshot]: one atomic load, no lock
+// and no allocation. A snapshot is immutable and stays valid for as long as
+// it is referenced, whatever is committed later. Writers go through a [Txn]
+// obtained from [Store.Begin] or run by [Store.Update]; writers are
+// serialized by a mutex that readers never touch. Each commit that changes
+// something publishes a new version with one atomic pointer swap.
+//
+// All methods of Store are safe for concurrent use. Create a Store with
+// [New] or [NewFrom]: the zero Store is not usable, and a Store must not be
+// copied. It starts no goroutines and needs no Close.
+type Store[K fst.Key, V comparable] struct {
+	writer sync.Mutex                  // held from Begin until Commit or Rollback
+	state  atomic.Pointer[state[K, V]] // the published head and history
+	retain int                         // versions reachable through At, head included
+}
+
+// state is what a commit publishes: the head and the retained versions,
+// swapped together so that a reader sees both from one atomic load.
+type state[K fst.Key, V comparable] struct {
+	head    *Snapshot[K, V]
+	history *immutable.SortedMap[uint64, *Snapshot[K, V]] // version -> snapshot, for the retain-1 versions before head
+}
+
+// versionComparer orders the history by version.
+type versionComparer struct{}
+
+func (versionComparer) Compare(a, b uint64) int { return cmp.Compare(a, b) }
+
+// New returns a Store whose version 0 maps the whole span [min, max) to
+// init. It returns the error of [fst.New] for an invalid span (wrapping
+// [fst.ErrInvalidRange] or [fst.ErrNaN]) and [ErrInvalidOption] for an
+// invalid option.
+func New[K fst.Key, V comparable](min, max K, init V, opts ...Option) (*Store[K, V], error) {
+	cfg, err := configure(opts)
+	if err != nil {
+		return nil, err
+	}
+	t, err := fst.New(min, max, init)
+	if err != nil {
+		return nil, err
+	}
+	return newStore(t, cfg), nil
+}
+
+// NewFrom returns a Store whose version 0 holds the contents of t, for
+// example a tree bulk-loaded with [fst.Build]. It costs O(1): NewFrom
+// freezes t (see [fst.Tree.Freeze]) and shares its nodes, so t stays usable
+// and its later writes copy the nodes they touch instead of changing the
+// store. t must not be nil nor used by another goroutine during the call.
+func NewFrom[K fst.Key, V comparable](t *fst.Tree[K, V], opts ...Option) (*Store[K, V], error) {
+	cfg, err := configure(opts)
+	if err != nil {
+		return nil, err
+	}
+	t.Freeze()
+	return newStore(t.Clone(), cfg), nil
+}
+
+func configure(opts []Option) (config, error) {
+	cfg := config{retain: DefaultRetain}
+	for _, opt := range opts {
+		if err := opt(&cfg); err != nil {
+			return config{}, err
+		}
+	}
+	return cfg, nil
+}
+
+// newStore publishes t, which the store now owns, as version 0.
+func newStore[K fst.Key, V comparable](t *fst.Tree[K, V], cfg config) *Store[K, V] {
+	t.Freeze()
+	head := newSnapshot(0, t)
+	s := &Store[K, V]{retain: cfg.retain}
+	s.state.Store(&state[K, V]{
+		head:    head,
+		history: immutable.NewSortedMap[uint64, *Snapshot[K, V]](versionComparer{}),
+	})
+	return s
+}
+
+// Snapshot returns the latest committed version. It costs one atomic load:
+// no lock, no allocation. The snapshot never changes and stays valid for as
+// long as it is referenced.
+func (s *Store[K, V]) Snapshot() *Snapshot[K, V] {
+	return s.state.Load().head
+}
+
+// At returns the snapshot of the given version if the store still retains
+// it (see [WithRetain]); otherwise it returns nil, false. It costs one
+// atomic load and O(log r) for r retained versions, takes no lock and does
+// not allocate.
+func (s *Store[K, V]) At(version uint64) (*Snapshot[K, V], bool) {
+	st := s.state.Load()
+	if version == st.head.version {
+		return st.head, true
+	}
+	return st.history.Get(version)
+}
+
+// Begin starts a write transaction on the latest version, waiting until the
+// previous writer has committed or rolled back: there is one writer at a
+// time, and readers are never blocked. The caller must end the transaction
+// with [Txn.Commit] or [Txn.Rollback]; `defer tx.Rollback()` right after
+// Begin is always correct. Begin costs O(1) and one allocation besides the
+// Txn. Calling Begin again on the same goroutine before ending the first
+// transaction deadlocks.
+func (s *Store[K, V]) Begin() *Txn[K, V] {
+	s.writer.Lock()
+	base := s.state.Load().head
+	return &Txn[K, V]{store: s, base: base, tree: base.tree.Clone()}
+}
+
+// Update runs fn in a write transaction. It commits when fn returns nil and
+// returns the error of the commit; it rolls back when fn returns an error,
+// which Update returns as is, or panics, in which case Update rolls back and
+// re-panics. fn must not call Commit or Rollback itself: if it does, Update
+// returns [ErrTxDone]. Like [Store.Begin], Update waits for the previous
+// writer.
+func (s *Store[K, V]) Update(fn func(tx *Txn[K, V]) error) error {
+	tx := s.Begin()
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	_, err := tx.Commit()
+	return err
+}
+
+// publish makes sn, the successor of the head, the new head: it builds the
+// new state, moving the old head into the history and dropping the version
+// that falls out of it, swaps the state in with one atomic store, then wakes
+// the watchers of the old head. The caller holds the writer lock.
+func (s *Store[K, V]) publish(sn *Snapshot[K, V]) {
+	old := s.state.Load()
+	history := old.history
+	if s.retain > 1 {
+		history = history.Set(old.head.version, old.head)
+		if sn.version >= uint64(s.retain) {
+			history = history.Delete(sn.version - uint64(s.retain))
+		}
+	}
+	s.state.Store(&state[K, V]{head: sn, history: history})
+	close(old.head.stale)
+}

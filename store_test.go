@@ -1,0 +1,588 @@
+package flatseg
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flatseg/flatseg/fst"
+)
+
+func newTestStore(t *testing.T, opts ...Option) *Store[int, int] {
+	t.Helper()
+	s, err := New(testMin, testMax, 0, opts...)
+	require.NoError(t, err)
+	return s
+}
+
+func collect(seq iter.Seq[fst.Segment[int, int]]) []fst.Segment[int, int] { return slices.Collect(seq) }
+
+func seg(start, end, v int) fst.Segment[int, int] {
+	return fst.Segment[int, int]{Start: start, End: end, Value: v}
+}
+
+// within runs f and fails the test if it does not return within d, which
+// in these tests means a writer was left holding the lock.
+func within(t *testing.T, d time.Duration, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not return within %v", what, d)
+	}
+}
+
+func TestNew(t *testing.T) {
+	s, err := New(0, 100, "x")
+	require.NoError(t, err)
+	sn := s.Snapshot()
+	assert.Equal(t, uint64(0), sn.Version())
+	assert.Equal(t, 0, sn.MinKey())
+	assert.Equal(t, 100, sn.MaxKey())
+	assert.Equal(t, "x", sn.DefaultValue())
+	assert.Equal(t, []fst.Segment[int, string]{{Start: 0, End: 100, Value: "x"}}, slices.Collect(sn.Segments()))
+	at, ok := s.At(0)
+	assert.True(t, ok)
+	assert.Same(t, sn, at)
+}
+
+func TestNew_Errors(t *testing.T) {
+	_, err := New(5, 5, 0)
+	assert.ErrorIs(t, err, fst.ErrInvalidRange)
+	_, err = New(9, 5, 0)
+	assert.ErrorIs(t, err, fst.ErrInvalidRange)
+	_, err = New(math.NaN(), 5, 0)
+	assert.ErrorIs(t, err, fst.ErrNaN)
+	_, err = New(0, 5, 0, WithRetain(0))
+	assert.ErrorIs(t, err, ErrInvalidOption)
+}
+
+func TestNewFrom(t *testing.T) {
+	tree, err := fst.Build(0, 100, 0, []fst.Segment[int, int]{seg(10, 20, 1), seg(30, 40, 2)})
+	require.NoError(t, err)
+	s, err := NewFrom(tree)
+	require.NoError(t, err)
+	want := []fst.Segment[int, int]{seg(0, 10, 0), seg(10, 20, 1), seg(20, 30, 0), seg(30, 40, 2), seg(40, 100, 0)}
+	assert.Equal(t, want, collect(s.Snapshot().Segments()))
+
+	// The caller's tree stays usable and its writes do not reach the store.
+	_, err = tree.Insert(0, 100, 7)
+	require.NoError(t, err)
+	assert.Equal(t, []fst.Segment[int, int]{seg(0, 100, 7)}, collect(tree.Segments()))
+	assert.Equal(t, want, collect(s.Snapshot().Segments()))
+
+	_, err = NewFrom(tree, WithRetain(-1))
+	assert.ErrorIs(t, err, ErrInvalidOption)
+}
+
+func TestStore_Snapshot_Allocs(t *testing.T) {
+	s := newTestStore(t)
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		for i := range 100 {
+			if _, err := tx.Insert(i*10, i*10+5, i%3+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	var sn *Snapshot[int, int]
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { sn = s.Snapshot() }), "Snapshot")
+	var found bool
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, found = sn.Search(512) }), "Snapshot.Search")
+	assert.True(t, found)
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, found = s.At(1) }), "Store.At")
+	assert.True(t, found)
+}
+
+func TestTxn_SeesOwnWritesReadersDoNot(t *testing.T) {
+	s := newTestStore(t)
+	before := s.Snapshot()
+	tx := s.Begin()
+	defer tx.Rollback()
+
+	changed, err := tx.Insert(10, 20, 5)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	got, ok := tx.Search(15)
+	assert.True(t, ok)
+	assert.Equal(t, seg(10, 20, 5), got)
+	got, _ = s.Snapshot().Search(15)
+	assert.Equal(t, seg(testMin, testMax, 0), got, "readers see the transaction before it commits")
+
+	sn, err := tx.Commit()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), sn.Version())
+	assert.Same(t, sn, s.Snapshot())
+	got, _ = sn.Search(15)
+	assert.Equal(t, seg(10, 20, 5), got)
+	assert.Equal(t, []fst.Segment[int, int]{seg(testMin, testMax, 0)}, collect(before.Segments()), "old snapshot changed")
+	select {
+	case <-before.Stale():
+	default:
+		t.Error("the Stale channel of the previous head is not closed")
+	}
+}
+
+func TestTxn_Finished(t *testing.T) {
+	for _, end := range []string{"commit", "rollback", "empty commit"} {
+		t.Run(end, func(t *testing.T) {
+			s := newTestStore(t)
+			tx := s.Begin()
+			if end != "empty commit" {
+				_, err := tx.Insert(1, 2, 3)
+				require.NoError(t, err)
+			}
+			if end == "rollback" {
+				tx.Rollback()
+			} else {
+				_, err := tx.Commit()
+				require.NoError(t, err)
+			}
+			head := s.Snapshot()
+
+			_, err := tx.Insert(5, 6, 1)
+			assert.ErrorIs(t, err, ErrTxDone)
+			assert.ErrorIs(t, tx.ShiftLeft(5, 6), ErrTxDone)
+			assert.ErrorIs(t, tx.ShiftRight(5, 6, false), ErrTxDone)
+			got, ok := tx.Search(5)
+			assert.False(t, ok)
+			assert.Zero(t, got)
+			sn, err := tx.Commit()
+			assert.ErrorIs(t, err, ErrTxDone)
+			assert.Nil(t, sn)
+			tx.Rollback()
+			tx.Rollback()
+			assert.Same(t, head, s.Snapshot(), "a finished transaction changed the store")
+
+			// The writer lock was released exactly once.
+			within(t, time.Second, "Begin", func() { s.Begin().Rollback() })
+		})
+	}
+}
+
+func TestStore_BeginWaitsForWriter(t *testing.T) {
+	s := newTestStore(t)
+	tx := s.Begin()
+	began := make(chan *Txn[int, int])
+	go func() { began <- s.Begin() }()
+	select {
+	case <-began:
+		t.Fatal("a second Begin returned while the first transaction was open")
+	case <-time.After(50 * time.Millisecond):
+	}
+	_, err := tx.Insert(0, 10, 1)
+	require.NoError(t, err)
+	_, err = tx.Commit()
+	require.NoError(t, err)
+	select {
+	case tx2 := <-began:
+		got, _ := tx2.Search(5)
+		assert.Equal(t, seg(0, 10, 1), got, "the second transaction starts from the first one's commit")
+		tx2.Rollback()
+	case <-time.After(time.Second):
+		t.Fatal("Begin did not return after the previous transaction committed")
+	}
+}
+
+func TestTxn_InvalidInput(t *testing.T) {
+	nan := math.NaN()
+	floatTests := []struct {
+		name string
+		op   func(tx *Txn[float64, int]) error
+		want error
+	}{
+		{"Insert NaN start", func(tx *Txn[float64, int]) error { _, err := tx.Insert(nan, 5, 1); return err }, fst.ErrNaN},
+		{"Insert NaN end", func(tx *Txn[float64, int]) error { _, err := tx.Insert(1, nan, 1); return err }, fst.ErrNaN},
+		{"ShiftLeft NaN", func(tx *Txn[float64, int]) error { return tx.ShiftLeft(nan, 5) }, fst.ErrNaN},
+		{"ShiftRight NaN size", func(tx *Txn[float64, int]) error { return tx.ShiftRight(1, nan, false) }, fst.ErrNaN},
+	}
+	for _, tc := range floatTests {
+		t.Run(tc.name, func(t *testing.T) {
+			floats, err := New(0.0, 100.0, 0)
+			require.NoError(t, err)
+			checkInvalid(t, floats, tc.op, tc.want)
+		})
+	}
+
+	intTests := []struct {
+		name string
+		op   func(tx *Txn[int, int]) error
+		want error
+	}{
+		{"Insert empty", func(tx *Txn[int, int]) error { _, err := tx.Insert(5, 5, 1); return err }, fst.ErrInvalidRange},
+		{"Insert reversed", func(tx *Txn[int, int]) error { _, err := tx.Insert(6, 5, 1); return err }, fst.ErrInvalidRange},
+		{"Insert beyond max", func(tx *Txn[int, int]) error { _, err := tx.Insert(testMax, testMax+5, 1); return err }, fst.ErrOutOfSpan},
+		{"Insert below min", func(tx *Txn[int, int]) error { _, err := tx.Insert(testMin-9, testMin-5, 1); return err }, fst.ErrOutOfSpan},
+		{"ShiftLeft empty", func(tx *Txn[int, int]) error { return tx.ShiftLeft(5, 5) }, fst.ErrInvalidRange},
+		{"ShiftLeft reversed", func(tx *Txn[int, int]) error { return tx.ShiftLeft(6, 5) }, fst.ErrInvalidRange},
+		{"ShiftRight zero", func(tx *Txn[int, int]) error { return tx.ShiftRight(5, 0, false) }, fst.ErrInvalidShift},
+		{"ShiftRight negative", func(tx *Txn[int, int]) error { return tx.ShiftRight(5, -1, false) }, fst.ErrInvalidShift},
+		{"ShiftRight beyond max", func(tx *Txn[int, int]) error { return tx.ShiftRight(testMax+1, 1, false) }, fst.ErrOutOfSpan},
+	}
+	for _, tc := range intTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkInvalid(t, newTestStore(t), tc.op, tc.want)
+		})
+	}
+}
+
+// checkInvalid runs op, which must fail with want, between two valid writes
+// in one transaction, and checks that it changed nothing and left the
+// transaction usable.
+func checkInvalid[K fst.Key](t *testing.T, s *Store[K, int], op func(tx *Txn[K, int]) error, want error) {
+	t.Helper()
+	head := s.Snapshot()
+	tx := s.Begin()
+	defer tx.Rollback()
+	_, err := tx.Insert(10, 20, 1)
+	require.NoError(t, err)
+	before := slices.Collect(tx.tree.Segments())
+
+	err = op(tx)
+	require.ErrorIs(t, err, want)
+	assert.Equal(t, before, slices.Collect(tx.tree.Segments()), "a failed write changed the transaction")
+
+	_, err = tx.Insert(30, 40, 2)
+	require.NoError(t, err, "the transaction is no longer usable")
+	sn, err := tx.Commit()
+	require.NoError(t, err)
+	assert.Equal(t, head.Version()+1, sn.Version())
+	got, _ := sn.Search(35)
+	assert.Equal(t, 2, got.Value)
+
+	// Failed writes alone publish nothing.
+	head = s.Snapshot()
+	tx = s.Begin()
+	require.ErrorIs(t, op(tx), want)
+	sn, err = tx.Commit()
+	require.NoError(t, err)
+	assert.Same(t, head, sn)
+}
+
+func TestTxn_CommitWithoutChange(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   func(tx *Txn[int, int]) error
+	}{
+		{"no write", func(tx *Txn[int, int]) error { return nil }},
+		{"same value", func(tx *Txn[int, int]) error {
+			_, err := tx.Insert(100, 200, 1) // already 1
+			return err
+		}},
+		{"undone", func(tx *Txn[int, int]) error {
+			if _, err := tx.Insert(300, 400, 2); err != nil {
+				return err
+			}
+			_, err := tx.Insert(300, 400, 0)
+			return err
+		}},
+		{"shift of a uniform tail", func(tx *Txn[int, int]) error {
+			return tx.ShiftLeft(500, 600) // [200, max) is 0: shifting it changes nothing
+		}},
+		{"failed write", func(tx *Txn[int, int]) error {
+			if _, err := tx.Insert(5, 1, 1); !errors.Is(err, fst.ErrInvalidRange) {
+				return fmt.Errorf("got %v", err)
+			}
+			return nil
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestStore(t, WithRetain(4))
+			require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+				_, err := tx.Insert(100, 200, 1)
+				return err
+			}))
+			head := s.Snapshot()
+			tx := s.Begin()
+			defer tx.Rollback()
+			require.NoError(t, tc.fn(tx))
+			sn, err := tx.Commit()
+			require.NoError(t, err)
+			assert.Same(t, head, sn)
+			assert.Same(t, head, s.Snapshot())
+			assert.Equal(t, uint64(1), sn.Version())
+			_, ok := s.At(2)
+			assert.False(t, ok)
+			select {
+			case <-head.Stale():
+				t.Error("a commit that changed nothing woke the watchers")
+			default:
+			}
+		})
+	}
+}
+
+func TestStore_Update(t *testing.T) {
+	s := newTestStore(t)
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		if _, err := tx.Insert(0, 10, 1); err != nil {
+			return err
+		}
+		_, err := tx.Insert(20, 30, 2)
+		return err
+	}))
+	assert.Equal(t, uint64(1), s.Snapshot().Version())
+	assert.Equal(t, []fst.Segment[int, int]{seg(0, 10, 1), seg(10, 20, 0), seg(20, 30, 2), seg(30, testMax, 0)},
+		collect(s.Snapshot().Segments()))
+}
+
+func TestStore_Update_Error(t *testing.T) {
+	s := newTestStore(t)
+	head := s.Snapshot()
+	errStop := errors.New("stop")
+	err := s.Update(func(tx *Txn[int, int]) error {
+		if _, err := tx.Insert(0, 10, 1); err != nil {
+			return err
+		}
+		return fmt.Errorf("wrapped: %w", errStop)
+	})
+	assert.ErrorIs(t, err, errStop)
+	assert.Same(t, head, s.Snapshot(), "a failed Update committed")
+
+	// An fst error returned by fn rolls back too, and stays testable.
+	err = s.Update(func(tx *Txn[int, int]) error {
+		if _, err := tx.Insert(0, 10, 1); err != nil {
+			return err
+		}
+		_, err := tx.Insert(10, 5, 1)
+		return err
+	})
+	assert.ErrorIs(t, err, fst.ErrInvalidRange)
+	assert.Same(t, head, s.Snapshot(), "a failed Update committed")
+	within(t, time.Second, "Begin", func() { s.Begin().Rollback() })
+}
+
+func TestStore_Update_Panic(t *testing.T) {
+	s := newTestStore(t)
+	head := s.Snapshot()
+	assert.PanicsWithValue(t, "boom", func() {
+		_ = s.Update(func(tx *Txn[int, int]) error {
+			if _, err := tx.Insert(0, 10, 1); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+	})
+	assert.Same(t, head, s.Snapshot(), "a panicking Update committed")
+	within(t, time.Second, "Update", func() {
+		assert.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+			_, err := tx.Insert(0, 10, 1)
+			return err
+		}))
+	})
+	assert.Equal(t, uint64(1), s.Snapshot().Version())
+}
+
+func TestStore_Update_FinishedByFn(t *testing.T) {
+	s := newTestStore(t)
+	err := s.Update(func(tx *Txn[int, int]) error {
+		tx.Rollback()
+		return nil
+	})
+	assert.ErrorIs(t, err, ErrTxDone)
+	assert.Equal(t, uint64(0), s.Snapshot().Version())
+	within(t, time.Second, "Begin", func() { s.Begin().Rollback() })
+}
+
+func TestStore_At(t *testing.T) {
+	const retain = 3
+	s := newTestStore(t, WithRetain(retain))
+	snaps := []*Snapshot[int, int]{s.Snapshot()}
+	for i := 1; i <= 6; i++ {
+		require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+			_, err := tx.Insert(i, i+1, i)
+			return err
+		}))
+		snaps = append(snaps, s.Snapshot())
+		for v, want := range snaps {
+			got, ok := s.At(uint64(v))
+			if v > i-retain {
+				assert.True(t, ok, "At(%d) after v%d", v, i)
+				assert.Same(t, want, got, "At(%d) after v%d", v, i)
+			} else {
+				assert.False(t, ok, "At(%d) after v%d", v, i)
+				assert.Nil(t, got)
+			}
+		}
+		_, ok := s.At(uint64(i + 1))
+		assert.False(t, ok, "At of a future version")
+	}
+	// Versions dropped from the history are still valid snapshots.
+	for v, sn := range snaps {
+		got, _ := sn.Search(v)
+		assert.Equal(t, v, got.Value, "v%d", v)
+	}
+}
+
+func TestSnapshot_Tree(t *testing.T) {
+	s := newTestStore(t)
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		_, err := tx.Insert(10, 20, 1)
+		return err
+	}))
+	sn := s.Snapshot()
+	want := collect(sn.Segments())
+	fork := sn.Tree()
+	fork2 := sn.Tree()
+	_, err := fork.Insert(0, 15, 2)
+	require.NoError(t, err)
+	require.NoError(t, fork.ShiftRight(0, 5, false))
+	assert.Equal(t, want, collect(sn.Segments()), "writing a fork changed its snapshot")
+	assert.Equal(t, want, collect(fork2.Segments()), "writing a fork changed another fork")
+	assert.Same(t, sn, s.Snapshot())
+	got, _ := fork.Search(7)
+	assert.Equal(t, 2, got.Value)
+}
+
+func TestSnapshot_IteratorOutlivesCommits(t *testing.T) {
+	s := newTestStore(t)
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		for i := range 50 {
+			if _, err := tx.Insert(i*20, i*20+10, i%2+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	sn := s.Snapshot()
+	want := collect(sn.Segments())
+	var got []fst.Segment[int, int]
+	for sg := range sn.Segments() {
+		got = append(got, sg)
+		if len(got)%10 == 0 { // commit in the middle of the iteration
+			require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+				if err := tx.ShiftRight(0, 3, false); err != nil {
+					return err
+				}
+				_, err := tx.Insert(sg.Start, sg.End+30, 7)
+				return err
+			}))
+		}
+	}
+	assert.Equal(t, want, got)
+	assert.Greater(t, s.Snapshot().Version(), sn.Version()+5)
+}
+
+func TestDiff(t *testing.T) {
+	s := newTestStore(t, WithRetain(10))
+	v0 := s.Snapshot()
+	assert.Empty(t, slices.Collect(Diff(v0, v0)))
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		if _, err := tx.Insert(10, 20, 1); err != nil {
+			return err
+		}
+		_, err := tx.Insert(20, 30, 2)
+		return err
+	}))
+	v1 := s.Snapshot()
+	want := []fst.Change[int, int]{{Start: 10, End: 20, Old: 0, New: 1}, {Start: 20, End: 30, Old: 0, New: 2}}
+	assert.Equal(t, want, slices.Collect(Diff(v0, v1)))
+	assert.Equal(t, []fst.Change[int, int]{{Start: 10, End: 20, Old: 1, New: 0}, {Start: 20, End: 30, Old: 2, New: 0}},
+		slices.Collect(Diff(v1, v0)))
+}
+
+// TestStore_Model applies random transactions both to a store and to a
+// plain fst.Tree, one seeded subtest per seed, and after each commit checks
+// the head against the model, Diff against a dense reference, and every
+// snapshot taken so far against its contents when it was taken.
+func TestStore_Model(t *testing.T) {
+	seed := baseSeed(t)
+	for i := range uint64(8) {
+		seed := seed + i
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 0))
+			s := newTestStore(t, WithRetain(5))
+			model, err := fst.New(testMin, testMax, 0)
+			require.NoError(t, err)
+			type taken struct {
+				sn   *Snapshot[int, int]
+				segs []fst.Segment[int, int]
+			}
+			history := []taken{{s.Snapshot(), collect(s.Snapshot().Segments())}}
+			for range 60 {
+				prev := s.Snapshot()
+				ops := make([]op, 1+r.IntN(5))
+				for i := range ops {
+					ops[i] = randomOp(r)
+				}
+				rollback := r.IntN(4) == 0
+				tx := s.Begin()
+				fork := prev.Tree()
+				for _, o := range ops {
+					errTx, errModel := o.apply(tx), o.apply(fork)
+					require.Equal(t, sentinel(errModel), sentinel(errTx), "%v", o)
+					if errTx != nil {
+						require.NotNil(t, sentinel(errTx), "%v: unexpected error %v", o, errTx)
+					}
+					require.Equal(t, collect(fork.Segments()), collect(tx.tree.Segments()), "after %v", o)
+				}
+				if rollback {
+					tx.Rollback()
+					require.Same(t, prev, s.Snapshot())
+					continue
+				}
+				sn, err := tx.Commit()
+				require.NoError(t, err)
+				replay(t, model, ops)
+				require.Equal(t, collect(model.Segments()), collect(sn.Segments()), "ops %v", ops)
+				require.NoError(t, checkSnapshot(sn, r))
+				if model.Equal(prev.Tree()) {
+					require.Same(t, prev, sn, "a commit that changed nothing published v%d", sn.Version())
+				} else {
+					require.Equal(t, prev.Version()+1, sn.Version())
+					history = append(history, taken{sn, collect(sn.Segments())})
+				}
+				require.Equal(t, denseDiff(dense(prev.Segments()), dense(sn.Segments())), slices.Collect(Diff(prev, sn)))
+				old := history[r.IntN(len(history))]
+				require.Equal(t, denseDiff(dense(old.sn.Segments()), dense(sn.Segments())), slices.Collect(Diff(old.sn, sn)),
+					"Diff(v%d, v%d)", old.sn.Version(), sn.Version())
+				for _, h := range history {
+					require.Equal(t, h.segs, collect(h.sn.Segments()), "v%d changed", h.sn.Version())
+				}
+			}
+		})
+	}
+}
+
+// TestTxn_CopiesOnce checks that a transaction copies a node at most once:
+// fifty writes to one segment allocate no more than the first one does.
+func TestTxn_CopiesOnce(t *testing.T) {
+	segs := make([]fst.Segment[int, int], 10_000)
+	for i := range segs {
+		segs[i] = seg(i*10, i*10+10, 1+i%2)
+	}
+	tree, err := fst.Build(0, len(segs)*10, 0, segs)
+	require.NoError(t, err)
+	s, err := NewFrom(tree)
+	require.NoError(t, err)
+	writes := func(n int) func() {
+		return func() {
+			tx := s.Begin()
+			defer tx.Rollback()
+			for i := range n {
+				if _, err := tx.Insert(5000, 5010, 3+i%2); err != nil {
+					panic(err)
+				}
+			}
+		}
+	}
+	one := testing.AllocsPerRun(20, writes(1))
+	fifty := testing.AllocsPerRun(20, writes(50))
+	t.Logf("allocations per transaction: %v for 1 write, %v for 50", one, fifty)
+	assert.Equal(t, one, fifty, "allocations for 1 and 50 writes to one segment")
+	assert.LessOrEqual(t, one, 12.0, "allocations for 1 write (Txn, fork, one path)")
+}

@@ -1,0 +1,122 @@
+package flatseg
+
+import (
+	"github.com/flatseg/flatseg/fst"
+)
+
+// Txn is a write transaction on a [Store], started by [Store.Begin] or run
+// by [Store.Update]. It works on a private O(1) fork of the version it
+// started from: a node is copied at most once per transaction, the first
+// time the transaction writes to it, and nothing the transaction does is
+// visible to readers until [Txn.Commit] publishes it. At most one
+// transaction per store is open at a time.
+//
+// A Txn must be used by one goroutine at a time. Once committed or rolled
+// back, it is finished: its write methods and Commit return [ErrTxDone],
+// Search reports false, and Rollback does nothing.
+//
+// Invalid input makes a write method return the error of the underlying
+// [fst.Tree] method (wrapping [fst.ErrInvalidRange], [fst.ErrOutOfSpan],
+// [fst.ErrInvalidShift] or [fst.ErrNaN]); such a write changes nothing and
+// the transaction stays usable.
+type Txn[K fst.Key, V comparable] struct {
+	store *Store[K, V]
+	base  *Snapshot[K, V] // the head when the transaction began
+	tree  *fst.Tree[K, V] // the working fork of base.tree; nil once finished
+	dirty bool            // some write may have changed tree
+}
+
+// Insert sets the value of [start, end) to v, merging equal neighbours, as
+// [fst.Tree.Insert]. It reports whether the contents of the transaction
+// changed. It costs O(log n) plus the number of segments overwritten.
+func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
+	if tx.tree == nil {
+		return false, ErrTxDone
+	}
+	changed, err := tx.tree.Insert(start, end, v)
+	tx.dirty = tx.dirty || changed
+	return changed, err
+}
+
+// ShiftLeft removes [start, end) and shifts every segment after it left by
+// end-start, as [fst.Tree.ShiftLeft].
+func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
+	if tx.tree == nil {
+		return ErrTxDone
+	}
+	if err := tx.tree.ShiftLeft(start, end); err != nil {
+		return err
+	}
+	tx.dirty = true
+	return nil
+}
+
+// ShiftRight opens a gap of size keys at pos, shifting every segment after
+// it right by size, as [fst.Tree.ShiftRight].
+func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
+	if tx.tree == nil {
+		return ErrTxDone
+	}
+	if err := tx.tree.ShiftRight(pos, size, skipStartNode); err != nil {
+		return err
+	}
+	tx.dirty = true
+	return nil
+}
+
+// Search returns the segment containing key as the transaction sees it,
+// its own writes included. It costs O(log n) and does not allocate. On a
+// finished transaction it returns the zero Segment and false.
+func (tx *Txn[K, V]) Search(key K) (fst.Segment[K, V], bool) {
+	if tx.tree == nil {
+		return fst.Segment[K, V]{}, false
+	}
+	return tx.tree.Search(key)
+}
+
+// Commit ends the transaction and publishes its writes as the next version,
+// which it returns. If the transaction changed nothing (no write, only
+// failed writes, or writes that cancel each other out), Commit publishes
+// nothing and returns the current snapshot, whose version is unchanged.
+//
+// Commit freezes the tree it publishes, so no node of it is written again,
+// and swaps in the new head and history with one atomic store; then it
+// wakes the watchers of the previous version and lets the next writer in.
+// Besides the write work already done, it costs O(log r) for r retained
+// versions and a check that something changed ([fst.Tree.Equal] against
+// the base version), which skips the subtrees the transaction did not copy.
+//
+// On a finished transaction Commit returns nil and [ErrTxDone].
+func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
+	if tx.tree == nil {
+		return nil, ErrTxDone
+	}
+	s, base, t := tx.store, tx.base, tx.tree
+	tx.finish()
+	defer s.writer.Unlock()
+	if !tx.dirty || t.Equal(base.tree) {
+		return base, nil
+	}
+	t.Freeze()
+	sn := newSnapshot(base.version+1, t)
+	s.publish(sn)
+	return sn, nil
+}
+
+// Rollback ends the transaction and discards its writes, letting the next
+// writer in. It is a no-op on a finished transaction, so `defer
+// tx.Rollback()` is always correct, after Commit too.
+func (tx *Txn[K, V]) Rollback() {
+	if tx.tree == nil {
+		return
+	}
+	tx.finish()
+	tx.store.writer.Unlock()
+}
+
+// finish marks the transaction finished and drops its references, so that
+// neither its fork nor its base version are kept alive by a lingering Txn.
+func (tx *Txn[K, V]) finish() {
+	tx.tree = nil
+	tx.base = nil
+}

@@ -1,0 +1,95 @@
+package flatseg
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/flatseg/flatseg/fst"
+)
+
+// Wait returns the head as soon as its version is greater than after,
+// blocking until a commit publishes one or ctx is done, in which case it
+// returns nil and ctx.Err(). It does not poll: it sleeps on the
+// [Snapshot.Stale] channel of the head, which each publish closes, and a
+// slow or abandoned waiter never delays a writer. If a newer version
+// already exists, Wait returns it at once, even if ctx is done. Versions
+// published in between are skipped: Wait returns the latest one. Wait is
+// safe for concurrent use and costs O(1) per wake-up.
+func (s *Store[K, V]) Wait(ctx context.Context, after uint64) (*Snapshot[K, V], error) {
+	for {
+		head := s.Snapshot()
+		if head.version > after {
+			return head, nil
+		}
+		select {
+		case <-head.stale:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// WaitRange returns the first head it sees whose contents over
+// [start, end) differ from those of held, blocking until a commit publishes
+// one or ctx is done, in which case it returns nil and ctx.Err(). Commits
+// that change only keys outside [start, end) do not wake the caller; a
+// range whose values change and then change back before WaitRange looks is
+// not reported. held must be a snapshot of s.
+//
+// Like [Store.Wait] it does not poll and never delays a writer. Writers do
+// no extra work for it: on each wake-up WaitRange diffs the last version it
+// checked against the new head with [Diff], which skips the subtrees they
+// share, so a wake-up costs time proportional to the changes made by the
+// commits in between up to end, not to the size of the tree. When the range
+// is unchanged, the new head becomes the base of the next check.
+//
+// WaitRange returns an error wrapping [fst.ErrNaN] if start or end is NaN,
+// [fst.ErrInvalidRange] unless start < end, and [fst.ErrOutOfSpan] if
+// [start, end) lies entirely outside the span of the store.
+func (s *Store[K, V]) WaitRange(ctx context.Context, held *Snapshot[K, V], start, end K) (*Snapshot[K, V], error) {
+	if err := checkWatchRange(held, start, end); err != nil {
+		return nil, err
+	}
+	base := held
+	for {
+		head := s.Snapshot()
+		if head.version > base.version {
+			if changedWithin(base, head, start, end) {
+				return head, nil
+			}
+			base = head
+		}
+		select {
+		case <-head.stale:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func checkWatchRange[K fst.Key, V comparable](sn *Snapshot[K, V], start, end K) error {
+	switch {
+	case start != start || end != end:
+		return fmt.Errorf("flatseg: watch range [%v, %v): %w", start, end, fst.ErrNaN)
+	case !(start < end):
+		return fmt.Errorf("flatseg: watch range [%v, %v): %w", start, end, fst.ErrInvalidRange)
+	case end <= sn.MinKey() || start >= sn.MaxKey():
+		return fmt.Errorf("flatseg: watch range [%v, %v) outside [%v, %v): %w",
+			start, end, sn.MinKey(), sn.MaxKey(), fst.ErrOutOfSpan)
+	}
+	return nil
+}
+
+// changedWithin reports whether a and b differ somewhere in [start, end).
+// It relies on Diff yielding changes in ascending key order to stop at end.
+func changedWithin[K fst.Key, V comparable](a, b *Snapshot[K, V], start, end K) bool {
+	for c := range Diff(a, b) {
+		if c.Start >= end {
+			return false
+		}
+		if c.End > start {
+			return true
+		}
+	}
+	return false
+}
