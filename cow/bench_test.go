@@ -19,20 +19,51 @@ func probeKeys(n int) []int64 {
 	return keys
 }
 
+// BenchmarkFloor looks up random keys in trees whose keys are evenly spaced
+// (dist=even), spaced by random gaps in [1, 20) (dist=random), or by gaps
+// that are mostly 1 and sometimes 1000 (dist=clustered, hard on the
+// interpolated first probe of the in-node search).
 func BenchmarkFloor(b *testing.B) {
-	for _, n := range cowSizes {
-		tr, keys := built(b, n), probeKeys(n)
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			var sink int64
-			i := 0
-			for b.Loop() {
-				f, _ := tr.Floor(keys[i&(len(keys)-1)])
-				sink += f.Value
-				i++
+	for _, dist := range []string{"even", "random", "clustered"} {
+		for _, n := range cowSizes {
+			r := rand.New(rand.NewPCG(7, 8))
+			keys := make([]int64, n)
+			vals := make([]int64, n)
+			var k int64
+			for i := range keys {
+				keys[i], vals[i] = k, int64(i)
+				switch dist {
+				case "even":
+					k += 10
+				case "random":
+					k += 1 + r.Int64N(19)
+				case "clustered":
+					k++
+					if r.IntN(10) == 0 {
+						k += 1000
+					}
+				}
 			}
-			_ = sink
-		})
+			tr, err := cow.Build(keys, vals)
+			if err != nil {
+				b.Fatal(err)
+			}
+			probes := make([]int64, 1<<16)
+			for i := range probes {
+				probes[i] = r.Int64N(k)
+			}
+			b.Run(fmt.Sprintf("dist=%s/n=%d", dist, n), func(b *testing.B) {
+				b.ReportAllocs()
+				var sink int64
+				i := 0
+				for b.Loop() {
+					f, _ := tr.Floor(probes[i&(len(probes)-1)])
+					sink += f.Value
+					i++
+				}
+				_ = sink
+			})
+		}
 	}
 }
 
