@@ -12,9 +12,17 @@ type Step[K Number, V any] struct {
 	InA, InB bool
 	// Shared marks a run of entries, from Key on, that both trees hold
 	// identically because they share the subtree storing it; A and B are
-	// then both the value of the run's last entry and Last is its key.
+	// then unset, and Last returns the run's last entry.
 	Shared bool
-	Last   K
+
+	run unit[K, V] // the shared subtree, when Shared
+}
+
+// Last returns the last entry of a Shared step's run, in O(log n). Zip does
+// not look it up itself: a caller comparing values needs it only where a run
+// is followed by a step that differs.
+func (s Step[K, V]) Last() (K, V) {
+	return lastEntry[K, V](s.run.p, s.run.h, s.run.origin)
 }
 
 // Zip walks a and b together in key order. It yields a Step for each key
@@ -32,8 +40,7 @@ func Zip[K Number, V any](a, b *Tree[K, V]) iter.Seq[Step[K, V]] {
 			case !oka && !okb:
 				return
 			case oka && okb && ua.h >= 0 && ua.p == ub.p && ua.h == ub.h && ua.origin == ub.origin:
-				last, v := lastEntry[K, V](ua.p, ua.h, ua.origin)
-				if !yield(Step[K, V]{Key: ua.key, A: v, B: v, Shared: true, Last: last}) {
+				if !yield(Step[K, V]{Key: ua.key, Shared: true, run: extendShared(ca, cb, ua)}) {
 					return
 				}
 				ca.skip()
@@ -67,6 +74,30 @@ func Zip[K Number, V any](a, b *Tree[K, V]) iter.Seq[Step[K, V]] {
 			}
 		}
 	}
+}
+
+// extendShared advances both cursors over the siblings after the shared
+// unit u that the two trees also share at the same offset, comparing child
+// pointers in a tight loop, and returns the last shared unit of the run. The
+// cursors then stand on that unit. Two versions a few writes apart share
+// almost all the children of every node they copied, so this is what keeps
+// a Diff of them cheap.
+func extendShared[K Number, V any](ca, cb *cursor[K, V], u unit[K, V]) unit[K, V] {
+	if ca.fresh || cb.fresh {
+		return u // the roots themselves: no siblings
+	}
+	fa, fb := &ca.stack[len(ca.stack)-1], &cb.stack[len(cb.stack)-1]
+	ina, inb := asInner[K](fa.p), asInner[K](fb.p)
+	for fa.i+1 < ina.n && fb.i+1 < inb.n {
+		i, j := fa.i+1, fb.i+1
+		oa, ob := childOrigin(fa.origin, ina.keys[i]), childOrigin(fb.origin, inb.keys[j])
+		if ina.p[i] != inb.p[j] || oa != ob {
+			break
+		}
+		fa.i, fb.i = i, j
+		u.p, u.origin = ina.p[i], oa
+	}
+	return u
 }
 
 // unit is what a cursor stands on: a subtree (h >= 0; h is its height) or a

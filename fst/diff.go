@@ -52,28 +52,37 @@ func Diff[K Key, V comparable](a, b *Tree[K, V]) iter.Seq[Change[K, V]] {
 			return true
 		}
 		started := false
+		// After a Shared step both sides hold the same value, whatever it
+		// is; it is looked up (O(log n)) only if a differing step follows.
+		var shared cow.Step[K, V]
+		inShared := false
 		for st := range cow.Zip(&a.b, &b.b) {
 			if !(st.Key < hi) {
 				break
 			}
-			if started && !flush(st.Key) {
+			if st.Shared {
+				if started && !inShared && !flush(st.Key) {
+					return
+				}
+				shared, inShared, started = st, true, true
+				continue
+			}
+			if inShared {
+				_, v := shared.Last()
+				va, vb, inShared = v, v, false
+			} else if started && !flush(st.Key) {
 				return
 			}
 			started = true
 			pos = st.Key
-			switch {
-			case st.Shared:
-				va, vb, pos = st.A, st.B, st.Last
-			default:
-				if st.InA {
-					va = st.A
-				}
-				if st.InB {
-					vb = st.B
-				}
+			if st.InA {
+				va = st.A
+			}
+			if st.InB {
+				vb = st.B
 			}
 		}
-		if started && !flush(hi) {
+		if started && !inShared && !flush(hi) {
 			return
 		}
 		if pending {
