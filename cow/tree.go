@@ -226,30 +226,11 @@ func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
 		return t, nil
 	}
 	o := t.writer()
-	// Level 0: leaves. Each level is a list of nodes with their absolute
-	// smallest keys; nodes are normalised to their own origin.
-	var level []ptr
-	var mins []K
-	for _, r := range chunks(len(keys)) {
-		lf := newNode[K, V](o)
-		lf.n = r[1] - r[0]
-		copy(lf.keys[:], keys[r[0]:r[1]])
-		copy(lf.p[:], vals[r[0]:r[1]])
-		mins = append(mins, normalize(lf))
-		level = append(level, lf.ptr())
-	}
+	// Each level is a list of nodes and their absolute smallest keys: the
+	// leaves from the input, then each level from the one below.
+	level, mins := pack(o, keys, vals)
 	for len(level) > 1 {
-		var up []ptr
-		var upMins []K
-		for _, r := range chunks(len(level)) {
-			in := newNode[K, ptr](o)
-			in.n = r[1] - r[0]
-			copy(in.keys[:], mins[r[0]:r[1]])
-			copy(in.p[:], level[r[0]:r[1]])
-			upMins = append(upMins, normalize(in))
-			up = append(up, in.ptr())
-		}
-		level, mins = up, upMins
+		level, mins = pack(o, mins, level)
 		t.height++
 	}
 	t.root, t.length = level[0], len(keys)
@@ -257,6 +238,23 @@ func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
 		t.base = mins[0]
 	}
 	return t, nil
+}
+
+// pack puts keys[i] -> payload[i] into as few nodes as chunks allows, each
+// normalised to its own origin, and returns the nodes with their smallest
+// keys in the frame the keys were given in.
+func pack[K Number, P any](o *owner, keys []K, payload []P) ([]ptr, []K) {
+	rs := chunks(len(keys))
+	nodes, mins := make([]ptr, 0, len(rs)), make([]K, 0, len(rs))
+	for _, r := range rs {
+		nd := newNode[K, P](o)
+		nd.n = r[1] - r[0]
+		copy(nd.keys[:], keys[r[0]:r[1]])
+		copy(nd.p[:], payload[r[0]:r[1]])
+		mins = append(mins, normalize(nd))
+		nodes = append(nodes, nd.ptr())
+	}
+	return nodes, mins
 }
 
 // chunks splits n items into runs of at most 3/4 of the fanout, as even as
