@@ -78,10 +78,12 @@ func (t *Tree[K, V]) Delete(k K) bool {
 }
 
 // DeleteRange removes every entry with lo <= key < hi and returns how many it
-// removed. It drops whole subtrees that lie inside the range without visiting
-// their entries one by one, and repairs the fill of the nodes along the two
-// edges of the range: O(log n + removed/B) node visits for the dropped part,
-// plus O(log n) per edge leaf. A range holding no entry changes nothing.
+// removed. It works in steps that each start at the root: a step drops the
+// run of children of one node that lie wholly inside the range (counting
+// their entries, O(removed/B) node visits over all steps) or trims one edge
+// leaf, then repairs the fill along its path. A range within one leaf takes
+// one step, O(log n); a wide range takes O(log n) steps, O(log² n) node
+// visits plus the counting. A range holding no entry changes nothing.
 func (t *Tree[K, V]) DeleteRange(lo, hi K) int {
 	if !(lo < hi) {
 		return 0

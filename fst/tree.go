@@ -53,9 +53,9 @@ var (
 //
 // # Costs
 //
-// With n segments: Search O(log n) without allocation; Insert O(log n) plus
-// O(removed/B) for the boundaries it overwrites; ShiftLeft and ShiftRight
-// O(log n) for integer keys (O(n) for float keys, to round every moved key
+// With n segments: Search O(log n) without allocation; Insert O(log n), or
+// O(log² n + removed/B) when it overwrites many nodes' worth of boundaries;
+// ShiftLeft and ShiftRight O(log n) for integer keys (O(n) for float keys, to round every moved key
 // exactly as mdds does); Clone O(1) and one allocation; iteration O(1) per
 // step. The first write after a Clone copies the O(log n) nodes on the paths
 // it changes and no others.

@@ -11,8 +11,9 @@ import "fmt"
 //
 // Insert is mdds's insert_front, insert_back and insert(pos, ...): all three
 // give the same result, and a search hint buys nothing when every search is
-// O(log n). O(log n + removed/B) where removed is the number of boundaries
-// inside the range; an insert that changes nothing allocates nothing.
+// O(log n). O(log n) when the range covers boundaries of one leaf, O(log² n +
+// removed/B) when it covers many nodes' worth (see cow.Tree.DeleteRange); an
+// insert that changes nothing allocates nothing.
 func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
 	s, e, err := t.clip(start, end)
 	if err != nil {
@@ -68,7 +69,8 @@ func (t *Tree[K, V]) clip(start, end K) (K, K, error) {
 // Both ends must lie within [min, max]. It returns ErrNaN, ErrInvalidRange
 // when start >= end, or ErrOutOfSpan, and then changes nothing.
 //
-// O(log n + removed/B) for integer keys; for float keys the moved keys are
+// O(log n) for integer keys (plus the cost of DeleteRange for a wide range);
+// for float keys the moved keys are
 // rewritten one by one, O(n), with mdds's rounding; in the rare case where
 // rounding would make two moved boundaries meet, it returns ErrInvalidShift
 // and changes nothing. Unlike mdds 2.0.3, the result is always merged (mdds
@@ -136,7 +138,8 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 // returns ErrNaN, ErrInvalidShift when size <= 0, or ErrOutOfSpan when pos is
 // outside [min, max), and then changes nothing.
 //
-// O(log n + dropped/B) for integer keys; O(n) for float keys (see ShiftLeft).
+// O(log n) for integer keys (plus the cost of DeleteFrom for the dropped
+// boundaries); O(n) for float keys (see ShiftLeft).
 func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	switch {
 	case isNaN(pos) || isNaN(size):
