@@ -57,12 +57,15 @@
 //
 // # Errors
 //
-// Invalid keys and ranges are reported, never panicked on: the errors of
-// package fst ([fst.ErrInvalidRange], [fst.ErrOutOfSpan],
-// [fst.ErrInvalidShift], [fst.ErrNaN]) are returned as the tree returns
-// them, wrapped with detail, so test them with [errors.Is]. A write that
-// fails changes nothing and leaves its transaction usable. Using a finished
-// transaction returns [ErrTxDone].
+// Invalid keys, ranges, options and snapshots are reported as errors, never
+// panicked on: the errors of package fst ([fst.ErrInvalidRange],
+// [fst.ErrOutOfSpan], [fst.ErrInvalidShift], [fst.ErrNaN]) are returned as
+// the tree returns them, wrapped with detail, so test them with
+// [errors.Is]; [ErrInvalidOption] and [ErrForeignSnapshot] are this
+// package's. A write that fails changes nothing and leaves its transaction
+// usable. Using a finished transaction returns [ErrTxDone]. Nil receivers,
+// and nil snapshots given to [Diff], are programming errors and panic, as
+// they do everywhere in Go.
 //
 // # Concurrency
 //

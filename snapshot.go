@@ -13,13 +13,14 @@ import (
 // iterators are never invalidated and may be resumed after any number of
 // later commits.
 type Snapshot[K fst.Key, V comparable] struct {
+	store   *Store[K, V] // the store that published it: its identity, never dereferenced for data
 	version uint64
 	tree    *fst.Tree[K, V] // frozen
 	stale   chan struct{}   // closed when the next version is published
 }
 
-func newSnapshot[K fst.Key, V comparable](version uint64, t *fst.Tree[K, V]) *Snapshot[K, V] {
-	return &Snapshot[K, V]{version: version, tree: t, stale: make(chan struct{})}
+func newSnapshot[K fst.Key, V comparable](s *Store[K, V], version uint64, t *fst.Tree[K, V]) *Snapshot[K, V] {
+	return &Snapshot[K, V]{store: s, version: version, tree: t, stale: make(chan struct{})}
 }
 
 // Version returns the version number of sn: 0 for the initial contents,
@@ -95,7 +96,8 @@ func (sn *Snapshot[K, V]) Tree() *fst.Tree[K, V] { return sn.tree.Clone() }
 // and in b (New). It wraps [fst.Diff]: it skips the subtrees the two
 // versions share, so its cost grows with the size of the change between
 // them, not with the size of the tree. a and b must come from the same
-// [Store]. Diff is safe for concurrent use.
+// [Store]. Diff is safe for concurrent use. Like a method call on a nil
+// pointer, Diff panics when a or b is nil.
 func Diff[K fst.Key, V comparable](a, b *Snapshot[K, V]) iter.Seq[fst.Change[K, V]] {
 	return fst.Diff(a.tree, b.tree)
 }

@@ -20,6 +20,10 @@ var ErrTxDone = errors.New("flatseg: transaction has already been committed or r
 // when an [Option] has an invalid argument.
 var ErrInvalidOption = errors.New("flatseg: invalid option")
 
+// ErrForeignSnapshot is returned (wrapped, with detail) by [Store.WaitRange]
+// when the snapshot it is given is nil or belongs to another store.
+var ErrForeignSnapshot = errors.New("flatseg: snapshot is nil or of another store")
+
 // DefaultRetain is the number of versions, the head included, that a [Store]
 // keeps reachable through [Store.At] when no [WithRetain] option is given.
 const DefaultRetain = 1
@@ -109,7 +113,10 @@ func NewFrom[K fst.Key, V comparable](t *fst.Tree[K, V], opts ...Option) (*Store
 
 func configure(opts []Option) (config, error) {
 	cfg := config{retain: DefaultRetain}
-	for _, opt := range opts {
+	for i, opt := range opts {
+		if opt == nil {
+			return config{}, fmt.Errorf("%w: option %d is nil", ErrInvalidOption, i)
+		}
 		if err := opt(&cfg); err != nil {
 			return config{}, err
 		}
@@ -120,8 +127,8 @@ func configure(opts []Option) (config, error) {
 // newStore publishes t, which the store now owns, as version 0.
 func newStore[K fst.Key, V comparable](t *fst.Tree[K, V], cfg config) *Store[K, V] {
 	t.Freeze()
-	head := newSnapshot(0, t)
 	s := &Store[K, V]{retain: cfg.retain}
+	head := newSnapshot(s, 0, t)
 	s.state.Store(&state[K, V]{
 		head:    head,
 		history: immutable.NewSortedMap[uint64, *Snapshot[K, V]](versionComparer{}),
@@ -164,14 +171,20 @@ func (s *Store[K, V]) Begin() *Txn[K, V] {
 // Update runs fn in a write transaction. It commits when fn returns nil and
 // returns the error of the commit; it rolls back when fn returns an error,
 // which Update returns as is, or panics, in which case Update rolls back and
-// re-panics. fn must not call Commit or Rollback itself: if it does, Update
-// returns [ErrTxDone]. Like [Store.Begin], Update waits for the previous
-// writer.
+// re-panics. Like [Store.Begin], Update waits for the previous writer.
+//
+// fn should not end the transaction itself. If it does and returns nil,
+// Update reports what fn did, so that a caller that retries on error never
+// applies a change twice: nil when fn committed (the commit stands), and
+// [ErrTxDone] when fn rolled back (nothing was written).
 func (s *Store[K, V]) Update(fn func(tx *Txn[K, V]) error) error {
 	tx := s.Begin()
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
+	}
+	if tx.committed {
+		return nil
 	}
 	_, err := tx.Commit()
 	return err

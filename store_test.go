@@ -1,6 +1,7 @@
 package flatseg
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"iter"
@@ -585,4 +586,57 @@ func TestTxn_CopiesOnce(t *testing.T) {
 	t.Logf("allocations per transaction: %v for 1 write, %v for 50", one, fifty)
 	assert.Equal(t, one, fifty, "allocations for 1 and 50 writes to one segment")
 	assert.LessOrEqual(t, one, 12.0, "allocations for 1 write (Txn, fork, one path)")
+}
+
+// TestStore_Update_CommittedByFn pins what Update returns when fn commits
+// the transaction itself: nil, because the commit stands, so a caller that
+// retries on error does not apply the change twice (issue 8).
+func TestStore_Update_CommittedByFn(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	calls := 0
+	update := func() error {
+		return s.Update(func(tx *Txn[int, int]) error {
+			calls++
+			if _, err := tx.Insert(0, 10, calls); err != nil {
+				return err
+			}
+			_, err := tx.Commit()
+			return err
+		})
+	}
+	for attempt := 0; attempt < 3; attempt++ { // retry on error, as callers do
+		if err := update(); err == nil {
+			break
+		}
+	}
+	assert.Equal(t, 1, calls, "a commit made inside fn was reported as a failure")
+	assert.Equal(t, uint64(1), s.Snapshot().Version())
+	seg, _ := s.Snapshot().Search(5)
+	assert.Equal(t, 1, seg.Value)
+	within(t, time.Second, "Begin", func() { s.Begin().Rollback() })
+}
+
+// TestStore_WaitRange_ForeignSnapshot: a snapshot of another store, or nil,
+// is an error at once instead of a wait that never ends.
+func TestStore_WaitRange_ForeignSnapshot(t *testing.T) {
+	t.Parallel()
+	a, b := newTestStore(t), newTestStore(t)
+	within(t, time.Second, "WaitRange", func() {
+		_, err := a.WaitRange(context.Background(), b.Snapshot(), 0, 10)
+		assert.ErrorIs(t, err, ErrForeignSnapshot)
+		_, err = a.WaitRange(context.Background(), nil, 0, 10)
+		assert.ErrorIs(t, err, ErrForeignSnapshot)
+	})
+}
+
+// TestNew_NilOption: a nil Option is an error, not a panic.
+func TestNew_NilOption(t *testing.T) {
+	t.Parallel()
+	_, err := New(0, 10, 0, nil)
+	assert.ErrorIs(t, err, ErrInvalidOption)
+	tr, err := fst.New(0, 10, 0)
+	require.NoError(t, err)
+	_, err = NewFrom(tr, WithRetain(2), nil)
+	assert.ErrorIs(t, err, ErrInvalidOption)
 }

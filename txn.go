@@ -24,6 +24,8 @@ type Txn[K fst.Key, V comparable] struct {
 	base  *Snapshot[K, V] // the head when the transaction began
 	tree  *fst.Tree[K, V] // the working fork of base.tree; nil once finished
 	dirty bool            // some write may have changed tree
+
+	committed bool // Commit ended the transaction
 }
 
 // Insert sets the value of [start, end) to v, merging equal neighbours, as
@@ -93,12 +95,13 @@ func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
 	}
 	s, base, t := tx.store, tx.base, tx.tree
 	tx.finish()
+	tx.committed = true
 	defer s.writer.Unlock()
 	if !tx.dirty || t.Equal(base.tree) {
 		return base, nil
 	}
 	t.Freeze()
-	sn := newSnapshot(base.version+1, t)
+	sn := newSnapshot(s, base.version+1, t)
 	s.publish(sn)
 	return sn, nil
 }

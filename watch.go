@@ -43,10 +43,15 @@ func (s *Store[K, V]) Wait(ctx context.Context, after uint64) (*Snapshot[K, V], 
 // commits in between up to end, not to the size of the tree. When the range
 // is unchanged, the new head becomes the base of the next check.
 //
-// WaitRange returns an error wrapping [fst.ErrNaN] if start or end is NaN,
+// WaitRange returns an error wrapping [ErrForeignSnapshot] if held is nil
+// or a snapshot of another store (it would never be overtaken by this
+// store's versions), [fst.ErrNaN] if start or end is NaN,
 // [fst.ErrInvalidRange] unless start < end, and [fst.ErrOutOfSpan] if
 // [start, end) lies entirely outside the span of the store.
 func (s *Store[K, V]) WaitRange(ctx context.Context, held *Snapshot[K, V], start, end K) (*Snapshot[K, V], error) {
+	if held == nil || held.store != s {
+		return nil, fmt.Errorf("%w: WaitRange", ErrForeignSnapshot)
+	}
 	if err := checkWatchRange(held, start, end); err != nil {
 		return nil, err
 	}

@@ -163,6 +163,10 @@ func maxKey[K Key](a, b K) K {
 
 func isNaN[K Key](k K) bool { return k != k }
 
+// same is the value equality that decides merging, the changed flag, Equal
+// and Diff.
+func (t *Tree[K, V]) same(a, b V) bool { return a == b }
+
 // isFloat reports whether K is a float type; it is constant per instantiation.
 func isFloat[K Key]() bool {
 	var half K = 1
@@ -222,6 +226,9 @@ func (t *Tree[K, V]) Freeze() { t.b.Freeze() }
 // Clear maps the whole span to the default value again, in O(1). Other
 // versions sharing nodes with t are not affected.
 func (t *Tree[K, V]) Clear() {
+	if !(t.min < t.max) {
+		return // the zero Tree: an empty span
+	}
 	if t.b.Len() == 1 {
 		if v, _ := t.b.Get(t.min); v == t.init {
 			return
@@ -254,6 +261,9 @@ func (t *Tree[K, V]) Equal(o *Tree[K, V]) bool {
 func (t *Tree[K, V]) Verify() error {
 	if err := t.b.Verify(); err != nil {
 		return err
+	}
+	if !(t.min < t.max) && t.b.Len() == 0 {
+		return nil // the zero Tree
 	}
 	first := true
 	var prev V

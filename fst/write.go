@@ -19,25 +19,29 @@ func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	// Every value comparison happens before the first change, so that an
+	// equality that panics (an interface holding a slice) leaves the tree
+	// as it was.
 	f, _ := t.b.Floor(s)
-	if f.Value == v && (!f.HasNext || !(f.Next < e)) {
+	if t.same(f.Value, v) && (!f.HasNext || !(f.Next < e)) {
 		return false, nil // [s, e) already maps to v
 	}
 	var ve V // the value at e, which the keys from e on keep
-	eIsBoundary := false
+	eIsBoundary, veIsV := false, false
 	if e < t.max {
 		fe, _ := t.b.Floor(e)
 		ve, eIsBoundary = fe.Value, fe.Key == e
+		veIsV = t.same(ve, v)
 	}
 	mergeLeft := false // the segment ending at s already holds v
 	if s != t.min {
 		l, _ := t.b.Lower(s)
-		mergeLeft = l.Value == v
+		mergeLeft = t.same(l.Value, v)
 	}
 	t.b.DeleteRange(s, e)
 	if e < t.max {
 		switch {
-		case ve == v:
+		case veIsV:
 			t.b.Delete(e)
 		case !eIsBoundary:
 			t.b.Set(e, ve)
@@ -56,6 +60,8 @@ func (t *Tree[K, V]) clip(start, end K) (K, K, error) {
 		return start, end, fmt.Errorf("%w: range [%v, %v)", ErrNaN, start, end)
 	case !(start < end):
 		return start, end, fmt.Errorf("%w: start %v is not below end %v", ErrInvalidRange, start, end)
+	case !(t.min < t.max):
+		return start, end, fmt.Errorf("%w: the zero Tree has the empty span [%v, %v)", ErrOutOfSpan, t.min, t.max)
 	case end == t.min:
 		return start, end, fmt.Errorf("%w: [%v, %v) is empty once clipped to [%v, %v)", ErrInvalidRange, start, end, t.min, t.max)
 	case end < t.min || !(start < t.max):
@@ -67,17 +73,28 @@ func (t *Tree[K, V]) clip(start, end K) (K, K, error) {
 // ShiftLeft removes the keys [start, end) and moves every later segment left
 // by end-start; the keys freed at the top of the span take the default value.
 // Both ends must lie within [min, max]. It returns ErrNaN, ErrInvalidRange
-// when start >= end, or ErrOutOfSpan, and then changes nothing.
+// when start >= end, or ErrOutOfSpan, and then changes nothing. When
+// [start, max) already maps to the default value it changes nothing.
 //
-// O(log n) for integer keys (plus the cost of DeleteRange for a wide range);
-// for float keys the moved keys are
-// rewritten one by one, O(n), with mdds's rounding; in the rare case where
-// rounding would make two moved boundaries meet, it returns ErrInvalidShift
-// and changes nothing. Unlike mdds 2.0.3, the result is always merged (mdds
-// can leave two neighbouring leaf nodes with the default value after a
-// ShiftLeft that reaches max), and a ShiftLeft that reaches max empties
-// exactly [start, max) (for floats mdds computes the tail's start as
+// O(log n) for integer keys (plus the cost of DeleteRange for a wide range).
+// Unlike mdds 2.0.3, the result is always merged (mdds can leave two
+// neighbouring leaf nodes with the default value after a ShiftLeft that
+// reaches max), and a ShiftLeft that reaches max empties exactly
+// [start, max) (for floats mdds computes the tail's start as
 // max-(max-start), which rounding can move off start).
+//
+// # Float keys
+//
+// The moved keys are rewritten one by one, O(n), each with one float
+// subtraction as in mdds: a boundary k moves to k-size with size =
+// end-start, and the freed tail starts at max-size. When max-size rounds
+// to max (max = +Inf, or a size below half an ulp of max) the freed tail is
+// empty. A moved boundary that rounds exactly onto start replaces the
+// boundary there, as in mdds. What rounding cannot do exactly is refused
+// with ErrInvalidShift, changing nothing: an infinite size (start = -Inf,
+// or a size that overflows) when segments would move, a tail that rounds
+// to start or below, and moved boundaries that would meet each other or
+// the tail.
 func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	switch {
 	case isNaN(start) || isNaN(end):
@@ -87,45 +104,57 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	case start < t.min || t.max < end:
 		return fmt.Errorf("%w: ShiftLeft [%v, %v) reaches outside [%v, %v]", ErrOutOfSpan, start, end, t.min, t.max)
 	}
-	size := end - start // wraps for signed spans wider than K, but every result below is in range
-	tail := t.max - size
-	if f, _ := t.b.Floor(start); !f.HasNext && f.Value == t.init {
+	// Every value comparison happens before the first change (see Insert).
+	if f, _ := t.b.Floor(start); !f.HasNext && t.same(f.Value, t.init) {
 		return nil // [start, max) is all default: removing and refilling changes nothing
 	}
+	var left V // the value just below start, which does not move
+	hasLeft := start != t.min
+	if hasLeft {
+		l, _ := t.b.Lower(start)
+		left = l.Value
+	}
+	if end == t.max { // nothing moves: [start, max) takes the default value
+		mergeLeft := hasLeft && t.same(left, t.init)
+		t.b.DeleteFrom(start)
+		if !mergeLeft {
+			t.b.Set(start, t.init)
+		}
+		return nil
+	}
+	size := end - start // wraps for signed spans wider than K, but every result below is in range
+	tail := t.max - size
+	landed := false // float rounding moves the first boundary after end exactly onto start
 	if isFloat[K]() {
-		if err := t.checkFloatShift(end, true, -size, start, tail, false); err != nil {
+		var err error
+		if landed, err = t.checkFloatShiftLeft(start, end, size, tail); err != nil {
 			return err
 		}
 	}
-	var ve V = t.init // value from start on, after the shift
-	if end < t.max {
-		fe, _ := t.b.Floor(end)
-		ve = fe.Value
+	fe, _ := t.b.Floor(end)
+	startVal := fe.Value // the value from start on after the shift
+	if landed {
+		n, _ := t.b.Floor(fe.Next)
+		startVal = n.Value
 	}
-	mergeLeft := false
-	if start != t.min {
-		l, _ := t.b.Lower(start)
-		mergeLeft = l.Value == ve
+	mergeLeft := hasLeft && t.same(left, startVal)
+	lastVal := startVal // the value just below the tail after the shift
+	if m, _ := t.b.Max(); m.Key > end {
+		lastVal = m.Value
 	}
+	setTail := tail < t.max && !t.same(lastVal, t.init)
+
 	t.b.DeleteRange(start, end)
-	if end < t.max {
-		t.b.Delete(end)
-		t.b.Shift(end, -size)
+	t.b.Delete(end)
+	t.b.Shift(end, -size)
+	switch {
+	case landed && mergeLeft:
+		t.b.Delete(start)
+	case !landed && !mergeLeft:
+		t.b.Set(start, startVal)
 	}
-	if vm, landed := t.floatLanded(start); landed {
-		// Float rounding moved a boundary exactly onto start: the segment
-		// [start, it) is empty and, as in mdds, the moved boundary takes its
-		// place (merging with its left neighbour when equal).
-		if l, ok := t.b.Lower(start); ok && l.Value == vm {
-			t.b.Delete(start)
-		}
-	} else if !mergeLeft {
-		t.b.Set(start, ve)
-	}
-	if end < t.max {
-		if l, _ := t.b.Lower(tail); l.Value != t.init {
-			t.b.Set(tail, t.init)
-		}
+	if setTail {
+		t.b.Set(tail, t.init)
 	}
 	return nil
 }
@@ -139,7 +168,16 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 // outside [min, max), and then changes nothing.
 //
 // O(log n) for integer keys (plus the cost of DeleteFrom for the dropped
-// boundaries); O(n) for float keys (see ShiftLeft).
+// boundaries).
+//
+// # Float keys
+//
+// O(n): each moved boundary k goes to k+size, one float addition as in
+// mdds, and is dropped when that reaches max. When pos+size rounds to pos (a
+// size below half an ulp of pos, or pos = -Inf) the gap is empty: the
+// boundaries after pos move and the value at pos stays. Refused with
+// ErrInvalidShift, changing nothing: pos+size = NaN (pos = -Inf and size =
+// +Inf), and moved boundaries that rounding would make meet.
 func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	switch {
 	case isNaN(pos) || isNaN(size):
@@ -148,89 +186,107 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 		return fmt.Errorf("%w: ShiftRight size %v must be positive", ErrInvalidShift, size)
 	case pos < t.min || !(pos < t.max):
 		return fmt.Errorf("%w: ShiftRight position %v outside [%v, %v)", ErrOutOfSpan, pos, t.min, t.max)
+	case isNaN(pos + size):
+		return fmt.Errorf("%w: ShiftRight(%v, %v): the gap's end is NaN", ErrInvalidShift, pos, size)
 	}
 	f, _ := t.b.Floor(pos)
-	// first is the lowest boundary that moves.
-	first, moves := pos, true
-	if f.Key == pos && skipStartNode {
-		first, moves = f.Next, f.HasNext
-	} else if f.Key != pos {
-		first, moves = f.Next, f.HasNext
+	// first is the lowest boundary that moves: the one at pos, unless
+	// skipStartNode keeps it, else the next one.
+	first, moves := f.Next, f.HasNext
+	if f.Key == pos && !skipStartNode {
+		first, moves = pos, true
 	}
-	atMin := pos == t.min && !skipStartNode
-	v0 := f.Value // value at min when atMin
-	if !moves && (!atMin || v0 == t.init) {
+	if !moves {
 		return nil // nothing moves and the gap continues what is there
 	}
-	if moves {
-		if isFloat[K]() {
-			if err := t.checkFloatShift(first, false, size, pos, t.max, true); err != nil {
-				return err
-			}
-			// Drop what one float addition pushes to max or beyond, as mdds.
-			cut, any := first, false
-			for k := range t.b.Descend(t.max) {
-				if k < first || k+size < t.max {
-					break
-				}
-				cut, any = k, true
-			}
-			if any {
-				t.b.DeleteFrom(cut)
-			}
-		} else {
-			// Keys >= max-size leave the span; max-size wraps above max
-			// when size exceeds the distance from K's lowest value to max.
-			if limit := t.max - size; limit > t.max || limit <= first {
-				t.b.DeleteFrom(first)
-			} else {
-				t.b.DeleteFrom(limit)
-			}
+	if isFloat[K]() {
+		if err := t.checkFloatShiftRight(first, pos, size); err != nil {
+			return err
 		}
-		t.b.Shift(first, size)
 	}
-	if atMin {
+	// At min the gap takes the default value; the first segment moves on,
+	// unless rounding left the gap empty.
+	fillMin := pos == t.min && !skipStartNode && pos+size != pos
+	v0IsInit := fillMin && t.same(f.Value, t.init)
+
+	if isFloat[K]() {
+		// Drop what one float addition pushes to max or beyond, as mdds.
+		cut, drop := first, false
+		for k := range t.b.Descend(t.max) {
+			if k < first || k+size < t.max {
+				break
+			}
+			cut, drop = k, true
+		}
+		if drop {
+			t.b.DeleteFrom(cut)
+		}
+	} else if limit := t.max - size; limit > t.max || limit <= first {
+		// Keys >= max-size leave the span; max-size wraps above max when
+		// size exceeds the distance from K's lowest value to max.
+		t.b.DeleteFrom(first)
+	} else {
+		t.b.DeleteFrom(limit)
+	}
+	t.b.Shift(first, size)
+	if fillMin {
 		t.b.Set(t.min, t.init)
-		if v0 == t.init {
+		if v0IsInit {
 			t.b.Delete(t.min + size) // the moved first boundary would not change the value
 		}
 	}
 	return nil
 }
 
-// floatLanded reports whether, for float keys, a boundary sits at k after a
-// shift moved one there; integer shifts never land on k.
-func (t *Tree[K, V]) floatLanded(k K) (V, bool) {
-	if !isFloat[K]() {
-		var zero V
-		return zero, false
+// checkFloatShiftLeft checks, before anything changes, that a float
+// ShiftLeft can be done exactly (see ShiftLeft) and reports whether the
+// first moved boundary lands on start.
+func (t *Tree[K, V]) checkFloatShiftLeft(start, end, size, tail K) (landed bool, err error) {
+	if isInf(size) {
+		return false, fmt.Errorf("%w: ShiftLeft(%v, %v): infinite shift size", ErrInvalidShift, start, end)
 	}
-	return t.b.Get(k)
-}
-
-// checkFloatShift reports ErrInvalidShift when adding d, with one float
-// rounding each, to the boundaries above from (and at from unless exclusive)
-// would not leave them strictly increasing and inside (lo, hi); the first may
-// land on lo itself (ShiftLeft then lets it replace the boundary at lo).
-// Boundaries that land at hi or beyond are dropped when drop is set (a right
-// shift) and an error otherwise.
-func (t *Tree[K, V]) checkFloatShift(from K, exclusive bool, d, lo, hi K, drop bool) error {
-	prev, first := lo, true
-	for k := range t.b.Ascend(from) {
-		if exclusive && k == from {
+	if !(start < tail) {
+		return false, fmt.Errorf("%w: ShiftLeft(%v, %v): the freed tail max-size = %v is not above start", ErrInvalidShift, start, end, tail)
+	}
+	hi := min(tail, t.max) // moved boundaries stay below the tail, or below max when the tail is empty
+	prev := start
+	for k := range t.b.Ascend(end) {
+		if k == end {
 			continue
 		}
-		nk := k + d
-		if !(nk < hi) {
-			if drop {
-				return nil
-			}
-			return fmt.Errorf("%w: shifting %v by %v reaches %v after rounding", ErrInvalidShift, k, d, hi)
+		nk := k - size
+		switch {
+		case !(nk < hi):
+			return false, fmt.Errorf("%w: shifting %v left by %v reaches the freed tail at %v after rounding", ErrInvalidShift, k, size, hi)
+		case nk == start && prev == start && !landed:
+			landed = true
+		case !(prev < nk):
+			return false, fmt.Errorf("%w: shifting %v left by %v meets %v after rounding", ErrInvalidShift, k, size, prev)
 		}
-		if !(prev < nk) && !(first && nk == lo) {
-			return fmt.Errorf("%w: shifting %v by %v meets %v after rounding", ErrInvalidShift, k, d, prev)
+		prev = nk
+	}
+	return landed, nil
+}
+
+// checkFloatShiftRight checks, before anything changes, that adding size to
+// the boundaries from first on, with one float rounding each, keeps them
+// strictly increasing and above pos (the boundary at pos itself may stay at
+// pos when the gap rounds to nothing). Boundaries that reach max are
+// dropped, and so are all after them: rounding is monotone.
+func (t *Tree[K, V]) checkFloatShiftRight(first, pos, size K) error {
+	prev, firstStep := pos, true
+	for k := range t.b.Ascend(first) {
+		nk := k + size
+		if !(nk < t.max) {
+			return nil
 		}
-		prev, first = nk, false
+		if !(prev < nk) && !(firstStep && k == pos && nk == pos) {
+			return fmt.Errorf("%w: shifting %v right by %v meets %v after rounding", ErrInvalidShift, k, size, prev)
+		}
+		prev, firstStep = nk, false
 	}
 	return nil
 }
+
+// isInf reports whether k is an infinite float; it is false for integers.
+func isInf[K Key](k K) bool { return k-k != 0 }
