@@ -10,12 +10,15 @@
 //
 // # Snapshots
 //
+// Values are compared with == ([New]) or with an equality function
+// ([NewFunc]), for values that == cannot compare.
+//
 // [Store.Snapshot] returns the latest committed version as a [Snapshot]. It
 // costs one atomic load: no lock, no allocation, no build step. A snapshot
-// is immutable and valid for as long as it is referenced; [Snapshot.Search]
-// costs O(log n) and does not allocate, and its iterators ([Snapshot.All],
-// [Snapshot.Backward], [Snapshot.Segments], [Snapshot.Overlapping]) are
-// never invalidated by later commits. [Snapshot.Tree] forks a snapshot in
+// is immutable and valid for as long as it is referenced; Search costs
+// O(log n) and does not allocate, and its iterators (All, Backward,
+// Segments, Overlapping, LeafNodes) are never invalidated by later commits.
+// A [Txn] has the same read methods over its own writes. [Snapshot.Tree] forks a snapshot in
 // O(1) into a private mutable [fst.Tree].
 //
 // # Transactions
@@ -24,7 +27,7 @@
 // One transaction is open at a time: Begin waits for the previous writer, as
 // in bbolt and go-memdb. Readers never wait for writers, nor writers for
 // readers. A transaction writes to a private O(1) fork of the head, copying
-// each node at most once, and sees its own writes ([Txn.Search]).
+// each node at most once, and sees its own writes.
 // [Txn.Commit] freezes the fork and publishes it as the next version with
 // one atomic pointer swap, then wakes the watchers, then lets the next
 // writer in. [Txn.Rollback] discards it. A transaction is all or nothing: no

@@ -118,14 +118,14 @@ func ExampleStore_Snapshot() {
 	after := s.Snapshot()
 	for _, sn := range []*flatseg.Snapshot[int, int]{before, after} {
 		fmt.Print("v", sn.Version(), ":")
-		for start, v := range sn.All() {
-			fmt.Print(" ", start, "=", v)
+		for seg := range sn.All() {
+			fmt.Printf(" [%d,%d)=%d", seg.Start, seg.End, seg.Value)
 		}
 		fmt.Println()
 	}
 	// Output:
-	// v0: 0=0 100=0
-	// v1: 0=1 50=0 100=0
+	// v0: [0,100)=0
+	// v1: [0,50)=1 [50,100)=0
 }
 
 // At returns one of the versions the store retains.

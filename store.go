@@ -63,7 +63,7 @@ func WithRetain(n int) Option {
 // All methods of Store are safe for concurrent use. Create a Store with
 // [New] or [NewFrom]: the zero Store is not usable, and a Store must not be
 // copied. It starts no goroutines and needs no Close.
-type Store[K fst.Key, V comparable] struct {
+type Store[K fst.Key, V any] struct {
 	writer sync.Mutex                  // held from Begin until Commit or Rollback
 	state  atomic.Pointer[state[K, V]] // the published head and history
 	retain int                         // versions reachable through At, head included
@@ -71,7 +71,7 @@ type Store[K fst.Key, V comparable] struct {
 
 // state is what a commit publishes: the head and the retained versions,
 // swapped together so that a reader sees both from one atomic load.
-type state[K fst.Key, V comparable] struct {
+type state[K fst.Key, V any] struct {
 	head    *Snapshot[K, V]
 	history *immutable.SortedMap[uint64, *Snapshot[K, V]] // version -> snapshot, for the retain-1 versions before head
 }
@@ -81,16 +81,32 @@ type versionComparer struct{}
 
 func (versionComparer) Compare(a, b uint64) int { return cmp.Compare(a, b) }
 
-// New returns a Store whose version 0 maps the whole span [min, max) to
-// init. It returns the error of [fst.New] for an invalid span (wrapping
-// [fst.ErrInvalidRange] or [fst.ErrNaN]) and [ErrInvalidOption] for an
-// invalid option.
-func New[K fst.Key, V comparable](min, max K, init V, opts ...Option) (*Store[K, V], error) {
+// New returns a Store whose version 0 maps the whole span [lo, hi) to
+// init, comparing values with == (see [fst.New]). It returns the error of
+// [fst.New] for an invalid span (wrapping [fst.ErrInvalidRange] or
+// [fst.ErrNaN]) and [ErrInvalidOption] for an invalid option.
+func New[K fst.Key, V comparable](lo, hi K, init V, opts ...Option) (*Store[K, V], error) {
 	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
 	}
-	t, err := fst.New(min, max, init)
+	t, err := fst.New(lo, hi, init)
+	if err != nil {
+		return nil, err
+	}
+	return newStore(t, cfg), nil
+}
+
+// NewFunc is New for values compared by equal, as [fst.NewFunc]: values
+// need not be comparable (slices, maps, structs holding them). equal
+// decides merging, whether a commit changed anything, [Diff] and
+// [Store.WaitRange]. It fails with [fst.ErrNilEqual] when equal is nil.
+func NewFunc[K fst.Key, V any](lo, hi K, init V, equal func(a, b V) bool, opts ...Option) (*Store[K, V], error) {
+	cfg, err := configure(opts)
+	if err != nil {
+		return nil, err
+	}
+	t, err := fst.NewFunc(lo, hi, init, equal)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +118,7 @@ func New[K fst.Key, V comparable](min, max K, init V, opts ...Option) (*Store[K,
 // freezes t (see [fst.Tree.Freeze]) and shares its nodes, so t stays usable
 // and its later writes copy the nodes they touch instead of changing the
 // store. t must not be nil nor used by another goroutine during the call.
-func NewFrom[K fst.Key, V comparable](t *fst.Tree[K, V], opts ...Option) (*Store[K, V], error) {
+func NewFrom[K fst.Key, V any](t *fst.Tree[K, V], opts ...Option) (*Store[K, V], error) {
 	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
@@ -125,7 +141,7 @@ func configure(opts []Option) (config, error) {
 }
 
 // newStore publishes t, which the store now owns, as version 0.
-func newStore[K fst.Key, V comparable](t *fst.Tree[K, V], cfg config) *Store[K, V] {
+func newStore[K fst.Key, V any](t *fst.Tree[K, V], cfg config) *Store[K, V] {
 	t.Freeze()
 	s := &Store[K, V]{retain: cfg.retain}
 	head := newSnapshot(s, 0, t)
@@ -165,7 +181,7 @@ func (s *Store[K, V]) At(version uint64) (*Snapshot[K, V], bool) {
 func (s *Store[K, V]) Begin() *Txn[K, V] {
 	s.writer.Lock()
 	base := s.state.Load().head
-	return &Txn[K, V]{store: s, base: base, tree: base.tree.Clone()}
+	return &Txn[K, V]{view: view[K, V]{tree: base.tree.Clone()}, store: s, base: base}
 }
 
 // Update runs fn in a write transaction. It commits when fn returns nil and

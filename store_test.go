@@ -47,6 +47,7 @@ func within(t *testing.T, d time.Duration, what string, f func()) {
 }
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	s, err := New(0, 100, "x")
 	require.NoError(t, err)
 	sn := s.Snapshot()
@@ -61,6 +62,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestNew_Errors(t *testing.T) {
+	t.Parallel()
 	_, err := New(5, 5, 0)
 	assert.ErrorIs(t, err, fst.ErrInvalidRange)
 	_, err = New(9, 5, 0)
@@ -72,6 +74,7 @@ func TestNew_Errors(t *testing.T) {
 }
 
 func TestNewFrom(t *testing.T) {
+	t.Parallel()
 	tree, err := fst.Build(0, 100, 0, []fst.Segment[int, int]{seg(10, 20, 1), seg(30, 40, 2)})
 	require.NoError(t, err)
 	s, err := NewFrom(tree)
@@ -109,6 +112,7 @@ func TestStore_Snapshot_Allocs(t *testing.T) {
 }
 
 func TestTxn_SeesOwnWritesReadersDoNot(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	before := s.Snapshot()
 	tx := s.Begin()
@@ -199,6 +203,7 @@ func TestStore_BeginWaitsForWriter(t *testing.T) {
 }
 
 func TestTxn_InvalidInput(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	floatTests := []struct {
 		name string
@@ -274,6 +279,7 @@ func checkInvalid[K fst.Key](t *testing.T, s *Store[K, int], op func(tx *Txn[K, 
 }
 
 func TestTxn_CommitWithoutChange(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		fn   func(tx *Txn[int, int]) error
@@ -328,6 +334,7 @@ func TestTxn_CommitWithoutChange(t *testing.T) {
 }
 
 func TestStore_Update(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
 		if _, err := tx.Insert(0, 10, 1); err != nil {
@@ -400,6 +407,7 @@ func TestStore_Update_FinishedByFn(t *testing.T) {
 }
 
 func TestStore_At(t *testing.T) {
+	t.Parallel()
 	const retain = 3
 	s := newTestStore(t, WithRetain(retain))
 	snaps := []*Snapshot[int, int]{s.Snapshot()}
@@ -430,6 +438,7 @@ func TestStore_At(t *testing.T) {
 }
 
 func TestSnapshot_Tree(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
 		_, err := tx.Insert(10, 20, 1)
@@ -450,6 +459,7 @@ func TestSnapshot_Tree(t *testing.T) {
 }
 
 func TestSnapshot_IteratorOutlivesCommits(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
 		for i := range 50 {
@@ -479,6 +489,7 @@ func TestSnapshot_IteratorOutlivesCommits(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t, WithRetain(10))
 	v0 := s.Snapshot()
 	assert.Empty(t, slices.Collect(Diff(v0, v0)))
@@ -501,6 +512,7 @@ func TestDiff(t *testing.T) {
 // the head against the model, Diff against a dense reference, and every
 // snapshot taken so far against its contents when it was taken.
 func TestStore_Model(t *testing.T) {
+	t.Parallel()
 	seed := baseSeed(t)
 	for i := range uint64(8) {
 		seed := seed + i
@@ -639,4 +651,74 @@ func TestNew_NilOption(t *testing.T) {
 	require.NoError(t, err)
 	_, err = NewFrom(tr, WithRetain(2), nil)
 	assert.ErrorIs(t, err, ErrInvalidOption)
+}
+
+// TestTxn_Reads: a transaction reads its own writes through the read
+// methods a snapshot has; readers of the store see none of them until
+// Commit, and a finished transaction reads as the empty span.
+func TestTxn_Reads(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	tx := s.Begin()
+	defer tx.Rollback()
+	_, err := tx.Insert(10, 20, 1)
+	require.NoError(t, err)
+	_, err = tx.Insert(30, 40, 2)
+	require.NoError(t, err)
+
+	want := []fst.Segment[int, int]{{Start: 0, End: 10}, {Start: 10, End: 20, Value: 1}, {Start: 20, End: 30}, {Start: 30, End: 40, Value: 2}, {Start: 40, End: testMax}}
+	assert.Equal(t, want, slices.Collect(tx.Segments()))
+	assert.Equal(t, want, slices.Collect(tx.All()))
+	back := slices.Collect(tx.Backward())
+	slices.Reverse(back)
+	assert.Equal(t, want, back)
+	assert.Equal(t, want[1:4], slices.Collect(tx.Overlapping(15, 35)))
+	assert.Equal(t, 5, tx.Len())
+	assert.Equal(t, 6, tx.LeafSize())
+	assert.Equal(t, testMin, tx.MinKey())
+	assert.Equal(t, testMax, tx.MaxKey())
+	assert.Equal(t, 0, tx.DefaultValue())
+	seg, ok := tx.Search(35)
+	assert.True(t, ok)
+	assert.Equal(t, fst.Segment[int, int]{Start: 30, End: 40, Value: 2}, seg)
+	assert.Equal(t, 1, s.Snapshot().Len(), "readers see nothing before Commit")
+
+	sn, err := tx.Commit()
+	require.NoError(t, err)
+	assert.Equal(t, want, slices.Collect(sn.Segments()))
+	_, ok = tx.Search(35)
+	assert.False(t, ok, "a finished transaction maps no key")
+	assert.Empty(t, slices.Collect(tx.Segments()))
+	assert.Zero(t, tx.Len())
+}
+
+// TestNewFunc_SliceValues: a store of values that are not comparable.
+// Equality by content decides merging and whether a commit changed
+// anything.
+func TestNewFunc_SliceValues(t *testing.T) {
+	t.Parallel()
+	s, err := NewFunc(0, 100, []string(nil), slices.Equal[[]string])
+	require.NoError(t, err)
+	insert := func(start, end int, v ...string) *Snapshot[int, []string] {
+		var sn *Snapshot[int, []string]
+		require.NoError(t, s.Update(func(tx *Txn[int, []string]) error {
+			_, err := tx.Insert(start, end, v)
+			return err
+		}))
+		sn = s.Snapshot()
+		return sn
+	}
+	v1 := insert(10, 20, "alice", "bob")
+	assert.Equal(t, uint64(1), v1.Version())
+	v2 := insert(20, 30, "alice", "bob") // merges with [10, 20)
+	assert.Equal(t, uint64(2), v2.Version())
+	assert.Equal(t, 3, v2.Len())
+	v3 := insert(12, 28, "alice", "bob") // equal content: no new version
+	assert.Same(t, v2, v3)
+	seg, _ := v3.Search(25)
+	assert.Equal(t, fst.Segment[int, []string]{Start: 10, End: 30, Value: []string{"alice", "bob"}}, seg)
+	changes := slices.Collect(Diff(v1, v2))
+	assert.Equal(t, []fst.Change[int, []string]{{Start: 20, End: 30, Old: nil, New: []string{"alice", "bob"}}}, changes)
+	_, err = NewFunc[int, []string](0, 1, nil, nil)
+	assert.ErrorIs(t, err, fst.ErrNilEqual)
 }

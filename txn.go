@@ -11,28 +11,36 @@ import (
 // visible to readers until [Txn.Commit] publishes it. At most one
 // transaction per store is open at a time.
 //
+// A transaction reads its own writes: it has the read methods of a
+// [Snapshot] (Search, All, Backward, Segments, Overlapping, LeafNodes, Len,
+// MinKey, MaxKey, ...), over its working tree. Like those of an [fst.Tree],
+// its iterators read the tree as it is at each step: do not write while
+// iterating (collect first, or iterate a snapshot).
+//
 // A Txn must be used by one goroutine at a time. Once committed or rolled
 // back, it is finished: its write methods and Commit return [ErrTxDone],
-// Search reports false, and Rollback does nothing.
+// its reads see the empty span [0, 0) (Search reports false, iterators
+// yield nothing), and Rollback does nothing.
 //
 // Invalid input makes a write method return the error of the underlying
 // [fst.Tree] method (wrapping [fst.ErrInvalidRange], [fst.ErrOutOfSpan],
 // [fst.ErrInvalidShift] or [fst.ErrNaN]); such a write changes nothing and
 // the transaction stays usable.
-type Txn[K fst.Key, V comparable] struct {
-	store *Store[K, V]
-	base  *Snapshot[K, V] // the head when the transaction began
-	tree  *fst.Tree[K, V] // the working fork of base.tree; nil once finished
-	dirty bool            // some write may have changed tree
+type Txn[K fst.Key, V any] struct {
+	view[K, V] // the working fork of base.tree; the zero Tree once finished
 
-	committed bool // Commit ended the transaction
+	store     *Store[K, V]
+	base      *Snapshot[K, V] // the head when the transaction began; nil once finished
+	dirty     bool            // some write may have changed tree
+	committed bool            // Commit ended the transaction
 }
 
 // Insert sets the value of [start, end) to v, merging equal neighbours, as
 // [fst.Tree.Insert]. It reports whether the contents of the transaction
-// changed. It costs O(log n) plus the number of segments overwritten.
+// changed. It costs what [fst.Tree.Insert] costs: O(log n) when the range
+// covers boundaries of one leaf.
 func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
-	if tx.tree == nil {
+	if tx.base == nil {
 		return false, ErrTxDone
 	}
 	changed, err := tx.tree.Insert(start, end, v)
@@ -43,7 +51,7 @@ func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
 // ShiftLeft removes [start, end) and shifts every segment after it left by
 // end-start, as [fst.Tree.ShiftLeft].
 func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
-	if tx.tree == nil {
+	if tx.base == nil {
 		return ErrTxDone
 	}
 	if err := tx.tree.ShiftLeft(start, end); err != nil {
@@ -56,7 +64,7 @@ func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
 // ShiftRight opens a gap of size keys at pos, shifting every segment after
 // it right by size, as [fst.Tree.ShiftRight].
 func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
-	if tx.tree == nil {
+	if tx.base == nil {
 		return ErrTxDone
 	}
 	if err := tx.tree.ShiftRight(pos, size, skipStartNode); err != nil {
@@ -64,16 +72,6 @@ func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	}
 	tx.dirty = true
 	return nil
-}
-
-// Search returns the segment containing key as the transaction sees it,
-// its own writes included. It costs O(log n) and does not allocate. On a
-// finished transaction it returns the zero Segment and false.
-func (tx *Txn[K, V]) Search(key K) (fst.Segment[K, V], bool) {
-	if tx.tree == nil {
-		return fst.Segment[K, V]{}, false
-	}
-	return tx.tree.Search(key)
 }
 
 // Commit ends the transaction and publishes its writes as the next version,
@@ -90,7 +88,7 @@ func (tx *Txn[K, V]) Search(key K) (fst.Segment[K, V], bool) {
 //
 // On a finished transaction Commit returns nil and [ErrTxDone].
 func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
-	if tx.tree == nil {
+	if tx.base == nil {
 		return nil, ErrTxDone
 	}
 	s, base, t := tx.store, tx.base, tx.tree
@@ -110,7 +108,7 @@ func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
 // writer in. It is a no-op on a finished transaction, so `defer
 // tx.Rollback()` is always correct, after Commit too.
 func (tx *Txn[K, V]) Rollback() {
-	if tx.tree == nil {
+	if tx.base == nil {
 		return
 	}
 	tx.finish()
@@ -119,7 +117,8 @@ func (tx *Txn[K, V]) Rollback() {
 
 // finish marks the transaction finished and drops its references, so that
 // neither its fork nor its base version are kept alive by a lingering Txn.
+// Its reads then see the zero Tree, which maps no key.
 func (tx *Txn[K, V]) finish() {
-	tx.tree = nil
+	tx.tree = new(fst.Tree[K, V])
 	tx.base = nil
 }

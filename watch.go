@@ -45,15 +45,16 @@ func (s *Store[K, V]) Wait(ctx context.Context, after uint64) (*Snapshot[K, V], 
 //
 // WaitRange returns an error wrapping [ErrForeignSnapshot] if held is nil
 // or a snapshot of another store (it would never be overtaken by this
-// store's versions), [fst.ErrNaN] if start or end is NaN,
-// [fst.ErrInvalidRange] unless start < end, and [fst.ErrOutOfSpan] if
-// [start, end) lies entirely outside the span of the store.
+// store's versions), and the error [fst.Tree.Insert] would return for the
+// range: [fst.ErrNaN] if start or end is NaN, [fst.ErrInvalidRange] unless
+// start < end, and [fst.ErrOutOfSpan] if [start, end) shares no key with
+// the span of the store.
 func (s *Store[K, V]) WaitRange(ctx context.Context, held *Snapshot[K, V], start, end K) (*Snapshot[K, V], error) {
 	if held == nil || held.store != s {
 		return nil, fmt.Errorf("%w: WaitRange", ErrForeignSnapshot)
 	}
-	if err := checkWatchRange(held, start, end); err != nil {
-		return nil, err
+	if err := held.tree.CheckRange(start, end); err != nil {
+		return nil, fmt.Errorf("flatseg: WaitRange: %w", err)
 	}
 	base := held
 	for {
@@ -72,22 +73,9 @@ func (s *Store[K, V]) WaitRange(ctx context.Context, held *Snapshot[K, V], start
 	}
 }
 
-func checkWatchRange[K fst.Key, V comparable](sn *Snapshot[K, V], start, end K) error {
-	switch {
-	case start != start || end != end:
-		return fmt.Errorf("flatseg: watch range [%v, %v): %w", start, end, fst.ErrNaN)
-	case !(start < end):
-		return fmt.Errorf("flatseg: watch range [%v, %v): %w", start, end, fst.ErrInvalidRange)
-	case end <= sn.MinKey() || start >= sn.MaxKey():
-		return fmt.Errorf("flatseg: watch range [%v, %v) outside [%v, %v): %w",
-			start, end, sn.MinKey(), sn.MaxKey(), fst.ErrOutOfSpan)
-	}
-	return nil
-}
-
 // changedWithin reports whether a and b differ somewhere in [start, end).
 // It relies on Diff yielding changes in ascending key order to stop at end.
-func changedWithin[K fst.Key, V comparable](a, b *Snapshot[K, V], start, end K) bool {
+func changedWithin[K fst.Key, V any](a, b *Snapshot[K, V], start, end K) bool {
 	for c := range Diff(a, b) {
 		if c.Start >= end {
 			return false

@@ -144,6 +144,7 @@ func TestStore_WaitRange(t *testing.T) {
 }
 
 func TestStore_WaitRange_Errors(t *testing.T) {
+	t.Parallel()
 	ints := newTestStore(t)
 	floats, err := New(0.0, 100.0, 0)
 	require.NoError(t, err)

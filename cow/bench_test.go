@@ -57,8 +57,8 @@ func BenchmarkFloor(b *testing.B) {
 				var sink int64
 				i := 0
 				for b.Loop() {
-					f, _ := tr.Floor(probes[i&(len(probes)-1)])
-					sink += f.Value
+					_, v, _ := tr.Floor(probes[i&(len(probes)-1)])
+					sink += v
 					i++
 				}
 				_ = sink

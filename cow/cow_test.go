@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/tune"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,11 +56,11 @@ func TestTree_CopiesEachNodeOnce(t *testing.T) {
 func TestTree_NoOpWritesDoNotAllocate(t *testing.T) {
 	tr := built(t, 10_000).Clone()
 	allocs := testing.AllocsPerRun(50, func() {
-		tr.DeleteRange(1, 9)     // between keys 0 and 10
-		tr.Delete(15)            // absent
-		tr.DeleteFrom(1_000_000) // past the end
-		tr.Shift(1_000_000, 5)   // no key moves
-		tr.Shift(50, 0)          // zero shift
+		tr.DeleteRange(1, 9)                 // between keys 0 and 10
+		tr.Delete(15)                        // absent
+		tr.DeleteRange(1_000_000, 2_000_000) // past the end
+		tr.Shift(1_000_000, 5)               // no key moves
+		tr.Shift(50, 0)                      // zero shift
 	})
 	assert.Zero(t, allocs)
 	require.NoError(t, tr.Verify())
@@ -68,6 +69,7 @@ func TestTree_NoOpWritesDoNotAllocate(t *testing.T) {
 // TestTree_ConcurrentClones clones one frozen tree from many goroutines and
 // writes each clone; run with -race. Clone must not write its receiver.
 func TestTree_ConcurrentClones(t *testing.T) {
+	t.Parallel()
 	base := built(t, 5_000)
 	want := entries(base)
 	var wg sync.WaitGroup
@@ -102,6 +104,7 @@ func TestTree_ConcurrentClones(t *testing.T) {
 // TestTree_WriterTokenRotatesAfterClone checks that a tree holding a writer
 // token stops writing its nodes in place once a clone shares them.
 func TestTree_WriterTokenRotatesAfterClone(t *testing.T) {
+	t.Parallel()
 	tr := cow.New[int64, int64]()
 	for i := range int64(200) {
 		tr.Set(i, i)
@@ -120,11 +123,12 @@ func TestTree_WriterTokenRotatesAfterClone(t *testing.T) {
 // TestTree_FloatKeys runs shifts and deletes on float64 keys that are exact
 // binary fractions, so that the model's arithmetic matches the tree's.
 func TestTree_FloatKeys(t *testing.T) {
-	defer cow.SetFanout(4)()
+	t.Parallel()
 	for seed := uint64(1); seed <= 20; seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
 			r := rand.New(rand.NewPCG(seed, 9))
-			tr := cow.New[float64, int]()
+			tr := cow.NewFanout[float64, int](4)
 			model := map[float64]int{}
 			for range 300 {
 				k := float64(r.IntN(200)) / 4
@@ -168,4 +172,36 @@ func TestTree_FloatKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTree_MergeDoesNotCopyTheDroppedSibling: when a delete leaves a leaf
+// under the minimum and it merges with its right sibling, the sibling is
+// only read: the write copies the owner token and the path, nothing else.
+func TestTree_MergeDoesNotCopyTheDroppedSibling(t *testing.T) {
+	keys := make([]int64, 200)
+	vals := make([]int64, 200)
+	for i := range keys {
+		keys[i], vals[i] = int64(i)*10, int64(i)
+	}
+	base, err := cow.Build(keys, vals, tune.Fanout(8)) // leaves of 6: [0..50], [60..110], ...
+	require.NoError(t, err)
+	prepared := base.Clone()
+	prepared.Delete(10)
+	prepared.Delete(20) // the first leaf holds 4, the minimum
+	prepared.Delete(70) // the second holds 5: the two fit in one node of 8
+	prepared.Freeze()
+	require.NoError(t, prepared.Verify())
+	allocs := testing.AllocsPerRun(20, func() {
+		c := prepared.Clone()
+		c.Delete(30) // the first leaf drops to 3 and merges with the second
+		if c.Len() != prepared.Len()-1 {
+			panic("Delete(30) removed nothing")
+		}
+	})
+	assert.Equal(t, float64(1+prepared.Height()+1), allocs, "the owner token and one copy per level of the path")
+	c := prepared.Clone()
+	c.Delete(30)
+	require.NoError(t, c.Verify())
+	require.NoError(t, prepared.Verify())
+	assert.Equal(t, 196, c.Len())
 }

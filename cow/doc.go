@@ -1,32 +1,35 @@
-// Package cow is the persistent B+tree under package fst: an ordered map from
-// integer or float keys to values, with copy-on-write path copying, O(1)
-// Clone, and an O(log n) Shift that adds a constant to every key from a
-// position on.
+// Package cow is a persistent (copy-on-write) B+tree: an ordered map from
+// integer or float keys to values with O(1) Clone, path copying, an O(log n)
+// Shift that adds a constant to every key from a position on, and a Diff of
+// two versions that skips the subtrees they share. It is the storage under
+// package fst.
 //
 // # Ownership
 //
 // Every node records the writer token (owner) of the tree that created it.
-// A write asks one helper, mutable, whether it may change a node: it may when
-// the node's owner is the tree's token, otherwise the node is copied once and
-// the copy is linked into its already-mutable parent. Clone marks the token
-// shared and Freeze drops it, so nodes a version can reach are never written
-// again. There are no free lists: a lock-free reader may still hold any old
-// node.
+// A write takes the root through mutableRoot and each child on its way down
+// through mutableChild, the one helper that decides whether a node may be
+// changed: it may when the node's owner is the tree's token, otherwise the
+// node is copied once and the copy is linked into its already writable
+// parent in the same step. Clone marks the token shared and Freeze drops
+// it, so nodes a version can reach are never written again. There are no
+// free lists: a lock-free reader may still hold any old node.
 //
 // # Layout
 //
-// Nodes are fixed arrays of MaxFanout keys and payloads, one allocation each:
-// a leaf holds values, an inner node child pointers and the smallest key of
-// each child. Integer keys are stored relative to their node's smallest key,
-// which the parent stores relative to its own; a Shift then updates the
-// separators right of one root-to-leaf path. Float keys are stored absolute
-// (relative storage would round them). Leaves have no sibling links:
-// iteration recurses from the root, and Zip walks two trees with explicit
-// stacks, skipping subtrees they share.
+// Nodes are fixed arrays of 47 keys and payloads, one allocation each
+// (768 bytes for 8-byte keys and values): a leaf holds values, an inner node
+// child pointers and the smallest key of each child. Integer keys are
+// stored relative to their node's smallest key, which the parent stores
+// relative to its own; a Shift then updates the separators right of one
+// root-to-leaf path. Float keys are stored absolute (relative storage would
+// round them). Leaves have no sibling links: iteration recurses from the
+// root, and Diff walks two trees with explicit stacks.
 //
 // # Invariants
 //
-// Tree.Verify checks all of them: strictly increasing keys, separators equal
-// to the smallest key below, fill between fanout/2 and fanout outside the
-// root, normalised node frames, cleared vacated slots and the entry count.
+// [Tree.Verify] checks them: strictly increasing keys, separators equal to
+// the smallest key below, fill between fanout/2 and fanout outside the
+// root, normalised node frames, cleared child slots past each inner node's
+// count, and the entry count.
 package cow

@@ -2,6 +2,12 @@ package cow
 
 import "github.com/flatseg/flatseg/internal/tune"
 
-// SetFanout lowers the logical node capacity for the duration of a test, so
+// NewFanout returns an empty tree whose nodes hold at most n entries, so
 // that a few dozen keys build a tree several levels deep.
-var SetFanout = tune.SetFanout
+func NewFanout[K Number, V any](n int) *Tree[K, V] { return New[K, V](tune.Fanout(n)) }
+
+// Height returns the number of inner levels above the leaves.
+func (t *Tree[K, V]) Height() int { return t.height }
+
+// MaxFanout is the node capacity.
+const MaxFanout = maxFanout

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/tune"
 	"github.com/stretchr/testify/require"
 )
 
@@ -23,8 +24,8 @@ type harness struct {
 	log    []string
 }
 
-func newHarness(t testing.TB) *harness {
-	return &harness{t: t, tree: cow.New[int64, int](), model: map[int64]int{}}
+func newHarness(t testing.TB, fanout int) *harness {
+	return &harness{t: t, tree: cow.NewFanout[int64, int](fanout), model: map[int64]int{}}
 }
 
 func (h *harness) fail(format string, args ...any) {
@@ -62,16 +63,17 @@ func (h *harness) step(op, a, b byte) {
 			h.fail("DeleteRange(%d,%d) = %d, want %d", lo, hi, got, want)
 		}
 	case 5:
-		h.log = append(h.log, fmt.Sprintf("DeleteFrom(%d)", k1+32))
+		lo, hi := k1+32, int64(1)<<40 // everything from lo on
+		h.log = append(h.log, fmt.Sprintf("DeleteRange(%d,%d)", lo, hi))
 		want := 0
 		for k := range h.model {
-			if k >= k1+32 {
+			if k >= lo {
 				delete(h.model, k)
 				want++
 			}
 		}
-		if got := h.tree.DeleteFrom(k1 + 32); got != want {
-			h.fail("DeleteFrom = %d, want %d", got, want)
+		if got := h.tree.DeleteRange(lo, hi); got != want {
+			h.fail("DeleteRange = %d, want %d", got, want)
 		}
 	case 6:
 		// Shift keys >= p by d, first clearing [p+d, p) when d < 0 as the
@@ -114,7 +116,37 @@ func (h *harness) check() {
 	h.compare(h.tree, h.model, "tree")
 	for i, o := range h.old {
 		h.compare(o, h.oldExp[i], fmt.Sprintf("clone %d", i))
+		h.checkDiff(o, h.oldExp[i])
 	}
+}
+
+// checkDiff compares cow.Diff(old, tree) with the difference of the models.
+func (h *harness) checkDiff(old *cow.Tree[int64, int], oldModel map[int64]int) {
+	h.t.Helper()
+	var want []cow.Change[int64, int]
+	for _, k := range slices.Sorted(maps.Keys(mergeKeys(oldModel, h.model))) {
+		ov, inOld := oldModel[k]
+		nv, inNew := h.model[k]
+		if inOld && inNew && ov == nv {
+			continue
+		}
+		want = append(want, cow.Change[int64, int]{Key: k, Old: ov, New: nv, InOld: inOld, InNew: inNew})
+	}
+	got := slices.Collect(cow.Diff(old, h.tree, func(a, b int) bool { return a == b }))
+	if !slices.Equal(got, want) {
+		h.fail("Diff\n got %v\nwant %v", got, want)
+	}
+}
+
+func mergeKeys(a, b map[int64]int) map[int64]bool {
+	m := map[int64]bool{}
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
 }
 
 func (h *harness) compare(tr *cow.Tree[int64, int], model map[int64]int, what string) {
@@ -145,19 +177,23 @@ func (h *harness) compare(tr *cow.Tree[int64, int], model map[int64]int, what st
 				lk, lok = k, true
 			}
 		}
-		f, ok := tr.Floor(x)
-		if ok != fok || (ok && (f.Key != fk || f.Value != model[fk])) {
-			h.fail("%s: Floor(%d) = %+v,%v want key %d", what, x, f, ok, fk)
+		fkey, fv, ok := tr.Floor(x)
+		if ok != fok || (ok && (fkey != fk || fv != model[fk])) {
+			h.fail("%s: Floor(%d) = %d,%d,%v want key %d", what, x, fkey, fv, ok, fk)
+		}
+		iv, ok := tr.Interval(x)
+		if ok != fok || (ok && (iv.Start != fk || iv.Value != model[fk])) {
+			h.fail("%s: Interval(%d) = %+v,%v want start %d", what, x, iv, ok, fk)
 		}
 		if ok {
 			j, _ := slices.BinarySearch(keys, fk)
-			if f.HasNext != (j+1 < len(keys)) || (f.HasNext && f.Next != keys[j+1]) {
-				h.fail("%s: Floor(%d).Next = %d,%v", what, x, f.Next, f.HasNext)
+			if iv.Open != (j+1 == len(keys)) || (!iv.Open && iv.End != keys[j+1]) {
+				h.fail("%s: Interval(%d) = %+v: wrong end", what, x, iv)
 			}
 		}
-		l, ok := tr.Lower(x)
-		if ok != lok || (ok && l.Key != lk) {
-			h.fail("%s: Lower(%d) = %+v,%v want key %d", what, x, l, ok, lk)
+		lkey, _, ok := tr.Lower(x)
+		if ok != lok || (ok && lkey != lk) {
+			h.fail("%s: Lower(%d) = %d,%v want key %d", what, x, lkey, ok, lk)
 		}
 		v, ok := tr.Get(x)
 		mv, mok := model[x]
@@ -167,24 +203,25 @@ func (h *harness) compare(tr *cow.Tree[int64, int], model map[int64]int, what st
 	}
 }
 
-func runOps(t testing.TB, ops []byte) {
-	h := newHarness(t)
+func runOps(t testing.TB, fanout int, ops []byte) {
+	h := newHarness(t, fanout)
 	for i := 0; i+2 < len(ops); i += 3 {
 		h.step(ops[i], ops[i+1], ops[i+2])
 	}
 }
 
 func TestTree_RandomOps(t *testing.T) {
+	t.Parallel()
 	for _, fan := range []int{4, 5, 8, cow.MaxFanout} {
 		for seed := uint64(1); seed <= 40; seed++ {
 			t.Run(fmt.Sprintf("fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
-				defer cow.SetFanout(fan)()
+				t.Parallel()
 				r := rand.New(rand.NewPCG(seed, 0))
 				ops := make([]byte, 3*400)
 				for i := range ops {
 					ops[i] = byte(r.UintN(256))
 				}
-				runOps(t, ops)
+				runOps(t, fan, ops)
 			})
 		}
 	}
@@ -193,20 +230,19 @@ func TestTree_RandomOps(t *testing.T) {
 func FuzzTree(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 0, 3, 4, 4, 0, 60, 7, 0, 0, 6, 10, 250})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		defer cow.SetFanout(4)()
-		runOps(t, ops[:min(len(ops), 3*100)]) // at most 100 ops: every op is checked in full
+		runOps(t, 4, ops[:min(len(ops), 3*100)]) // at most 100 ops: every op is checked in full
 	})
 }
 
 func TestBuild(t *testing.T) {
-	defer cow.SetFanout(4)()
+	t.Parallel()
 	for n := range 70 {
 		keys := make([]int64, n)
 		vals := make([]int, n)
 		for i := range keys {
 			keys[i], vals[i] = int64(3*i-50), i
 		}
-		tr, err := cow.Build(keys, vals)
+		tr, err := cow.Build(keys, vals, tune.Fanout(4))
 		require.NoError(t, err)
 		require.NoError(t, tr.Verify(), "n=%d", n)
 		require.Equal(t, n, tr.Len())

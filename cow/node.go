@@ -8,17 +8,11 @@ import (
 	"github.com/flatseg/flatseg/internal/tune"
 )
 
-// MaxFanout is the capacity of a node: the most entries a leaf holds and the
+// maxFanout is the capacity of a node: the most entries a leaf holds and the
 // most children an inner node has. Node arrays are sized by it, so copying a
-// node is one allocation.
-const MaxFanout = tune.MaxFanout
-
-// fanoutNow is the logical capacity in force. Tests lower it (through
-// internal/tune) to build deep trees from a few keys.
-func fanoutNow() int { return tune.Fanout }
-
-// minFill is the fewest entries a non-root node holds.
-func minFill() int { return tune.Fanout / 2 }
+// node is one allocation. A tree's logical fanout (Tree.fanout) may be
+// lower: this module's tests lower it to build deep trees from a few keys.
+const maxFanout = tune.MaxFanout
 
 // owner is a writer's token. A node whose owner is the writer's token was
 // created by that writer and is reachable only from its tree, so the writer may
@@ -45,8 +39,8 @@ type owner struct {
 type node[K Number, P any] struct {
 	owner *owner
 	n     int
-	keys  [MaxFanout]K
-	p     [MaxFanout]P
+	keys  [maxFanout]K
+	p     [maxFanout]P
 }
 
 type ptr = unsafe.Pointer
@@ -56,16 +50,13 @@ type ptr = unsafe.Pointer
 func asLeaf[K Number, V any](p ptr) *node[K, V]     { return (*node[K, V])(p) }
 func asInner[K Number](p ptr) *node[K, ptr]         { return (*node[K, ptr])(p) }
 func (nd *node[K, P]) ptr() ptr                     { return ptr(nd) }
-func (nd *node[K, P]) full() bool                   { return nd.n >= fanoutNow() }
-func (nd *node[K, P]) underfull() bool              { return nd.n < minFill() }
 func (nd *node[K, P]) liveKeys() []K                { return nd.keys[:nd.n] }
 func (nd *node[K, P]) livePayload() []P             { return nd.p[:nd.n] }
-func (nd *node[K, P]) last() (K, P)                 { return nd.keys[nd.n-1], nd.p[nd.n-1] }
 func newNode[K Number, P any](o *owner) *node[K, P] { return &node[K, P]{owner: o} }
 
-// mutable returns nd itself when o owns it, else a copy owned by o. It is one
-// of the two places (with Tree.child) that decide whether a node may be
-// written.
+// mutable returns nd itself when o owns it, else a copy owned by o. Only
+// mutableChild and Tree.mutableRoot call it: they store the copy where the
+// original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	if nd.owner == o {
 		return nd
@@ -73,6 +64,16 @@ func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	c := new(node[K, P])
 	*c = *nd
 	c.owner = o
+	return c
+}
+
+// mutableChild makes child i of in (a node of kind P) writable by o,
+// copying it when o does not own it, links the result into in, and returns
+// it. in must already be writable by o. Every write path goes down the tree
+// through it: "make my child writable, then descend".
+func mutableChild[K Number, P any](in *node[K, ptr], i int, o *owner) *node[K, P] {
+	c := mutable((*node[K, P])(in.p[i]), o)
+	in.p[i] = c.ptr()
 	return c
 }
 

@@ -3,6 +3,8 @@ package cow
 import (
 	"errors"
 	"fmt"
+
+	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // Number is the set of key types: integers and floats. Integer keys are
@@ -23,7 +25,7 @@ var ErrUnsorted = errors.New("cow: keys not strictly increasing")
 // those in place; every other node is shared with other versions and is copied
 // (with the path above it) before it is changed. A batch of writes therefore
 // copies each node at most once, and a node reachable from any other version
-// is never written again.
+// is never written again. A write that changes nothing copies nothing.
 //
 // # Keys
 //
@@ -33,26 +35,37 @@ var ErrUnsorted = errors.New("cow: keys not strictly increasing")
 // separators. Integer arithmetic wraps in Go, so a relative key converts back
 // to the exact absolute key as long as the absolute key is representable.
 // Floats cannot do this exactly ((k-o)+o may differ from k), so float keys are
-// stored absolute and Shift rewrites every key it moves, O(n) like mdds.
+// stored absolute and Shift rewrites every key it moves, O(n).
 //
-// # Concurrency
+// # Concurrency and lifetime
 //
 // The zero Tree is an empty tree ready to use. Reads (Get, Floor, Lower,
-// iterators, Len, Verify, Clone) never write to the tree or its nodes, so any
-// number of goroutines may read one Tree at once, as long as nobody writes
-// it. Writes need exclusive access to the Tree value. Clone and Freeze are
-// O(1); after Freeze, or on the clone, the next write starts with a fresh
-// owner token and copies what it changes.
+// Interval, the iterators, Len, Verify, Clone, Diff) never write to the tree
+// or its nodes, so any number of goroutines may read one Tree at once, as
+// long as nobody writes it. Writes need exclusive access to the Tree value.
+// Clone and Freeze are O(1); after Freeze, or on the clone, the next write
+// starts with a fresh owner token and copies what it changes. A Tree must
+// not be copied by value (use Clone).
 type Tree[K Number, V any] struct {
 	root   ptr // nil when empty
-	height int // 0: root is a leaf
+	height int // levels of inner nodes above the leaves: 0 when root is a leaf
 	length int
 	base   K // origin of the root: the smallest key in relative mode, 0 in absolute mode
 	owner  *owner
+	slack  uint8 // maxFanout minus the logical fanout: 0, so the zero Tree has full nodes
 }
 
-// New returns an empty tree. It is the same as new(Tree[K, V]).
-func New[K Number, V any]() *Tree[K, V] { return new(Tree[K, V]) }
+// New returns an empty tree. With no options it is the same as
+// new(Tree[K, V]); the options exist for this module's tests, which lower
+// the node size.
+func New[K Number, V any](opts ...tune.Option) *Tree[K, V] {
+	return &Tree[K, V]{slack: uint8(maxFanout - tune.FanoutOf(opts))}
+}
+
+// fanout is the most entries a node of t holds; minFill the fewest a
+// non-root node holds.
+func (t *Tree[K, V]) fanout() int  { return maxFanout - int(t.slack) }
+func (t *Tree[K, V]) minFill() int { return t.fanout() / 2 }
 
 // absolute reports whether keys of type K are stored as they are (floats).
 // It is a constant for each instantiation.
@@ -65,27 +78,29 @@ func absolute[K Number]() bool {
 // Len returns the number of entries. O(1).
 func (t *Tree[K, V]) Len() int { return t.length }
 
-// Height returns the number of inner levels above the leaves (0 for a tree
-// that is a single leaf). O(1).
-func (t *Tree[K, V]) Height() int { return t.height }
-
 // Clone returns a tree with the same content in O(1) and one allocation.
 // Writes to either tree never show in the other. Clone does not write to the
 // receiver: when the receiver holds a writer token it marks that token shared
 // (one atomic store) and the receiver takes a fresh token on its next write,
 // so concurrent Clones of one tree are safe.
 func (t *Tree[K, V]) Clone() *Tree[K, V] {
-	c := t.Fork()
+	c := t.fork()
 	return &c
 }
 
-// Fork is Clone returning the new tree by value, for types that embed a Tree
-// and want their own clone to stay one allocation.
-func (t *Tree[K, V]) Fork() Tree[K, V] {
+// fork is Clone by value. Written apart, it lets the compiler inline Clone
+// and keep a clone that does not escape on the stack.
+func (t *Tree[K, V]) fork() Tree[K, V] {
 	if o := t.owner; o != nil {
 		o.shared.Store(true)
 	}
-	return Tree[K, V]{root: t.root, height: t.height, length: t.length, base: t.base}
+	return Tree[K, V]{root: t.root, height: t.height, length: t.length, base: t.base, slack: t.slack}
+}
+
+// Clear removes every entry in O(1), keeping the tree's settings. Other
+// versions sharing nodes with t are not affected.
+func (t *Tree[K, V]) Clear() {
+	t.root, t.height, t.length, t.base = nil, 0, 0, 0
 }
 
 // Freeze retires the tree's writer token in O(1): no node reachable from the
@@ -111,55 +126,61 @@ func childOrigin[K Number](origin, sep K) K {
 	return origin + sep
 }
 
-// rootOrigin is the origin of the root node.
-func (t *Tree[K, V]) rootOrigin() K { return t.base }
-
-// Entry is one key and its value.
-type Entry[K Number, V any] struct {
-	Key   K
-	Value V
+// Interval is what [Tree.Interval] returns: reading the map's keys as the
+// starts of consecutive half-open intervals, the interval [Start, End) that
+// holds a key, and the value stored at Start.
+type Interval[K Number, V any] struct {
+	Start, End K
+	Value      V
+	// Open reports that no entry follows Start: the interval is unbounded
+	// above and End is unset.
+	Open bool
 }
 
-// Found is the result of a positional lookup: the entry found and the key of
-// the entry after it, when there is one.
-type Found[K Number, V any] struct {
-	Entry[K, V]
-	Next    K
-	HasNext bool
+// Interval returns the interval holding k: the entry with the greatest key
+// <= k and the key of the entry after it, found in one descent. It is the
+// lookup of a range map stored as an ordered map of range starts. It
+// reports false when every key is above k. O(log n), no allocation.
+func (t *Tree[K, V]) Interval(k K) (Interval[K, V], bool) { return t.find(k, false) }
+
+// Floor returns the entry with the greatest key <= k. O(log n), no
+// allocation.
+func (t *Tree[K, V]) Floor(k K) (key K, v V, ok bool) {
+	iv, ok := t.find(k, false)
+	return iv.Start, iv.Value, ok
 }
 
-// Floor returns the entry with the greatest key <= k and the key after it.
-// O(log n), no allocation.
-func (t *Tree[K, V]) Floor(k K) (Found[K, V], bool) { return t.find(k, false) }
-
-// Lower returns the entry with the greatest key < k and the key after it.
-// O(log n), no allocation.
-func (t *Tree[K, V]) Lower(k K) (Found[K, V], bool) { return t.find(k, true) }
+// Lower returns the entry with the greatest key < k. O(log n), no
+// allocation.
+func (t *Tree[K, V]) Lower(k K) (key K, v V, ok bool) {
+	iv, ok := t.find(k, true)
+	return iv.Start, iv.Value, ok
+}
 
 // Get returns the value stored at exactly k. O(log n), no allocation.
 func (t *Tree[K, V]) Get(k K) (V, bool) {
-	f, ok := t.find(k, false)
-	if !ok || f.Key != k {
+	iv, ok := t.find(k, false)
+	if !ok || iv.Start != k {
 		var zero V
 		return zero, false
 	}
-	return f.Value, true
+	return iv.Value, true
 }
 
-func (t *Tree[K, V]) find(k K, strict bool) (Found[K, V], bool) {
-	var f Found[K, V]
+func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
+	iv := Interval[K, V]{Open: true}
 	if t.root == nil {
-		return f, false
+		return iv, false
 	}
-	p, origin := t.root, t.rootOrigin()
+	p, origin := t.root, t.base
 	for h := t.height; h > 0; h-- {
 		in := asInner[K](p)
 		i := in.floorIndex(origin, k, strict)
 		if i < 0 {
-			return f, false
+			return iv, false
 		}
 		if i+1 < in.n {
-			f.Next, f.HasNext = origin+in.keys[i+1], true
+			iv.End, iv.Open = origin+in.keys[i+1], false
 		}
 		origin = childOrigin(origin, in.keys[i])
 		p = in.p[i]
@@ -167,52 +188,31 @@ func (t *Tree[K, V]) find(k K, strict bool) (Found[K, V], bool) {
 	lf := asLeaf[K, V](p)
 	i := lf.floorIndex(origin, k, strict)
 	if i < 0 {
-		return f, false
+		return iv, false
 	}
-	f.Key, f.Value = origin+lf.keys[i], lf.p[i]
+	iv.Start, iv.Value = origin+lf.keys[i], lf.p[i]
 	if i+1 < lf.n {
-		f.Next, f.HasNext = origin+lf.keys[i+1], true
+		iv.End, iv.Open = origin+lf.keys[i+1], false
 	}
-	return f, true
+	return iv, true
 }
 
-// Min returns the entry with the smallest key. O(log n).
-func (t *Tree[K, V]) Min() (Entry[K, V], bool) {
-	if t.root == nil {
-		return Entry[K, V]{}, false
-	}
-	p, origin := t.root, t.rootOrigin()
+// first returns the smallest key; the tree is not empty. O(log n).
+func (t *Tree[K, V]) first() K {
+	p, origin := t.root, t.base
 	for h := t.height; h > 0; h-- {
 		in := asInner[K](p)
 		origin = childOrigin(origin, in.keys[0])
 		p = in.p[0]
 	}
-	lf := asLeaf[K, V](p)
-	return Entry[K, V]{origin + lf.keys[0], lf.p[0]}, true
-}
-
-// Max returns the entry with the greatest key. O(log n).
-func (t *Tree[K, V]) Max() (Entry[K, V], bool) {
-	if t.root == nil {
-		return Entry[K, V]{}, false
-	}
-	p, origin := t.root, t.rootOrigin()
-	for h := t.height; h > 0; h-- {
-		in := asInner[K](p)
-		k, c := in.last()
-		origin = childOrigin(origin, k)
-		p = c
-	}
-	lf := asLeaf[K, V](p)
-	k, v := lf.last()
-	return Entry[K, V]{origin + k, v}, true
+	return origin + asLeaf[K, V](p).keys[0]
 }
 
 // Build returns a tree holding keys[i] -> vals[i], in O(n). The keys must be
 // strictly increasing. Nodes are filled to three quarters, so that the first
 // writes after a build find room in their leaf instead of splitting every
-// node up to the root.
-func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
+// node up to the root. The options are New's.
+func Build[K Number, V any](keys []K, vals []V, opts ...tune.Option) (*Tree[K, V], error) {
 	if len(keys) != len(vals) {
 		return nil, fmt.Errorf("cow: Build: %d keys but %d values", len(keys), len(vals))
 	}
@@ -221,16 +221,16 @@ func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
 			return nil, fmt.Errorf("%w: keys[%d]=%v, keys[%d]=%v", ErrUnsorted, i-1, keys[i-1], i, keys[i])
 		}
 	}
-	t := new(Tree[K, V])
+	t := New[K, V](opts...)
 	if len(keys) == 0 {
 		return t, nil
 	}
 	o := t.writer()
 	// Each level is a list of nodes and their absolute smallest keys: the
 	// leaves from the input, then each level from the one below.
-	level, mins := pack(o, keys, vals)
+	level, mins := pack(o, t.fanout(), keys, vals)
 	for len(level) > 1 {
-		level, mins = pack(o, mins, level)
+		level, mins = pack(o, t.fanout(), mins, level)
 		t.height++
 	}
 	t.root, t.length = level[0], len(keys)
@@ -243,8 +243,8 @@ func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
 // pack puts keys[i] -> payload[i] into as few nodes as chunks allows, each
 // normalised to its own origin, and returns the nodes with their smallest
 // keys in the frame the keys were given in.
-func pack[K Number, P any](o *owner, keys []K, payload []P) ([]ptr, []K) {
-	rs := chunks(len(keys))
+func pack[K Number, P any](o *owner, fanout int, keys []K, payload []P) ([]ptr, []K) {
+	rs := chunks(len(keys), fanout)
 	nodes, mins := make([]ptr, 0, len(rs)), make([]K, 0, len(rs))
 	for _, r := range rs {
 		nd := newNode[K, P](o)
@@ -258,10 +258,10 @@ func pack[K Number, P any](o *owner, keys []K, payload []P) ([]ptr, []K) {
 }
 
 // chunks splits n items into runs of at most 3/4 of the fanout, as even as
-// possible, so that every run holds at least minFill items when there is more
-// than one.
-func chunks(n int) [][2]int {
-	fill := max(fanoutNow()*3/4, minFill()+1)
+// possible, so that every run holds at least fanout/2 items when there is
+// more than one.
+func chunks(n, fanout int) [][2]int {
+	fill := max(fanout*3/4, fanout/2+1)
 	c := (n + fill - 1) / fill
 	out := make([][2]int, 0, c)
 	for i, start := 0, 0; i < c; i++ {

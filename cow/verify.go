@@ -13,8 +13,11 @@ var ErrCorrupt = errors.New("cow: invariant violated")
 // every separator equal to the smallest key below it; every non-root node
 // holding between fanout/2 and fanout entries, the root at least one (two when
 // it is an inner node); in relative mode every node's first stored key 0, in
-// absolute mode every origin 0; vacated child slots cleared; the entry count
-// equal to Len. O(n); it only reads, so tests call it after every operation.
+// absolute mode every origin 0; the child pointer slots of inner nodes past
+// their count cleared (vacated leaf slots are zeroed too, but Verify cannot
+// compare values of an arbitrary V, so it does not check them); the entry
+// count equal to Len. O(n); it only reads, so tests call it after every
+// operation.
 func (t *Tree[K, V]) Verify() error {
 	if t.root == nil {
 		if t.length != 0 || t.height != 0 {
@@ -25,7 +28,7 @@ func (t *Tree[K, V]) Verify() error {
 	if absolute[K]() && t.base != 0 {
 		return fmt.Errorf("%w: absolute-key tree with base %v", ErrCorrupt, t.base)
 	}
-	var v verifier[K, V]
+	v := verifier[K, V]{fanout: t.fanout()}
 	n, err := v.walk(t.root, t.height, t.base, bound[K]{}, bound[K]{}, true)
 	if err != nil {
 		return err
@@ -41,7 +44,7 @@ type bound[K Number] struct {
 	ok  bool
 }
 
-type verifier[K Number, V any] struct{}
+type verifier[K Number, V any] struct{ fanout int }
 
 // walk checks the subtree at p whose smallest key must be exactly first (when
 // set) and whose keys must be below up (when set); it returns the subtree's
@@ -57,10 +60,10 @@ func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bo
 	switch {
 	case n == 0:
 		return 0, fmt.Errorf("%w: empty node at height %d", ErrCorrupt, h)
-	case n > fanoutNow():
-		return 0, fmt.Errorf("%w: node at height %d holds %d > %d", ErrCorrupt, h, n, fanoutNow())
-	case !root && n < minFill():
-		return 0, fmt.Errorf("%w: node at height %d holds %d < %d", ErrCorrupt, h, n, minFill())
+	case n > v.fanout:
+		return 0, fmt.Errorf("%w: node at height %d holds %d > %d", ErrCorrupt, h, n, v.fanout)
+	case !root && n < v.fanout/2:
+		return 0, fmt.Errorf("%w: node at height %d holds %d < %d", ErrCorrupt, h, n, v.fanout/2)
 	case root && h > 0 && n < 2:
 		return 0, fmt.Errorf("%w: inner root with %d child", ErrCorrupt, n)
 	case !absolute[K]() && keys[0] != 0:

@@ -1,10 +1,30 @@
 package cow
 
-// Writes. Every write first takes the tree's writer token (writer), then
-// walks down from the root asking mutable for each node it changes: a node
-// the token owns is changed in place, any other is copied once and the copy
-// is linked into its (already mutable) parent. Nothing else decides whether a
-// node may be written.
+// Writes. Every write takes the tree's writer token (writer), makes the root
+// writable (mutableRoot) and goes down through mutableChild, which copies a
+// node the token does not own and links the copy into its parent in the same
+// step. Nothing else decides whether a node may be written, and no write path
+// stores a copy by hand. A write that would change nothing returns before it
+// takes the token, so it copies nothing.
+
+// mutableRoot makes the root writable by o, storing a copy in t when o does
+// not own it.
+func (t *Tree[K, V]) mutableRoot(o *owner) {
+	if t.height == 0 {
+		t.root = mutable(asLeaf[K, V](t.root), o).ptr()
+	} else {
+		t.root = mutable(asInner[K](t.root), o).ptr()
+	}
+}
+
+// writableChild is mutableChild for the child i of in at height ch, a leaf
+// or an inner node.
+func (t *Tree[K, V]) writableChild(in *node[K, ptr], i, ch int, o *owner) ptr {
+	if ch == 0 {
+		return mutableChild[K, V](in, i, o).ptr()
+	}
+	return mutableChild[K, ptr](in, i, o).ptr()
+}
 
 // Set stores v at key k, replacing the value already there. O(log n); on a
 // tree whose path to k is shared, it copies that path (height+1 nodes).
@@ -22,7 +42,7 @@ func (t *Tree[K, V]) Set(k K, v V) {
 		t.root, t.height, t.length = lf.ptr(), 0, 1
 		return
 	}
-	if t.nodeFull(t.root, t.height) {
+	if t.nodeLen(t.root, t.height) >= t.fanout() {
 		// Splitting top-down keeps every node we enter non-full, so a
 		// split below always has room in its parent.
 		nr := newNode[K, ptr](o)
@@ -33,30 +53,31 @@ func (t *Tree[K, V]) Set(k K, v V) {
 		}
 		t.root = nr.ptr()
 		t.height++
+	} else {
+		t.mutableRoot(o)
 	}
-	var inserted bool
-	t.root, inserted = t.setIn(t.root, t.height, t.base, k, v, o)
-	t.refreshRoot()
-	if inserted {
+	if t.setIn(t.root, t.height, t.base, k, v, o) {
 		t.length++
 	}
+	t.refreshRoot()
 }
 
-func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner) (ptr, bool) {
+// setIn stores (k, v) below the writable node p at height h and reports
+// whether it added an entry.
+func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner) bool {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, k, false)
-		lf = mutable(lf, o)
 		if i >= 0 && origin+lf.keys[i] == k {
 			lf.p[i] = v
-			return lf.ptr(), false
+			return false
 		}
 		lf.insertAt(i+1, k-origin, v)
-		return lf.ptr(), true
+		return true
 	}
-	in := mutable(asInner[K](p), o)
+	in := asInner[K](p)
 	i := max(in.floorIndex(origin, k, false), 0)
-	if t.nodeFull(in.p[i], h-1) {
+	if t.nodeLen(in.p[i], h-1) >= t.fanout() {
 		if t.spill(in, i, h, o) {
 			i = max(in.floorIndex(origin, k, false), 0)
 		} else {
@@ -66,10 +87,10 @@ func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner) (ptr, bool)
 			}
 		}
 	}
-	var inserted bool
-	in.p[i], inserted = t.setIn(in.p[i], h-1, childOrigin(origin, in.keys[i]), k, v, o)
+	c := t.writableChild(in, i, h-1, o)
+	added := t.setIn(c, h-1, childOrigin(origin, in.keys[i]), k, v, o)
 	t.refresh(in, i, h-1) // k may now be the child's first key
-	return in.ptr(), inserted
+	return added
 }
 
 // Delete removes the entry at k and reports whether there was one. O(log n).
@@ -91,72 +112,73 @@ func (t *Tree[K, V]) DeleteRange(lo, hi K) int {
 	return t.deleteSpan(span[K]{lo: lo, hi: hi})
 }
 
-// DeleteFrom removes every entry with key >= lo and returns how many it
-// removed, with the costs of DeleteRange.
-func (t *Tree[K, V]) DeleteFrom(lo K) int {
-	return t.deleteSpan(span[K]{lo: lo, unbounded: true})
-}
-
-// span is a key range [lo, hi), [lo, hi] or [lo, +inf).
+// span is a key range [lo, hi) or [lo, hi].
 type span[K Number] struct {
-	lo, hi    K
-	hiIncl    bool
-	unbounded bool
+	lo, hi K
+	hiIncl bool
 }
 
 // below reports whether x is under the span's upper end.
-func (s span[K]) below(x K) bool {
-	return s.unbounded || x < s.hi || (s.hiIncl && x == s.hi)
-}
+func (s span[K]) below(x K) bool { return x < s.hi || (s.hiIncl && x == s.hi) }
 
 // coversUpTo reports whether every key below the exclusive bound up is under
 // the span's upper end.
 func (s span[K]) coversUpTo(up K, hasUp bool) bool {
-	if !hasUp {
-		return s.unbounded
+	return hasUp && (up <= s.hi || (s.hiIncl && up-1 == s.hi && !absolute[K]()))
+}
+
+// ceil returns the smallest key >= x. O(log n).
+func (t *Tree[K, V]) ceil(x K) (K, bool) {
+	var c K
+	if t.root == nil {
+		return c, false
 	}
-	return s.unbounded || up <= s.hi || (s.hiIncl && up-1 == s.hi && !absolute[K]())
+	iv, ok := t.find(x, true) // the greatest key < x and the key after it
+	switch {
+	case !ok:
+		return t.first(), true // every key is >= x
+	case iv.Open:
+		return c, false
+	}
+	return iv.End, true
+}
+
+// firstIn returns the smallest key of the tree that lies in s. O(log n).
+func (t *Tree[K, V]) firstIn(s span[K]) (K, bool) {
+	c, ok := t.ceil(s.lo)
+	return c, ok && s.below(c)
 }
 
 func (t *Tree[K, V]) deleteSpan(s span[K]) int {
-	if t.root == nil {
-		return 0
-	}
-	// Check first, so that deleting nothing copies nothing.
-	if f, ok := t.Lower(s.lo); ok {
-		if !f.HasNext || !s.below(f.Next) {
-			return 0
-		}
-	} else if m, _ := t.Min(); !s.below(m.Key) {
+	c, ok := t.firstIn(s) // checked first, so that deleting nothing copies nothing
+	if !ok {
 		return 0
 	}
 	o := t.writer()
 	total := 0
-	for t.root != nil {
-		var n int
-		t.root, n = t.deleteStep(t.root, t.height, t.base, 0, false, s, o)
-		if n == 0 {
-			break
-		}
+	for ok {
+		t.mutableRoot(o)
+		n := t.deleteStep(t.root, t.height, t.base, 0, false, s, c, o)
 		total += n
 		t.length -= n
-		if t.root == nil {
-			t.height, t.base = 0, 0
+		if t.nodeLen(t.root, t.height) == 0 {
+			t.root, t.height, t.base = nil, 0, 0
 			break
 		}
 		t.shrinkRoot()
 		t.refreshRoot()
+		c, ok = t.firstIn(s)
 	}
 	return total
 }
 
-// deleteStep removes some entries of s from the subtree at p and returns the
-// subtree's new root and how many entries it removed; zero means the subtree
-// holds none. up is the exclusive upper bound of the subtree's keys when
-// hasUp. At an inner node it drops the children wholly inside s, or else
-// descends into the (at most two) children that straddle an end of s. The
-// caller repairs the fill of the returned node.
-func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K], o *owner) (ptr, int) {
+// deleteStep removes some of the entries of s from below the writable node
+// p at height h and returns how many, at least one; c is the smallest key
+// in s, which lies below p. up is the exclusive upper bound of the subtree's
+// keys when hasUp. At an inner node it drops the run of children wholly
+// inside s, or else descends into the child holding c, the leftmost with an
+// entry in s. The caller repairs the fill of p, or drops it when empty.
+func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K], c K, o *owner) int {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, s.lo, true) + 1
@@ -164,15 +186,8 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 		for j < lf.n && s.below(origin+lf.keys[j]) {
 			j++
 		}
-		if i == j {
-			return p, 0
-		}
-		lf = mutable(lf, o)
 		lf.removeRange(i, j)
-		if lf.n == 0 {
-			return nil, j - i
-		}
-		return lf.ptr(), j - i
+		return j - i
 	}
 	in := asInner[K](p)
 	upperOf := func(i int) (K, bool) {
@@ -181,8 +196,7 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 		}
 		return up, hasUp
 	}
-	i0 := max(in.floorIndex(origin, s.lo, false), 0)
-	a := i0
+	a := max(in.floorIndex(origin, s.lo, false), 0)
 	if origin+in.keys[a] < s.lo {
 		a++
 	}
@@ -195,36 +209,20 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 		for x := a; x < b; x++ {
 			removed += t.count(in.p[x], h-1)
 		}
-		if b-a == in.n {
-			return nil, removed
-		}
-		in = mutable(in, o)
 		in.removeRange(a, b)
-		return in.ptr(), removed
+		return removed
 	}
-	for i := i0; i < in.n && i <= i0+1; i++ {
-		if !s.below(origin + in.keys[i]) {
-			break
-		}
-		cu, ch := upperOf(i)
-		c, n := t.deleteStep(in.p[i], h-1, childOrigin(origin, in.keys[i]), cu, ch, s, o)
-		if n == 0 {
-			continue
-		}
-		in = mutable(in, o)
-		if c == nil { // the child lost everything
-			in.removeRange(i, i+1)
-			if in.n == 0 {
-				return nil, n
-			}
-			return in.ptr(), n
-		}
-		in.p[i] = c
-		t.refresh(in, i, h-1)
-		t.repair(in, i, h, o)
-		return in.ptr(), n
+	i := in.floorIndex(origin, c, false)
+	cu, ch := upperOf(i)
+	child := t.writableChild(in, i, h-1, o)
+	n := t.deleteStep(child, h-1, childOrigin(origin, in.keys[i]), cu, ch, s, c, o)
+	if t.nodeLen(child, h-1) == 0 { // the child lost everything
+		in.removeRange(i, i+1)
+		return n
 	}
-	return p, 0
+	t.refresh(in, i, h-1)
+	t.repair(in, i, h, o)
+	return n
 }
 
 // count returns the number of entries below p, visiting every node there.
@@ -240,8 +238,7 @@ func (t *Tree[K, V]) count(p ptr, h int) int {
 	return c
 }
 
-// shrinkRoot removes root levels that have a single child, and the root of
-// an empty tree.
+// shrinkRoot removes root levels that have a single child.
 func (t *Tree[K, V]) shrinkRoot() {
 	for t.height > 0 {
 		in := asInner[K](t.root)
@@ -252,107 +249,69 @@ func (t *Tree[K, V]) shrinkRoot() {
 		t.root = in.p[0]
 		t.height--
 	}
-	if t.root != nil && asLeaf[K, V](t.root).n == 0 {
-		t.root, t.base = nil, 0
-	}
 }
 
 // Shift adds d to every key >= p. The caller keeps the keys strictly
 // increasing: when d < 0 there must be no key in [p+d, p), and no key may
 // leave K's range. For integer keys it is O(log n): it changes the
-// separators right of the path to p and the keys of one leaf. For float keys
-// it rewrites every key it moves, O(n) in them, with the rounding of one
-// float addition per key, as mdds; the caller checks that rounding keeps
-// distinct keys distinct. Shifting no key changes nothing.
+// separators right of the path to the first moved key and the keys of one
+// leaf. For float keys it rewrites every key it moves, O(n) in them, each
+// with the rounding of one float addition. Shifting no key changes nothing.
 func (t *Tree[K, V]) Shift(p, d K) {
-	if t.root == nil || d == 0 {
+	if d == 0 {
 		return
 	}
-	if m, _ := t.Max(); m.Key < p {
+	c, ok := t.ceil(p) // the first key that moves
+	if !ok {
 		return
 	}
 	o := t.writer()
-	if absolute[K]() {
-		t.root = t.shiftAbs(t.root, t.height, p, d, o)
-		return
-	}
-	if p <= t.base {
+	if !absolute[K]() && c == t.base {
 		t.base += d // every key moves: only the root's origin changes
 		return
 	}
-	t.root = t.shiftIn(t.root, t.height, t.base, p, d, o)
-}
-
-func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) ptr {
-	if h == 0 {
-		lf := mutable(asLeaf[K, V](q), o)
-		lf.addKeys(lf.floorIndex(origin, p, true)+1, lf.n, d)
-		return lf.ptr()
+	t.mutableRoot(o)
+	if absolute[K]() {
+		t.shiftAbs(t.root, t.height, c, d, o)
+		return
 	}
-	in := mutable(asInner[K](q), o)
-	i := in.floorIndex(origin, p, true) // the child holding keys < p and maybe >= p
-	in.addKeys(i+1, in.n, d)            // the children after it move whole
-	in.p[i] = t.shiftIn(in.p[i], h-1, childOrigin(origin, in.keys[i]), p, d, o)
-	return in.ptr()
+	t.shiftIn(t.root, t.height, t.base, c, d, o)
 }
 
-func (t *Tree[K, V]) shiftAbs(q ptr, h int, p, d K, o *owner) ptr {
+// shiftIn adds d to the keys >= c below the writable node q, where c is the
+// smallest such key: the separators after the child holding c, then that
+// child's keys.
+func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, c, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
-		i := lf.floorIndex(0, p, true) + 1
-		if i == lf.n {
-			return q
-		}
-		lf = mutable(lf, o)
-		lf.addKeys(i, lf.n, d)
-		return lf.ptr()
+		lf.addKeys(lf.floorIndex(origin, c, true)+1, lf.n, d)
+		return
 	}
-	in := mutable(asInner[K](q), o)
-	for i := max(in.floorIndex(0, p, true), 0); i < in.n; i++ {
-		in.p[i] = t.shiftAbs(in.p[i], h-1, p, d, o)
+	in := asInner[K](q)
+	i := in.floorIndex(origin, c, false) // the child holding c
+	if i > 0 && origin+in.keys[i] == c {
+		in.addKeys(i, in.n, d) // c starts child i: it moves whole, and so do the children after it
+		return
+	}
+	in.addKeys(i+1, in.n, d) // the children after child i move whole
+	child := t.writableChild(in, i, h-1, o)
+	t.shiftIn(child, h-1, childOrigin(origin, in.keys[i]), c, d, o)
+}
+
+// shiftAbs adds d to every key >= c below the writable node q (float keys,
+// stored absolute), c being the smallest such key.
+func (t *Tree[K, V]) shiftAbs(q ptr, h int, c, d K, o *owner) {
+	if h == 0 {
+		lf := asLeaf[K, V](q)
+		lf.addKeys(lf.floorIndex(0, c, true)+1, lf.n, d)
+		return
+	}
+	in := asInner[K](q)
+	for i := max(in.floorIndex(0, c, false), 0); i < in.n; i++ {
+		child := t.writableChild(in, i, h-1, o)
+		t.shiftAbs(child, h-1, c, d, o)
 		t.refresh(in, i, h-1)
 	}
-	return in.ptr()
-}
-
-// nodeFull reports whether the node at p (at height h) is full.
-func (t *Tree[K, V]) nodeFull(p ptr, h int) bool {
-	if h == 0 {
-		return asLeaf[K, V](p).full()
-	}
-	return asInner[K](p).full()
-}
-
-// firstStored returns keys[0] of the node at p, as stored.
-func (t *Tree[K, V]) firstStored(p ptr, h int) K {
-	if h == 0 {
-		return asLeaf[K, V](p).keys[0]
-	}
-	return asInner[K](p).keys[0]
-}
-
-// spill makes room in the full child i of in (child at height h-1) by
-// evening it out with a sibling that has at least two free slots, the left
-// one first, and reports whether it did; both then have room. Keys inserted
-// in increasing order (appends) thus fill their nodes instead of leaving
-// every node half full, as splitting alone would.
-func (t *Tree[K, V]) spill(in *node[K, ptr], i, h int, o *owner) bool {
-	for _, li := range [2]int{i - 1, i} {
-		sib := li
-		if li == i {
-			sib = i + 1
-		}
-		if li < 0 || sib >= in.n || t.nodeLen(in.p[sib], h-1) > fanoutNow()-2 {
-			continue
-		}
-		if h-1 == 0 {
-			rebalance(in, li, mutable(asLeaf[K, V](in.p[li]), o), mutable(asLeaf[K, V](in.p[li+1]), o))
-		} else {
-			rebalance(in, li, mutable(asInner[K](in.p[li]), o), mutable(asInner[K](in.p[li+1]), o))
-		}
-		return true
-	}
-	return false
 }
 
 // nodeLen returns the entry count of the node at p (at height h).
@@ -363,29 +322,61 @@ func (t *Tree[K, V]) nodeLen(p ptr, h int) int {
 	return asInner[K](p).n
 }
 
-// splitChild splits the full child i of in (child at height h-1) into two
-// halves; in has room for the new separator.
+// firstStored returns keys[0] of the node at p, as stored.
+func (t *Tree[K, V]) firstStored(p ptr, h int) K {
+	if h == 0 {
+		return asLeaf[K, V](p).keys[0]
+	}
+	return asInner[K](p).keys[0]
+}
+
+// spill makes room in the full child i of the writable node in (child at
+// height h-1) by evening it out with a sibling that has at least two free
+// slots, the left one first, and reports whether it did; both then have
+// room. Keys inserted in increasing order (appends) thus fill their nodes
+// instead of leaving every node half full, as splitting alone would.
+func (t *Tree[K, V]) spill(in *node[K, ptr], i, h int, o *owner) bool {
+	for _, li := range [2]int{i - 1, i} {
+		if li < 0 || li+1 >= in.n {
+			continue
+		}
+		sib := li
+		if li == i {
+			sib = i + 1
+		}
+		if t.nodeLen(in.p[sib], h-1) > t.fanout()-2 {
+			continue
+		}
+		t.rebalance(in, li, h, o)
+		return true
+	}
+	return false
+}
+
+// splitChild splits the full child i of the writable node in (child at
+// height h-1) into two halves; in has room for the new separator.
 func (t *Tree[K, V]) splitChild(in *node[K, ptr], i, h int, o *owner) {
 	if h-1 == 0 {
-		splitNode(in, i, mutable(asLeaf[K, V](in.p[i]), o), o)
+		splitNode[K, V](in, i, o)
 	} else {
-		splitNode(in, i, mutable(asInner[K](in.p[i]), o), o)
+		splitNode[K, ptr](in, i, o)
 	}
 }
 
-func splitNode[K Number, P any](in *node[K, ptr], i int, c *node[K, P], o *owner) {
+func splitNode[K Number, P any](in *node[K, ptr], i int, o *owner) {
+	c := mutableChild[K, P](in, i, o)
 	r := c.splitInto(o)
 	d := normalize(r) // r's first key in c's frame
 	sep := d
 	if !absolute[K]() {
 		sep = in.keys[i] + d
 	}
-	in.p[i] = c.ptr()
 	in.insertAt(i+1, sep, r.ptr())
 }
 
 // refresh restores the separator of child i of in (child at height ch) after
-// the child's first key may have changed. A changed child is mutable.
+// the child's first key may have changed. A child whose first key changed
+// was written, so it is writable.
 func (t *Tree[K, V]) refresh(in *node[K, ptr], i, ch int) {
 	if ch == 0 {
 		refreshSep(in, i, asLeaf[K, V](in.p[i]))
@@ -409,6 +400,8 @@ func refreshSep[K Number, P any](in *node[K, ptr], i int, c *node[K, P]) {
 }
 
 // refreshRoot re-normalises the root after its first key may have changed.
+// A root that a write did not change is normalised already, so this writes
+// only to a root the write made writable.
 func (t *Tree[K, V]) refreshRoot() {
 	if absolute[K]() || t.root == nil {
 		return
@@ -420,40 +413,38 @@ func (t *Tree[K, V]) refreshRoot() {
 	}
 }
 
-// repair restores the fill of child i of in (child at height h-1) when it is
-// under the minimum, by merging it with a sibling or moving entries over from
-// one. The sibling is well filled, so one step suffices whatever the child's
-// count; in loses at most one child.
+// repair restores the fill of the writable child i of in (child at height
+// h-1) when it is under the minimum, by merging it with a sibling or moving
+// entries over from one. The sibling is well filled, so one step suffices
+// whatever the child's count; in loses at most one child.
 func (t *Tree[K, V]) repair(in *node[K, ptr], i, h int, o *owner) {
-	if in.n < 2 {
+	if in.n < 2 || t.nodeLen(in.p[i], h-1) >= t.minFill() {
 		return
 	}
-	li := i - 1
-	if i == 0 {
-		li = 0
-	}
+	t.rebalance(in, max(i-1, 0), h, o)
+}
+
+// rebalance evens out the adjacent children li and li+1 of the writable node
+// in (children at height h-1).
+func (t *Tree[K, V]) rebalance(in *node[K, ptr], li, h int, o *owner) {
 	if h-1 == 0 {
-		if !asLeaf[K, V](in.p[i]).underfull() {
-			return
-		}
-		rebalance(in, li, mutable(asLeaf[K, V](in.p[li]), o), mutable(asLeaf[K, V](in.p[li+1]), o))
+		rebalance[K, V](in, li, t.fanout(), o)
 	} else {
-		if !asInner[K](in.p[i]).underfull() {
-			return
-		}
-		rebalance(in, li, mutable(asInner[K](in.p[li]), o), mutable(asInner[K](in.p[li+1]), o))
+		rebalance[K, ptr](in, li, t.fanout(), o)
 	}
 }
 
-// rebalance evens out the adjacent children li and li+1 of in (l and r, both
-// mutable): merged into l when they fit in one node, else split half and half.
-func rebalance[K Number, P any](in *node[K, ptr], li int, l, r *node[K, P]) {
-	in.p[li], in.p[li+1] = l.ptr(), r.ptr()
+// rebalance merges children li and li+1 of in into li when they fit in one
+// node, else splits their entries half and half. A right sibling that is
+// merged away is only read, so it is not copied.
+func rebalance[K Number, P any](in *node[K, ptr], li, fanout int, o *owner) {
+	l := mutableChild[K, P](in, li, o)
+	r := (*node[K, P])(in.p[li+1])
 	var dr K // converts r's frame to l's
 	if !absolute[K]() {
 		dr = in.keys[li+1] - in.keys[li]
 	}
-	if l.n+r.n <= fanoutNow() {
+	if l.n+r.n <= fanout {
 		wasEmpty := l.n == 0
 		l.appendFrom(r, 0, r.n, dr)
 		in.removeRange(li+1, li+2)
@@ -462,6 +453,7 @@ func rebalance[K Number, P any](in *node[K, ptr], li int, l, r *node[K, P]) {
 		}
 		return
 	}
+	r = mutableChild[K, P](in, li+1, o)
 	target := (l.n + r.n) / 2
 	if l.n < target {
 		k := target - l.n

@@ -75,7 +75,7 @@ func BenchmarkSearch(b *testing.B) {
 		// sorted slice of the same boundaries, with a parallel value slice.
 		bounds := make([]int64, 0, n)
 		vals := make([]int64, 0, n)
-		for k, v := range t.All() {
+		for k, v := range t.LeafNodes() {
 			bounds, vals = append(bounds, k), append(vals, v)
 		}
 		bounds, vals = bounds[:n], vals[:n]

@@ -7,7 +7,7 @@ import (
 )
 
 // Change is a maximal key range [Start, End) over which two trees map every
-// key to Old in the first and New in the second, with Old != New.
+// key to Old in the first and New in the second, with Old and New unequal.
 type Change[K Key, V any] struct {
 	Start, End K
 	Old, New   V
@@ -15,75 +15,63 @@ type Change[K Key, V any] struct {
 
 // Diff returns, in increasing key order, the ranges whose value differs
 // between a and b, comparing keys in the intersection of their spans (trees
-// of one Store always share a span). It skips the subtrees the two trees
-// share, so for two versions a few writes apart its cost grows with the size
-// of the change, O(changed + log n), not with n. Both trees must stay
-// unwritten while the sequence runs; frozen trees and snapshots always are.
-func Diff[K Key, V comparable](a, b *Tree[K, V]) iter.Seq[Change[K, V]] {
+// of one Store always share a span) and values with a's equality. It walks
+// the boundaries of both trees with cow.Diff, which skips the subtrees they
+// share without reading them, and looks up the values on both sides of each
+// boundary that differs: for two versions a few writes apart its cost is
+// O(c·log n + B·log n) for c differing boundaries, not O(n). Both trees must
+// stay unwritten while the sequence runs; frozen trees and snapshots always
+// are.
+func Diff[K Key, V any](a, b *Tree[K, V]) iter.Seq[Change[K, V]] {
 	return func(yield func(Change[K, V]) bool) {
-		lo, hi := maxKey(a.min, b.min), minKey(a.max, b.max)
+		lo, hi := max(a.lo, b.lo), min(a.hi, b.hi)
 		if !(lo < hi) {
 			return
 		}
 		var (
-			va, vb  V // values at pos on each side
-			pos     K // where the current run of (va, vb) started
-			pending bool
 			cur     Change[K, V]
+			pending bool
 		)
-		// flush ends the run [pos, k) and yields it when the sides differ,
-		// merging with the previous change when they touch with equal values.
-		flush := func(k K) bool {
-			if !(pos < k) || va == vb {
+		// from yields the run that starts at k, where a boundary of a or b
+		// differs: up to the next boundary of either tree, the values of
+		// both sides stay what they are at k. Touching runs with the same
+		// pair of values are merged.
+		from := func(k K) bool {
+			ia, _ := a.b.Interval(k)
+			ib, _ := b.b.Interval(k)
+			if a.same(ia.Value, ib.Value) {
 				return true
 			}
-			s, e := maxKey(pos, lo), minKey(k, hi)
-			if !(s < e) {
-				return true
+			end := hi
+			if !ia.Open {
+				end = min(end, ia.End)
 			}
-			if pending && cur.End == s && cur.Old == va && cur.New == vb {
-				cur.End = e
+			if !ib.Open {
+				end = min(end, ib.End)
+			}
+			if pending && cur.End == k && a.same(cur.Old, ia.Value) && a.same(cur.New, ib.Value) {
+				cur.End = end
 				return true
 			}
 			if pending && !yield(cur) {
 				return false
 			}
-			cur, pending = Change[K, V]{Start: s, End: e, Old: va, New: vb}, true
+			cur, pending = Change[K, V]{Start: k, End: end, Old: ia.Value, New: ib.Value}, true
 			return true
 		}
-		started := false
-		// After a Shared step both sides hold the same value, whatever it
-		// is; it is looked up (O(log n)) only if a differing step follows.
-		var shared cow.Step[K, V]
-		inShared := false
-		for st := range cow.Zip(&a.b, &b.b) {
-			if !(st.Key < hi) {
-				break
-			}
-			if st.Shared {
-				if started && !inShared && !flush(st.Key) {
-					return
-				}
-				shared, inShared, started = st, true, true
+		if !from(lo) {
+			return
+		}
+		for c := range cow.Diff(&a.b, &b.b, a.same) {
+			if c.Key <= lo {
 				continue
 			}
-			if inShared {
-				_, v := shared.Last()
-				va, vb, inShared = v, v, false
-			} else if started && !flush(st.Key) {
+			if !(c.Key < hi) {
+				break
+			}
+			if !from(c.Key) {
 				return
 			}
-			started = true
-			pos = st.Key
-			if st.InA {
-				va = st.A
-			}
-			if st.InB {
-				vb = st.B
-			}
-		}
-		if started && !inShared && !flush(hi) {
-			return
 		}
 		if pending {
 			yield(cur)

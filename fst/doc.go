@@ -1,5 +1,5 @@
 // Package fst is a persistent flat segment tree: a map from every key of a
-// fixed span [min, max) to a value, held as non-overlapping half-open
+// fixed span [lo, hi) to a value, held as non-overlapping half-open
 // segments whose neighbours never hold equal values. It follows C++
 // mdds::flat_segment_tree 2.0.3 and adds O(1) versions.
 //
@@ -11,7 +11,16 @@
 // These are mdds's insert_front/insert_back/insert, shift_left and
 // shift_right. Where mdds ignores bad input or crashes on it, the methods
 // return an error wrapping [ErrInvalidRange], [ErrOutOfSpan],
-// [ErrInvalidShift] or [ErrNaN] and change nothing.
+// [ErrInvalidShift] or [ErrNaN] and change nothing. [Build] also returns
+// [ErrUnsorted]; [NewFunc] and [BuildFunc] return [ErrNilEqual] without an
+// equality function; [Tree.Verify] returns [ErrCorrupt].
+//
+// # Values
+//
+// [New] and [Build] compare values with ==, as mdds does. [NewFunc] and
+// [BuildFunc] take an equality function, for values that are not comparable
+// (slices, maps) or that compare otherwise; it decides merging, the changed
+// flag of Insert, [Tree.Equal] and [Diff].
 //
 // # Versions
 //

@@ -3,6 +3,7 @@ package fst_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/flatseg/flatseg/fst"
 )
@@ -32,7 +33,7 @@ func Example_quickStart() {
 	}
 
 	// Leaf nodes, as begin()..end().
-	for key, value := range db.All() {
+	for key, value := range db.LeafNodes() {
 		fmt.Printf("key: %d; value: %d\n", key, value)
 	}
 	// Segments, as begin_segment()..end_segment().
@@ -70,7 +71,7 @@ func ExampleTree_Insert() {
 	// Output:
 	// true 3
 	// false
-	// true fst: outside the tree's span: [200, 300) lies outside [0, 100)
+	// true fst: outside the tree's span: range [200, 300) shares no key with [0, 100)
 }
 
 func ExampleTree_ShiftLeft() {
@@ -173,12 +174,59 @@ func ExampleTree_Search() {
 func ExampleTree_Backward() {
 	t, _ := fst.New(0, 10, 0)
 	t.Insert(3, 6, 1)
-	for k, v := range t.Backward() {
-		fmt.Print(k, ":", v, " ")
+	for seg := range t.Backward() {
+		fmt.Print(seg, " ")
 	}
 	fmt.Println()
 	// Output:
-	// 10:0 6:0 3:1 0:0
+	// {6 10 0} {3 6 1} {0 3 0}
+}
+
+func ExampleTree_All() {
+	t, _ := fst.New(0, 10, 0)
+	t.Insert(3, 6, 1)
+	for seg := range t.All() {
+		fmt.Print(seg, " ")
+	}
+	fmt.Println()
+	// Output:
+	// {0 3 0} {3 6 1} {6 10 0}
+}
+
+// LeafNodes is mdds's node view: each segment's start, then the node at
+// the span's end, which holds the default value and starts no segment.
+func ExampleTree_LeafNodes() {
+	t, _ := fst.New(0, 10, 0)
+	t.Insert(3, 6, 1)
+	var fwd, back []string
+	for k, v := range t.LeafNodes() {
+		fwd = append(fwd, fmt.Sprint(k, ":", v))
+	}
+	for k, v := range t.LeafNodesBackward() {
+		back = append(back, fmt.Sprint(k, ":", v))
+	}
+	fmt.Println(fwd)
+	fmt.Println(back)
+	// Output:
+	// [0:0 3:1 6:0 10:0]
+	// [10:0 6:0 3:1 0:0]
+}
+
+// NewFunc takes the equality of values that == cannot compare.
+func ExampleNewFunc() {
+	t, err := fst.NewFunc(0, 100, []string(nil), slices.Equal[[]string])
+	if err != nil {
+		panic(err)
+	}
+	t.Insert(10, 20, []string{"alice", "bob"})
+	t.Insert(20, 30, []string{"alice", "bob"}) // equal content: the segments merge
+	for seg := range t.All() {
+		fmt.Println(seg)
+	}
+	// Output:
+	// {0 10 []}
+	// {10 30 [alice bob]}
+	// {30 100 []}
 }
 
 func ExampleTree_Equal() {

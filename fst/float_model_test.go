@@ -80,9 +80,9 @@ func (m *fmodel[K]) insert(s, e K, v int) (bool, error) {
 	switch {
 	case isNaNKey(s) || isNaNKey(e):
 		return false, fst.ErrNaN
-	case !(s < e) || e == m.min:
+	case !(s < e):
 		return false, fst.ErrInvalidRange
-	case e < m.min || !(s < m.max):
+	case e <= m.min || !(s < m.max):
 		return false, fst.ErrOutOfSpan
 	}
 	s, e = max(s, m.min), min(e, m.max)
@@ -293,7 +293,7 @@ func nextAfter[K ~float32 | ~float64](k K, up bool) K {
 	return K(math.Nextafter(float64(k), dir))
 }
 
-func runFloat[K ~float32 | ~float64](t testing.TB, ops []byte) {
+func runFloat[K ~float32 | ~float64](t testing.TB, fanout int, ops []byte) {
 	if len(ops) < 2 {
 		return
 	}
@@ -303,7 +303,7 @@ func runFloat[K ~float32 | ~float64](t testing.TB, ops []byte) {
 		return
 	}
 	init := int(ops[1] % 3)
-	tr, err := fst.New(lo, hi, init)
+	tr, err := fst.NewFanout(lo, hi, init, fanout)
 	if err != nil {
 		t.Fatalf("New(%v, %v): %v", lo, hi, err)
 	}
@@ -410,15 +410,19 @@ func (h *floatHarness[K]) check(tr *fst.Tree[K, int], m *fmodel[K], what string)
 // from subnormal to infinite, against the list model.
 func TestTree_FloatModel(t *testing.T) {
 	t.Parallel()
-	for seed := uint64(1); seed <= 200; seed++ {
-		t.Run(fmt.Sprintf("float64/seed=%d", seed), func(t *testing.T) {
-			runFloat[float64](t, randomOps(seed, 2+4*150))
-		})
-	}
-	for seed := uint64(1); seed <= 50; seed++ {
-		t.Run(fmt.Sprintf("float32/seed=%d", seed), func(t *testing.T) {
-			runFloat[float32](t, randomOps(seed, 2+4*150))
-		})
+	for _, fan := range []int{4, fst.MaxFanout} {
+		for seed := uint64(1); seed <= 100; seed++ {
+			t.Run(fmt.Sprintf("float64/fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
+				t.Parallel()
+				runFloat[float64](t, fan, randomOps(seed, 2+4*150))
+			})
+		}
+		for seed := uint64(1); seed <= 25; seed++ {
+			t.Run(fmt.Sprintf("float32/fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
+				t.Parallel()
+				runFloat[float32](t, fan, randomOps(seed, 2+4*150))
+			})
+		}
 	}
 }
 
@@ -437,9 +441,9 @@ func FuzzTreeFloat(f *testing.F) {
 	f.Add([]byte{5, 2, 3, 0, 0, 1, 4, 3, 1, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 0 && ops[0]&0x80 != 0 {
-			runFloat[float32](t, ops[:min(len(ops), 2+4*100)])
+			runFloat[float32](t, 4, ops[:min(len(ops), 2+4*100)])
 			return
 		}
-		runFloat[float64](t, ops[:min(len(ops), 2+4*100)])
+		runFloat[float64](t, 4, ops[:min(len(ops), 2+4*100)])
 	})
 }

@@ -14,6 +14,7 @@ import (
 // exactly on start replaces the boundary there, as in mdds (found by the
 // differential test, seed 164 of TestDifferential_MddsFloatRounding).
 func TestTree_ShiftLeftFloatLandsOnStart(t *testing.T) {
+	t.Parallel()
 	tr, err := fst.New[float64, int64](-0.3, 0.7, 0)
 	require.NoError(t, err)
 	_, err = tr.Insert(0.10000000000000003, 0.3000000000000001, 2)
@@ -23,7 +24,7 @@ func TestTree_ShiftLeftFloatLandsOnStart(t *testing.T) {
 	require.NoError(t, tr.Verify())
 	var keys []float64
 	var vals []int64
-	for k, v := range tr.All() {
+	for k, v := range tr.LeafNodes() {
 		keys, vals = append(keys, k), append(vals, v)
 	}
 	// What mdds 2.0.3 prints for the same calls.
@@ -34,6 +35,7 @@ func TestTree_ShiftLeftFloatLandsOnStart(t *testing.T) {
 // TestTree_FloatShiftCollisionIsAnError: when rounding would make two moved
 // boundaries meet, the shift is refused and nothing changes.
 func TestTree_FloatShiftCollisionIsAnError(t *testing.T) {
+	t.Parallel()
 	tr, err := fst.New[float32, int](0, 1e9, 0)
 	require.NoError(t, err)
 	_, err = tr.Insert(101, 102, 1) // boundaries at 101 and 102

@@ -94,7 +94,7 @@ type mddsPair[K fst.Key, V comparable] struct {
 
 func mddsPairs[K fst.Key, V comparable](tr *fst.Tree[K, V]) []mddsPair[K, V] {
 	var out []mddsPair[K, V]
-	for k, v := range tr.All() {
+	for k, v := range tr.LeafNodes() {
 		out = append(out, mddsPair[K, V]{k, v})
 	}
 	return out
@@ -102,7 +102,7 @@ func mddsPairs[K fst.Key, V comparable](tr *fst.Tree[K, V]) []mddsPair[K, V] {
 
 func mddsBackwardPairs[K fst.Key, V comparable](tr *fst.Tree[K, V]) []mddsPair[K, V] {
 	var out []mddsPair[K, V]
-	for k, v := range tr.Backward() {
+	for k, v := range tr.LeafNodesBackward() {
 		out = append(out, mddsPair[K, V]{k, v})
 	}
 	return out
@@ -283,6 +283,7 @@ func mddsFromDense[K fst.Key, V comparable](lo K, dense []V) (keys []K, vals []V
 }
 
 func TestTree_NewMddsCases(t *testing.T) {
+	t.Parallel()
 	// fst_test_min_max_default
 	tr := mddsNew[int64, int16](t, 0, 100, 2)
 	assert.Equal(t, int64(0), tr.MinKey())
@@ -312,6 +313,7 @@ func TestTree_NewMddsCases(t *testing.T) {
 }
 
 func TestTree_InsertMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int
 	type V = int
 	type step = mddsStep[K, V]
@@ -439,7 +441,7 @@ func TestTree_InsertMddsCases(t *testing.T) {
 			name: "bad ranges", min: 0, max: 100, init: 0, steps: []step{
 				mddsIns(20, 30, 3, mddsChanged, ks(0, 20, 30, 100), vs(0, 3, 0)),
 				// mdds defect: clipped to the empty range [0, 0); mdds aborts.
-				mddsInsErr[K, V](-5, 0, 7, fst.ErrInvalidRange),
+				mddsInsErr[K, V](-5, 0, 7, fst.ErrOutOfSpan),
 				mddsInsErr[K, V](25, 25, 7, fst.ErrInvalidRange),
 				mddsInsErr[K, V](30, 20, 7, fst.ErrInvalidRange),
 				mddsInsErr[K, V](100, 105, 7, fst.ErrOutOfSpan),
@@ -456,6 +458,7 @@ func TestTree_InsertMddsCases(t *testing.T) {
 
 // fst_test_back_insert, with mdds's key and value types.
 func TestTree_InsertBackMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = uint32
 	type V = uint16
 	type step = mddsStep[K, V]
@@ -477,6 +480,7 @@ func TestTree_InsertBackMddsCases(t *testing.T) {
 
 // fst_test_insert_out_of_bound and fst_test_insert_out_of_bound_2.
 func TestTree_InsertOutOfBoundMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int
 	type V = bool
 	type step = mddsStep[K, V]
@@ -494,7 +498,7 @@ func TestTree_InsertOutOfBoundMddsCases(t *testing.T) {
 		}},
 		{name: "end at min", min: 0, max: 256, init: false, steps: []step{
 			// mdds 2.0.3 aborts on this one (the clipped range is empty).
-			mddsInsErr[K, V](-5, 0, true, fst.ErrInvalidRange),
+			mddsInsErr[K, V](-5, 0, true, fst.ErrOutOfSpan),
 		}},
 	})
 }
@@ -502,6 +506,7 @@ func TestTree_InsertOutOfBoundMddsCases(t *testing.T) {
 // fst_test_insert_front_back: unit segments inserted left to right and right
 // to left must give equal trees, for every default value 0..100.
 func TestTree_InsertFrontBackMddsCases(t *testing.T) {
+	t.Parallel()
 	t.Run("uint32/uint16", func(t *testing.T) { mddsInsertFrontBack[uint32, uint16](t, 0, 100) })
 	t.Run("int32/int16", func(t *testing.T) { mddsInsertFrontBack[int32, int16](t, 0, 100) })
 	t.Run("int64/uint32", func(t *testing.T) { mddsInsertFrontBack[int64, uint32](t, 0, 100) })
@@ -547,6 +552,7 @@ func mddsInsertFrontBack[K fst.Key, V mddsNum](t *testing.T, lo, hi K) {
 }
 
 func TestTree_SearchMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int
 	type V = int
 	type step = mddsStep[K, V]
@@ -662,6 +668,7 @@ func TestTree_SearchMddsCases(t *testing.T) {
 // fst_test_leaf_search_2, fst_test_non_numeric_value and the move tests:
 // string values.
 func TestTree_SearchStringMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int32
 	type V = string
 	type step = mddsStep[K, V]
@@ -705,6 +712,7 @@ func TestTree_SearchStringMddsCases(t *testing.T) {
 }
 
 func TestTree_ShiftLeftMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int
 	type V = int
 	type step = mddsStep[K, V]
@@ -787,6 +795,7 @@ func TestTree_ShiftLeftMddsCases(t *testing.T) {
 }
 
 func TestTree_ShiftLeftBoolMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int
 	type V = bool
 	type step = mddsStep[K, V]
@@ -824,6 +833,7 @@ func TestTree_ShiftLeftBoolMddsCases(t *testing.T) {
 }
 
 func TestTree_ShiftRightMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int
 	type V = int
 	type step = mddsStep[K, V]
@@ -909,6 +919,7 @@ func TestTree_ShiftRightMddsCases(t *testing.T) {
 // fst_test_shift_right_bool, fst_test_shift_right_skip_start_node and
 // fst_test_shift_right_all_nodes, with mdds's key and value types.
 func TestTree_ShiftRightTypedMddsCases(t *testing.T) {
+	t.Parallel()
 	const big = 1048576
 	t.Run("bool", func(t *testing.T) {
 		type K = int64
@@ -943,6 +954,7 @@ func TestTree_ShiftRightTypedMddsCases(t *testing.T) {
 
 // fst_test_const_iterator: forward and reverse leaf iteration.
 func TestTree_IterationMddsCases(t *testing.T) {
+	t.Parallel()
 	t.Run("uint keys", func(t *testing.T) {
 		const maxV = math.MaxUint16
 		tr := mddsNew[uint32, uint16](t, 0, 1000, maxV)
@@ -963,7 +975,7 @@ func TestTree_IterationMddsCases(t *testing.T) {
 
 		var fk []int
 		var fv []bool
-		for k, v := range tr.All() {
+		for k, v := range tr.LeafNodes() {
 			fk, fv = append(fk, k), append(fv, v)
 		}
 		require.Len(t, fv, 3)
@@ -972,7 +984,7 @@ func TestTree_IterationMddsCases(t *testing.T) {
 
 		var bk []int
 		var bv []bool
-		for k, v := range tr.Backward() {
+		for k, v := range tr.LeafNodesBackward() {
 			bk, bv = append(bk, k), append(bv, v)
 		}
 		require.Len(t, bv, 3)
@@ -987,7 +999,7 @@ func TestTree_IterationMddsCases(t *testing.T) {
 			require.NoError(t, err)
 		}
 		n := 0
-		for k := range tr.All() {
+		for k := range tr.LeafNodes() {
 			n++
 			if k >= 20 {
 				break
@@ -995,7 +1007,7 @@ func TestTree_IterationMddsCases(t *testing.T) {
 		}
 		assert.Equal(t, 5, n, "All: 0, 5, 10, 15, 20")
 		n = 0
-		for k := range tr.Backward() {
+		for k := range tr.LeafNodesBackward() {
 			n++
 			if k <= 80 {
 				break
@@ -1015,6 +1027,7 @@ func TestTree_IterationMddsCases(t *testing.T) {
 
 // fst_test_segment_iterator and fst_test_segment_range.
 func TestTree_SegmentsMddsCases(t *testing.T) {
+	t.Parallel()
 	t.Run("int16 keys", func(t *testing.T) {
 		tr := mddsNew[int16, bool](t, 0, 100, false)
 		assert.Equal(t, []fst.Segment[int16, bool]{mddsSeg[int16](0, 100, false)}, slices.Collect(tr.Segments()))
@@ -1035,6 +1048,7 @@ func TestTree_SegmentsMddsCases(t *testing.T) {
 
 // fst_test_equality, fst_test_copy_ctor and fst_test_assignment.
 func TestTree_EqualMddsCases(t *testing.T) {
+	t.Parallel()
 	t.Run("equality", func(t *testing.T) {
 		db1 := mddsNew[uint64, int](t, 0, 100, 0)
 		db2 := mddsNew[uint64, int](t, 0, 100, 0)
@@ -1104,6 +1118,7 @@ func TestTree_EqualMddsCases(t *testing.T) {
 
 // fst_test_clear
 func TestTree_ClearMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = int64
 	type V = int
 	type step = mddsStep[K, V]
@@ -1133,6 +1148,7 @@ func TestTree_ClearMddsCases(t *testing.T) {
 // equality operator compares it like any other leaf. All and Backward report
 // it as the value of the pair at max.
 func TestTree_RightLeafValueMddsCases(t *testing.T) {
+	t.Parallel()
 	tr := mddsNew(t, 0, 100, 9)
 	steps := []func() error{
 		func() error { _, err := tr.Insert(50, 100, 3); return err },
@@ -1146,7 +1162,7 @@ func TestTree_RightLeafValueMddsCases(t *testing.T) {
 		pairs := mddsPairs(tr)
 		require.NotEmpty(t, pairs, "step %d", i)
 		assert.Equal(t, mddsPair[int, int]{100, 9}, pairs[len(pairs)-1], "step %d: last pair of All", i)
-		for k, v := range tr.Backward() {
+		for k, v := range tr.LeafNodesBackward() {
 			assert.Equal(t, 100, k, "step %d: first pair of Backward", i)
 			assert.Equal(t, 9, v, "step %d: first pair of Backward", i)
 			break
@@ -1158,6 +1174,7 @@ func TestTree_RightLeafValueMddsCases(t *testing.T) {
 // fractional float64 keys (exact binary fractions, so no rounding is
 // involved) plus what only floats can be: NaN and infinities.
 func TestTree_FloatKeysMddsCases(t *testing.T) {
+	t.Parallel()
 	type K = float64
 	type V = int
 	type step = mddsStep[K, V]

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/flatseg/flatseg/fst"
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // dense is the obviously correct model: one value per key of [min, max).
@@ -39,9 +38,7 @@ func (d *dense) insert(s, e, v int) (bool, error) {
 	switch {
 	case s >= e:
 		return false, fst.ErrInvalidRange
-	case e == d.min:
-		return false, fst.ErrInvalidRange
-	case e < d.min || s >= d.max:
+	case e <= d.min || s >= d.max:
 		return false, fst.ErrOutOfSpan
 	}
 	changed := false
@@ -133,8 +130,8 @@ type harness struct {
 	log   []string
 }
 
-func newHarness(t testing.TB, min, max, init int) *harness {
-	tr, err := fst.New(min, max, init)
+func newHarness(t testing.TB, min, max, init, fanout int) *harness {
+	tr, err := fst.NewFanout(min, max, init, fanout)
 	if err != nil {
 		t.Fatalf("New(%d, %d, %d): %v", min, max, init, err)
 	}
@@ -224,14 +221,14 @@ func (h *harness) check(tr *fst.Tree[int, int], m *dense, what string) {
 	}
 	leaves = append(leaves, [2]int{m.max, m.init})
 	var gotLeaves [][2]int
-	for k, v := range tr.All() {
+	for k, v := range tr.LeafNodes() {
 		gotLeaves = append(gotLeaves, [2]int{k, v})
 	}
 	if !slices.Equal(gotLeaves, leaves) {
 		h.fail("%s: All = %v, want %v", what, gotLeaves, leaves)
 	}
 	var back [][2]int
-	for k, v := range tr.Backward() {
+	for k, v := range tr.LeafNodesBackward() {
 		back = append(back, [2]int{k, v})
 	}
 	slices.Reverse(back)
@@ -294,29 +291,30 @@ func (h *harness) checkDiff(before *fst.Tree[int, int], bm *dense) {
 
 // run interprets ops: the first three bytes choose the span and the default
 // value, then every four bytes are one operation.
-func run(t testing.TB, ops []byte) {
+func run(t testing.TB, fanout int, ops []byte) {
 	if len(ops) < 3 {
 		return
 	}
 	min := int(ops[0]%16) - 8
 	width := 1 + int(ops[1]%48)
-	h := newHarness(t, min, min+width, int(ops[2]%3))
+	h := newHarness(t, min, min+width, int(ops[2]%3), fanout)
 	for i := 3; i+3 < len(ops); i += 4 {
 		h.step(ops[i], ops[i+1], ops[i+2], ops[i+3])
 	}
 }
 
 func TestTree_Model(t *testing.T) {
-	for _, fan := range []int{4, 7, tune.MaxFanout} {
+	t.Parallel()
+	for _, fan := range []int{4, 7, fst.MaxFanout} {
 		for seed := uint64(1); seed <= 60; seed++ {
 			t.Run(fmt.Sprintf("fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
-				defer tune.SetFanout(fan)()
+				t.Parallel()
 				r := rand.New(rand.NewPCG(seed, 1))
 				ops := make([]byte, 3+4*300)
 				for i := range ops {
 					ops[i] = byte(r.UintN(256))
 				}
-				run(t, ops)
+				run(t, fan, ops)
 			})
 		}
 	}
@@ -326,7 +324,6 @@ func FuzzTree(f *testing.F) {
 	f.Add([]byte{8, 40, 0, 0, 10, 20, 1, 4, 3, 9, 0, 6, 5, 3, 4, 8, 0, 0, 0})
 	f.Add([]byte{0, 7, 1, 0, 0, 255, 2, 6, 0, 11, 0, 4, 1, 2, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		defer tune.SetFanout(4)()
-		run(t, ops[:min(len(ops), 3+4*100)]) // at most 100 ops: every op is checked in full
+		run(t, 4, ops[:min(len(ops), 3+4*100)]) // at most 100 ops: every op is checked in full
 	})
 }

@@ -6,13 +6,12 @@ import (
 	"iter"
 
 	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // Key is the set of key types a Tree accepts: every integer and float type,
 // including named types built on them.
-type Key interface {
-	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~float32 | ~float64
-}
+type Key = cow.Number
 
 // Segment is the half-open key range [Start, End) and the value every key in
 // it maps to.
@@ -21,44 +20,58 @@ type Segment[K Key, V any] struct {
 	Value      V
 }
 
-// Errors returned for input mdds would ignore or crash on. Each is wrapped
-// with the offending arguments; test with errors.Is. An operation that
-// returns an error has changed nothing.
+// Errors. Each is wrapped with the offending arguments; test with
+// errors.Is. An operation that returns an error has changed nothing.
 var (
-	// ErrInvalidRange: start >= end, or a range that is empty once clipped
-	// to [min, max), or min >= max in New.
+	// ErrInvalidRange: start >= end, or lo >= hi in New.
 	ErrInvalidRange = errors.New("fst: invalid range")
-	// ErrOutOfSpan: a range wholly outside [min, max), a shift position
-	// outside the span, or ShiftLeft bounds beyond it.
+	// ErrOutOfSpan: a range that shares no key with the span [lo, hi), a
+	// shift position outside the span, or ShiftLeft bounds beyond it.
 	ErrOutOfSpan = errors.New("fst: outside the tree's span")
-	// ErrInvalidShift: a shift size <= 0, or a float shift whose rounding
-	// would make two distinct boundaries equal.
+	// ErrInvalidShift: a shift size <= 0, or a float shift that rounding
+	// keeps from being done exactly (see ShiftLeft and ShiftRight).
 	ErrInvalidShift = errors.New("fst: invalid shift")
 	// ErrNaN: a NaN key.
 	ErrNaN = errors.New("fst: NaN key")
 	// ErrUnsorted: Build was given segments out of order or overlapping.
 	ErrUnsorted = errors.New("fst: segments out of order")
+	// ErrNilEqual: NewFunc or BuildFunc was given no equality function.
+	ErrNilEqual = errors.New("fst: nil equality function")
+	// ErrCorrupt: Verify found a broken invariant.
+	ErrCorrupt = errors.New("fst: corrupt")
 )
 
-// Tree is a flat segment tree: it maps every key of the fixed span [min, max)
+// Tree is a flat segment tree: it maps every key of the fixed span [lo, hi)
 // to a value, through non-overlapping segments whose neighbours never hold
-// equal values. It behaves as mdds::flat_segment_tree 2.0.3, but every version
-// carries its own search tree (there is no build_tree step) and the tree is
-// persistent: Clone is O(1) and the two trees share their nodes until one of
-// them writes.
+// equal values. It behaves as mdds::flat_segment_tree 2.0.3, but every
+// version carries its own search tree (there is no build_tree step) and the
+// tree is persistent: Clone is O(1) and the two trees share their nodes
+// until one of them writes.
 //
 // Internally the tree stores the segment boundaries (mdds's leaf nodes but
-// the last) in a copy-on-write B+tree: boundary key -> value of the segment
-// starting there.
+// the last) in a copy-on-write B+tree (package cow): boundary key -> value
+// of the segment starting there.
 //
 // # Costs
 //
 // With n segments: Search O(log n) without allocation; Insert O(log n), or
 // O(log² n + removed/B) when it overwrites many nodes' worth of boundaries;
-// ShiftLeft and ShiftRight O(log n) for integer keys (O(n) for float keys, to round every moved key
-// exactly as mdds does); Clone O(1) and one allocation; iteration O(1) per
-// step. The first write after a Clone copies the O(log n) nodes on the paths
-// it changes and no others.
+// ShiftLeft and ShiftRight O(log n) for integer keys (O(n) for float keys,
+// to round every moved key exactly as mdds does); Clone O(1) and one
+// allocation; iteration O(1) per step. The first write after a Clone copies
+// the O(log n) nodes on the paths it changes and no others.
+//
+// # Values
+//
+// The tree compares values to merge equal neighbours, to report whether a
+// write changed anything, and in Equal and Diff. [New] and [Build] compare
+// with ==, as mdds does: a float NaN value never equals itself, so NaN
+// segments never merge and rewriting NaN with NaN counts as a change.
+// [NewFunc] and [BuildFunc] take the equality as a function, for values
+// that are not comparable (slices, maps) or that compare otherwise. Every
+// write compares values before it changes anything, so an equality that
+// panics (an interface holding a slice, under ==) leaves the tree as it
+// was.
 //
 // # Concurrency and lifetime
 //
@@ -69,52 +82,86 @@ var (
 // nothing at all, so many goroutines may clone one at once. Iterators read
 // the tree as it is at each step: do not write a tree while iterating it
 // (iterate a Clone instead, which costs O(1)).
-type Tree[K Key, V comparable] struct {
-	min, max K
-	init     V
-	b        cow.Tree[K, V] // boundary -> value of the segment starting there; always holds min
+//
+// The zero Tree is the empty span [0, 0): it maps no key, Search finds
+// nothing, every write returns ErrOutOfSpan and Clear does nothing. Make
+// trees with New, NewFunc, Build or BuildFunc.
+type Tree[K Key, V any] struct {
+	lo, hi K
+	init   V
+	eq     func(a, b V) bool // nil only in the zero Tree
+	b      cow.Tree[K, V]    // boundary -> value of the segment starting there; always holds lo
 }
 
-// New returns a tree over [min, max) with every key mapped to init. It fails
-// with ErrNaN for a NaN bound and ErrInvalidRange unless min < max.
-func New[K Key, V comparable](min, max K, init V) (*Tree[K, V], error) {
-	if isNaN(min) || isNaN(max) {
-		return nil, fmt.Errorf("%w: New(%v, %v)", ErrNaN, min, max)
+// New returns a tree over [lo, hi) with every key mapped to init, comparing
+// values with ==. It fails with ErrNaN for a NaN bound and ErrInvalidRange
+// unless lo < hi. O(1).
+func New[K Key, V comparable](lo, hi K, init V) (*Tree[K, V], error) {
+	return newTree(lo, hi, init, equal[V])
+}
+
+// NewFunc is New for values compared by equal, which must be an
+// equivalence (reflexive, symmetric, transitive) and must not change the
+// tree. It fails with ErrNilEqual when equal is nil.
+func NewFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool) (*Tree[K, V], error) {
+	if equal == nil {
+		return nil, fmt.Errorf("%w: NewFunc", ErrNilEqual)
 	}
-	if !(min < max) {
-		return nil, fmt.Errorf("%w: New: min %v must be below max %v", ErrInvalidRange, min, max)
+	return newTree(lo, hi, init, equal)
+}
+
+func equal[V comparable](a, b V) bool { return a == b }
+
+func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.Option) (*Tree[K, V], error) {
+	if err := checkSpan(lo, hi); err != nil {
+		return nil, err
 	}
-	t := &Tree[K, V]{min: min, max: max, init: init}
-	t.b.Set(min, init)
+	t := &Tree[K, V]{lo: lo, hi: hi, init: init, eq: eq}
+	t.b = *cow.New[K, V](opts...)
+	t.b.Set(lo, init)
 	return t, nil
 }
 
-// Build returns a tree over [min, max) holding segs, in O(n + len(segs)).
-// The segments must be in increasing order and must not overlap (they may
-// leave gaps, which map to init); each is clipped to the span. Equal
-// neighbours are merged, so the result is what inserting every segment in
-// order would give, with nodes packed full.
-func Build[K Key, V comparable](min, max K, init V, segs []Segment[K, V]) (*Tree[K, V], error) {
-	t, err := New(min, max, init)
+// Build returns a tree over [lo, hi) holding segs, in O(n + len(segs)),
+// comparing values with ==. The segments must be in increasing order and
+// must not overlap (they may leave gaps, which map to init); each is clipped
+// to the span. Equal neighbours are merged, so the result is what inserting
+// every segment in order would give, with nodes packed full. It returns the
+// errors of New, ErrNaN, ErrInvalidRange for an empty segment and
+// ErrUnsorted.
+func Build[K Key, V comparable](lo, hi K, init V, segs []Segment[K, V]) (*Tree[K, V], error) {
+	return build(lo, hi, init, equal[V], segs)
+}
+
+// BuildFunc is Build for values compared by equal (see NewFunc).
+func BuildFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool, segs []Segment[K, V]) (*Tree[K, V], error) {
+	if equal == nil {
+		return nil, fmt.Errorf("%w: BuildFunc", ErrNilEqual)
+	}
+	return build(lo, hi, init, equal, segs)
+}
+
+func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[K, V], opts ...tune.Option) (*Tree[K, V], error) {
+	t, err := newTree(lo, hi, init, eq, opts...)
 	if err != nil {
 		return nil, err
 	}
-	keys := []K{min}
+	keys := []K{lo}
 	vals := []V{init}
 	at := func(k K, v V) { // value v from k on
 		last := len(keys) - 1
 		switch {
-		case vals[last] == v:
+		case eq(vals[last], v):
 		case keys[last] == k:
 			vals[last] = v
-			if last > 0 && vals[last-1] == v {
+			if last > 0 && eq(vals[last-1], v) {
 				keys, vals = keys[:last], vals[:last]
 			}
 		default:
 			keys, vals = append(keys, k), append(vals, v)
 		}
 	}
-	prevEnd := min
+	prevEnd := lo
 	for i, s := range segs {
 		if isNaN(s.Start) || isNaN(s.End) {
 			return nil, fmt.Errorf("%w: segment %d is [%v, %v)", ErrNaN, i, s.Start, s.End)
@@ -126,7 +173,7 @@ func Build[K Key, V comparable](min, max K, init V, segs []Segment[K, V]) (*Tree
 			return nil, fmt.Errorf("%w: segment %d [%v, %v) starts before segment %d ends at %v",
 				ErrUnsorted, i, s.Start, s.End, i-1, segs[i-1].End)
 		}
-		start, end := maxKey(s.Start, min), minKey(s.End, max)
+		start, end := max(s.Start, lo), min(s.End, hi)
 		if !(start < end) {
 			continue // wholly outside the span
 		}
@@ -136,36 +183,21 @@ func Build[K Key, V comparable](min, max K, init V, segs []Segment[K, V]) (*Tree
 		at(start, s.Value)
 		prevEnd = end
 	}
-	if prevEnd < max {
+	if prevEnd < hi {
 		at(prevEnd, init)
 	}
-	b, err := cow.Build(keys, vals)
+	b, err := cow.Build(keys, vals, opts...)
 	if err != nil {
 		return nil, err
 	}
-	t.b = b.Fork()
+	t.b = *b
 	return t, nil
-}
-
-func minKey[K Key](a, b K) K {
-	if a < b {
-		return a
-	}
-	return b
-}
-
-func maxKey[K Key](a, b K) K {
-	if a < b {
-		return b
-	}
-	return a
 }
 
 func isNaN[K Key](k K) bool { return k != k }
 
-// same is the value equality that decides merging, the changed flag, Equal
-// and Diff.
-func (t *Tree[K, V]) same(a, b V) bool { return a == b }
+// isInf reports whether k is an infinite float; it is false for integers.
+func isInf[K Key](k K) bool { return k-k != 0 }
 
 // isFloat reports whether K is a float type; it is constant per instantiation.
 func isFloat[K Key]() bool {
@@ -174,11 +206,15 @@ func isFloat[K Key]() bool {
 	return half != 0
 }
 
+// same is the value equality that decides merging, the changed flag, Equal
+// and Diff. The zero Tree has no equality and holds no value to compare.
+func (t *Tree[K, V]) same(a, b V) bool { return t.eq == nil || t.eq(a, b) }
+
 // MinKey returns the lower end of the span (inclusive). O(1).
-func (t *Tree[K, V]) MinKey() K { return t.min }
+func (t *Tree[K, V]) MinKey() K { return t.lo }
 
 // MaxKey returns the upper end of the span (exclusive). O(1).
-func (t *Tree[K, V]) MaxKey() K { return t.max }
+func (t *Tree[K, V]) MaxKey() K { return t.hi }
 
 // DefaultValue returns the value of keys no segment was inserted for, and the
 // value ShiftLeft and ShiftRight give to the keys they free. O(1).
@@ -192,22 +228,17 @@ func (t *Tree[K, V]) LeafSize() int { return t.b.Len() + 1 }
 func (t *Tree[K, V]) Len() int { return t.b.Len() }
 
 // Search returns the segment holding key, or false when key is outside
-// [min, max) or NaN. O(log n), no allocation.
+// [lo, hi) or NaN. O(log n), no allocation.
 func (t *Tree[K, V]) Search(key K) (Segment[K, V], bool) {
-	if !(t.min <= key && key < t.max) { // also false for NaN
+	if !(t.lo <= key && key < t.hi) { // also false for NaN
 		return Segment[K, V]{}, false
 	}
-	f, _ := t.b.Floor(key)
-	return t.segment(f), true
-}
-
-// segment turns a boundary lookup into the segment it starts.
-func (t *Tree[K, V]) segment(f cow.Found[K, V]) Segment[K, V] {
-	end := t.max
-	if f.HasNext {
-		end = f.Next
+	iv, _ := t.b.Interval(key)
+	end := t.hi
+	if !iv.Open {
+		end = iv.End
 	}
-	return Segment[K, V]{Start: f.Key, End: end, Value: f.Value}
+	return Segment[K, V]{Start: iv.Start, End: end, Value: iv.Value}, true
 }
 
 // Clone returns a tree with the same content in O(1) and one allocation.
@@ -215,7 +246,7 @@ func (t *Tree[K, V]) segment(f cow.Found[K, V]) Segment[K, V] {
 // receiver's fields, so cloning a frozen tree (a published version) from many
 // goroutines at once is safe.
 func (t *Tree[K, V]) Clone() *Tree[K, V] {
-	return &Tree[K, V]{min: t.min, max: t.max, init: t.init, b: t.b.Fork()}
+	return &Tree[K, V]{lo: t.lo, hi: t.hi, init: t.init, eq: t.eq, b: *t.b.Clone()}
 }
 
 // Freeze retires the tree's writer token in O(1): nodes reachable from the
@@ -224,28 +255,30 @@ func (t *Tree[K, V]) Clone() *Tree[K, V] {
 func (t *Tree[K, V]) Freeze() { t.b.Freeze() }
 
 // Clear maps the whole span to the default value again, in O(1). Other
-// versions sharing nodes with t are not affected.
+// versions sharing nodes with t are not affected. On the zero Tree it does
+// nothing.
 func (t *Tree[K, V]) Clear() {
-	if !(t.min < t.max) {
-		return // the zero Tree: an empty span
+	if !(t.lo < t.hi) {
+		return
 	}
 	if t.b.Len() == 1 {
-		if v, _ := t.b.Get(t.min); v == t.init {
+		if v, _ := t.b.Get(t.lo); t.same(v, t.init) {
 			return
 		}
 	}
-	t.b = cow.Tree[K, V]{}
-	t.b.Set(t.min, t.init)
+	t.b.Clear()
+	t.b.Set(t.lo, t.init)
 }
 
 // Equal reports whether t and o have the same span, default value and
-// segments. It is O(1) when o is an unchanged Clone of t (or t of o), and
-// otherwise skips the subtrees the two share.
+// segments, comparing values with t's equality. It is O(1) when o is an
+// unchanged Clone of t (or t of o), and otherwise skips the subtrees the two
+// share.
 func (t *Tree[K, V]) Equal(o *Tree[K, V]) bool {
 	if t == o {
 		return true
 	}
-	if t.min != o.min || t.max != o.max || t.init != o.init || t.b.Len() != o.b.Len() {
+	if t.lo != o.lo || t.hi != o.hi || !t.same(t.init, o.init) || t.b.Len() != o.b.Len() {
 		return false
 	}
 	for range Diff(t, o) {
@@ -254,41 +287,59 @@ func (t *Tree[K, V]) Equal(o *Tree[K, V]) bool {
 	return true
 }
 
-// Verify checks every invariant of the tree: those of the B+tree below (see
-// cow.Tree.Verify), a boundary at min, every boundary inside the span, and no
-// two neighbouring segments with equal values. O(n). Tests call it after
-// every operation.
+// Verify checks every invariant of the tree: those of the B+tree below, a
+// boundary at lo, every boundary inside the span, and no two neighbouring
+// segments with equal values. It returns an error wrapping ErrCorrupt. O(n).
+// Tests call it after every operation.
 func (t *Tree[K, V]) Verify() error {
 	if err := t.b.Verify(); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	if !(t.min < t.max) && t.b.Len() == 0 {
+	if !(t.lo < t.hi) && t.b.Len() == 0 {
 		return nil // the zero Tree
 	}
 	first := true
 	var prev V
 	for k, v := range t.b.All() {
 		switch {
-		case first && k != t.min:
-			return fmt.Errorf("%w: first boundary %v is not min %v", cow.ErrCorrupt, k, t.min)
-		case !(k < t.max):
-			return fmt.Errorf("%w: boundary %v at or past max %v", cow.ErrCorrupt, k, t.max)
-		case !first && v == prev:
-			return fmt.Errorf("%w: boundary %v does not change the value %v", cow.ErrCorrupt, k, v)
+		case first && k != t.lo:
+			return fmt.Errorf("%w: first boundary %v is not lo %v", ErrCorrupt, k, t.lo)
+		case !(k < t.hi):
+			return fmt.Errorf("%w: boundary %v at or past hi %v", ErrCorrupt, k, t.hi)
+		case !first && t.same(v, prev):
+			return fmt.Errorf("%w: boundary %v does not change the value %v", ErrCorrupt, k, v)
 		}
 		first, prev = false, v
 	}
 	if first {
-		return fmt.Errorf("%w: no boundary at min", cow.ErrCorrupt)
+		return fmt.Errorf("%w: no boundary at lo", ErrCorrupt)
 	}
 	return nil
 }
 
-// Segments returns the segments in increasing key order, as mdds's
-// segment_range(). Each step is O(1) amortised.
-func (t *Tree[K, V]) Segments() iter.Seq[Segment[K, V]] {
+// All returns the segments in increasing key order. Each step is O(1)
+// amortised; stopping early costs only what was visited.
+func (t *Tree[K, V]) All() iter.Seq[Segment[K, V]] {
 	return func(yield func(Segment[K, V]) bool) {
 		t.segmentsFrom(t.b.All(), yield)
+	}
+}
+
+// Segments returns the segments in increasing key order, as mdds's
+// segment_range(); it is All under mdds's name.
+func (t *Tree[K, V]) Segments() iter.Seq[Segment[K, V]] { return t.All() }
+
+// Backward returns the segments in decreasing key order, as All reversed.
+// Each step is O(1) amortised.
+func (t *Tree[K, V]) Backward() iter.Seq[Segment[K, V]] {
+	return func(yield func(Segment[K, V]) bool) {
+		end := t.hi
+		for k, v := range t.b.Backward() {
+			if !yield(Segment[K, V]{Start: k, End: end, Value: v}) {
+				return
+			}
+			end = k
+		}
 	}
 }
 
@@ -305,31 +356,35 @@ func (t *Tree[K, V]) segmentsFrom(bounds iter.Seq2[K, V], yield func(Segment[K, 
 		cur, started = Segment[K, V]{Start: k, Value: v}, true
 	}
 	if started {
-		cur.End = t.max
+		cur.End = t.hi
 		return yield(cur)
 	}
 	return true
 }
 
-// All returns the mdds leaf nodes in increasing key order, as begin()..end():
-// each segment's start with its value, then max with the default value (mdds
-// stores its initial value in that last node).
-func (t *Tree[K, V]) All() iter.Seq2[K, V] {
+// LeafNodes returns mdds's leaf nodes in increasing key order, as its
+// begin()..end(): each segment's start with its value, then, as the last
+// pair, hi with the default value (mdds keeps its initial value in that
+// node, which starts no segment). Use All for segments.
+func (t *Tree[K, V]) LeafNodes() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
+		if !(t.lo < t.hi) {
+			return
+		}
 		for k, v := range t.b.All() {
 			if !yield(k, v) {
 				return
 			}
 		}
-		yield(t.max, t.init)
+		yield(t.hi, t.init)
 	}
 }
 
-// Backward returns the leaf nodes of All in decreasing key order, as
-// rbegin()..rend().
-func (t *Tree[K, V]) Backward() iter.Seq2[K, V] {
+// LeafNodesBackward returns the pairs of LeafNodes in decreasing key order,
+// as mdds's rbegin()..rend().
+func (t *Tree[K, V]) LeafNodesBackward() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
-		if !yield(t.max, t.init) {
+		if !(t.lo < t.hi) || !yield(t.hi, t.init) {
 			return
 		}
 		for k, v := range t.b.Backward() {
@@ -346,11 +401,12 @@ func (t *Tree[K, V]) Backward() iter.Seq2[K, V] {
 // O(log n), each further step O(1) amortised.
 func (t *Tree[K, V]) Overlapping(start, end K) iter.Seq[Segment[K, V]] {
 	return func(yield func(Segment[K, V]) bool) {
-		if !(start < end) || !(start < t.max) || !(t.min < end) {
+		if t.checkRange(start, end) != nil {
 			return
 		}
-		f, _ := t.b.Floor(max(start, t.min))
-		for s := range t.segmentsAt(f.Key) {
+		from, _, _ := t.b.Floor(max(start, t.lo))
+		segs := func(yield func(Segment[K, V]) bool) { t.segmentsFrom(t.b.Ascend(from), yield) }
+		for s := range segs {
 			if !(s.Start < end) || !yield(s) {
 				return
 			}
@@ -358,9 +414,34 @@ func (t *Tree[K, V]) Overlapping(start, end K) iter.Seq[Segment[K, V]] {
 	}
 }
 
-// segmentsAt is Segments starting with the segment that begins at from.
-func (t *Tree[K, V]) segmentsAt(from K) iter.Seq[Segment[K, V]] {
-	return func(yield func(Segment[K, V]) bool) {
-		t.segmentsFrom(t.b.Ascend(from), yield)
+// checkSpan validates the span of a new tree.
+func checkSpan[K Key](lo, hi K) error {
+	switch {
+	case isNaN(lo) || isNaN(hi):
+		return fmt.Errorf("%w: span [%v, %v)", ErrNaN, lo, hi)
+	case !(lo < hi):
+		return fmt.Errorf("%w: span [%v, %v): lo must be below hi", ErrInvalidRange, lo, hi)
 	}
+	return nil
 }
+
+// checkRange validates a key range [start, end) against the span: the one
+// rule for every range argument (Insert, Overlapping, and package flatseg's
+// WaitRange through CheckRange).
+func (t *Tree[K, V]) checkRange(start, end K) error {
+	switch {
+	case isNaN(start) || isNaN(end):
+		return fmt.Errorf("%w: range [%v, %v)", ErrNaN, start, end)
+	case !(start < end):
+		return fmt.Errorf("%w: range [%v, %v): start must be below end", ErrInvalidRange, start, end)
+	case !(t.lo < t.hi) || !(start < t.hi) || !(t.lo < end):
+		return fmt.Errorf("%w: range [%v, %v) shares no key with [%v, %v)", ErrOutOfSpan, start, end, t.lo, t.hi)
+	}
+	return nil
+}
+
+// CheckRange returns the error Insert would return for the range
+// [start, end), without writing: ErrNaN, ErrInvalidRange when start >=
+// end, ErrOutOfSpan when the range shares no key with the span; nil when
+// the range is valid. O(1).
+func (t *Tree[K, V]) CheckRange(start, end K) error { return t.checkRange(start, end) }

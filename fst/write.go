@@ -4,10 +4,10 @@ import "fmt"
 
 // Insert maps every key of [start, end) to v, overwriting what was there, and
 // reports whether the tree changed. A range reaching outside the span is
-// clipped to [min, max), as mdds does. It returns ErrNaN for a NaN bound,
-// ErrInvalidRange when start >= end or the clipped range is empty (mdds 2.0.3
-// aborts on insert_front(min-5, min, v)), and ErrOutOfSpan when the range lies
-// wholly outside the span; the tree is then unchanged.
+// clipped to [lo, hi), as mdds does. It returns ErrNaN for a NaN bound,
+// ErrInvalidRange when start >= end, and ErrOutOfSpan when the range shares
+// no key with the span (mdds 2.0.3 aborts on insert_front(lo-5, lo, v));
+// the tree is then unchanged.
 //
 // Insert is mdds's insert_front, insert_back and insert(pos, ...): all three
 // give the same result, and a search hint buys nothing when every search is
@@ -15,31 +15,31 @@ import "fmt"
 // removed/B) when it covers many nodes' worth (see cow.Tree.DeleteRange); an
 // insert that changes nothing allocates nothing.
 func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
-	s, e, err := t.clip(start, end)
-	if err != nil {
+	if err := t.checkRange(start, end); err != nil {
 		return false, err
 	}
+	s, e := max(start, t.lo), min(end, t.hi)
 	// Every value comparison happens before the first change, so that an
 	// equality that panics (an interface holding a slice) leaves the tree
 	// as it was.
-	f, _ := t.b.Floor(s)
-	if t.same(f.Value, v) && (!f.HasNext || !(f.Next < e)) {
+	iv, _ := t.b.Interval(s)
+	if t.same(iv.Value, v) && (iv.Open || !(iv.End < e)) {
 		return false, nil // [s, e) already maps to v
 	}
 	var ve V // the value at e, which the keys from e on keep
 	eIsBoundary, veIsV := false, false
-	if e < t.max {
-		fe, _ := t.b.Floor(e)
-		ve, eIsBoundary = fe.Value, fe.Key == e
-		veIsV = t.same(ve, v)
+	if e < t.hi {
+		var ke K
+		ke, ve, _ = t.b.Floor(e)
+		eIsBoundary, veIsV = ke == e, t.same(ve, v)
 	}
 	mergeLeft := false // the segment ending at s already holds v
-	if s != t.min {
-		l, _ := t.b.Lower(s)
-		mergeLeft = t.same(l.Value, v)
+	if s != t.lo {
+		_, lv, _ := t.b.Lower(s)
+		mergeLeft = t.same(lv, v)
 	}
 	t.b.DeleteRange(s, e)
-	if e < t.max {
+	if e < t.hi {
 		switch {
 		case veIsV:
 			t.b.Delete(e)
@@ -53,26 +53,9 @@ func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
 	return true, nil
 }
 
-// clip validates an insert range and clips it to the span.
-func (t *Tree[K, V]) clip(start, end K) (K, K, error) {
-	switch {
-	case isNaN(start) || isNaN(end):
-		return start, end, fmt.Errorf("%w: range [%v, %v)", ErrNaN, start, end)
-	case !(start < end):
-		return start, end, fmt.Errorf("%w: start %v is not below end %v", ErrInvalidRange, start, end)
-	case !(t.min < t.max):
-		return start, end, fmt.Errorf("%w: the zero Tree has the empty span [%v, %v)", ErrOutOfSpan, t.min, t.max)
-	case end == t.min:
-		return start, end, fmt.Errorf("%w: [%v, %v) is empty once clipped to [%v, %v)", ErrInvalidRange, start, end, t.min, t.max)
-	case end < t.min || !(start < t.max):
-		return start, end, fmt.Errorf("%w: [%v, %v) lies outside [%v, %v)", ErrOutOfSpan, start, end, t.min, t.max)
-	}
-	return max(start, t.min), minKey(end, t.max), nil
-}
-
 // ShiftLeft removes the keys [start, end) and moves every later segment left
 // by end-start; the keys freed at the top of the span take the default value.
-// Both ends must lie within [min, max]. It returns ErrNaN, ErrInvalidRange
+// Both ends must lie within [lo, hi]. It returns ErrNaN, ErrInvalidRange
 // when start >= end, or ErrOutOfSpan, and then changes nothing. When
 // [start, max) already maps to the default value it changes nothing.
 //
@@ -101,29 +84,28 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 		return fmt.Errorf("%w: ShiftLeft(%v, %v)", ErrNaN, start, end)
 	case !(start < end):
 		return fmt.Errorf("%w: ShiftLeft start %v is not below end %v", ErrInvalidRange, start, end)
-	case start < t.min || t.max < end:
-		return fmt.Errorf("%w: ShiftLeft [%v, %v) reaches outside [%v, %v]", ErrOutOfSpan, start, end, t.min, t.max)
+	case start < t.lo || t.hi < end:
+		return fmt.Errorf("%w: ShiftLeft [%v, %v) reaches outside [%v, %v]", ErrOutOfSpan, start, end, t.lo, t.hi)
 	}
 	// Every value comparison happens before the first change (see Insert).
-	if f, _ := t.b.Floor(start); !f.HasNext && t.same(f.Value, t.init) {
-		return nil // [start, max) is all default: removing and refilling changes nothing
+	if iv, _ := t.b.Interval(start); iv.Open && t.same(iv.Value, t.init) {
+		return nil // [start, hi) is all default: removing and refilling changes nothing
 	}
 	var left V // the value just below start, which does not move
-	hasLeft := start != t.min
+	hasLeft := start != t.lo
 	if hasLeft {
-		l, _ := t.b.Lower(start)
-		left = l.Value
+		_, left, _ = t.b.Lower(start)
 	}
-	if end == t.max { // nothing moves: [start, max) takes the default value
+	if end == t.hi { // nothing moves: [start, hi) takes the default value
 		mergeLeft := hasLeft && t.same(left, t.init)
-		t.b.DeleteFrom(start)
+		t.b.DeleteRange(start, t.hi)
 		if !mergeLeft {
 			t.b.Set(start, t.init)
 		}
 		return nil
 	}
 	size := end - start // wraps for signed spans wider than K, but every result below is in range
-	tail := t.max - size
+	tail := t.hi - size
 	landed := false // float rounding moves the first boundary after end exactly onto start
 	if isFloat[K]() {
 		var err error
@@ -131,18 +113,17 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 			return err
 		}
 	}
-	fe, _ := t.b.Floor(end)
+	fe, _ := t.b.Interval(end)
 	startVal := fe.Value // the value from start on after the shift
 	if landed {
-		n, _ := t.b.Floor(fe.Next)
-		startVal = n.Value
+		_, startVal, _ = t.b.Floor(fe.End) // the first boundary after end
 	}
 	mergeLeft := hasLeft && t.same(left, startVal)
 	lastVal := startVal // the value just below the tail after the shift
-	if m, _ := t.b.Max(); m.Key > end {
-		lastVal = m.Value
+	if lk, lv, _ := t.b.Lower(t.hi); lk > end {
+		lastVal = lv
 	}
-	setTail := tail < t.max && !t.same(lastVal, t.init)
+	setTail := tail < t.hi && !t.same(lastVal, t.init)
 
 	t.b.DeleteRange(start, end)
 	t.b.Delete(end)
@@ -184,16 +165,16 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 		return fmt.Errorf("%w: ShiftRight(%v, %v)", ErrNaN, pos, size)
 	case !(size > 0):
 		return fmt.Errorf("%w: ShiftRight size %v must be positive", ErrInvalidShift, size)
-	case pos < t.min || !(pos < t.max):
-		return fmt.Errorf("%w: ShiftRight position %v outside [%v, %v)", ErrOutOfSpan, pos, t.min, t.max)
+	case pos < t.lo || !(pos < t.hi):
+		return fmt.Errorf("%w: ShiftRight position %v outside [%v, %v)", ErrOutOfSpan, pos, t.lo, t.hi)
 	case isNaN(pos + size):
 		return fmt.Errorf("%w: ShiftRight(%v, %v): the gap's end is NaN", ErrInvalidShift, pos, size)
 	}
-	f, _ := t.b.Floor(pos)
+	f, _ := t.b.Interval(pos)
 	// first is the lowest boundary that moves: the one at pos, unless
 	// skipStartNode keeps it, else the next one.
-	first, moves := f.Next, f.HasNext
-	if f.Key == pos && !skipStartNode {
+	first, moves := f.End, !f.Open
+	if f.Start == pos && !skipStartNode {
 		first, moves = pos, true
 	}
 	if !moves {
@@ -206,33 +187,33 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	}
 	// At min the gap takes the default value; the first segment moves on,
 	// unless rounding left the gap empty.
-	fillMin := pos == t.min && !skipStartNode && pos+size != pos
+	fillMin := pos == t.lo && !skipStartNode && pos+size != pos
 	v0IsInit := fillMin && t.same(f.Value, t.init)
 
 	if isFloat[K]() {
 		// Drop what one float addition pushes to max or beyond, as mdds.
 		cut, drop := first, false
-		for k := range t.b.Descend(t.max) {
-			if k < first || k+size < t.max {
+		for k := range t.b.Descend(t.hi) {
+			if k < first || k+size < t.hi {
 				break
 			}
 			cut, drop = k, true
 		}
 		if drop {
-			t.b.DeleteFrom(cut)
+			t.b.DeleteRange(cut, t.hi)
 		}
-	} else if limit := t.max - size; limit > t.max || limit <= first {
-		// Keys >= max-size leave the span; max-size wraps above max when
-		// size exceeds the distance from K's lowest value to max.
-		t.b.DeleteFrom(first)
+	} else if limit := t.hi - size; limit > t.hi || limit <= first {
+		// Keys >= hi-size leave the span; hi-size wraps above hi when
+		// size exceeds the distance from K's lowest value to hi.
+		t.b.DeleteRange(first, t.hi)
 	} else {
-		t.b.DeleteFrom(limit)
+		t.b.DeleteRange(limit, t.hi)
 	}
 	t.b.Shift(first, size)
 	if fillMin {
-		t.b.Set(t.min, t.init)
+		t.b.Set(t.lo, t.init)
 		if v0IsInit {
-			t.b.Delete(t.min + size) // the moved first boundary would not change the value
+			t.b.Delete(t.lo + size) // the moved first boundary would not change the value
 		}
 	}
 	return nil
@@ -248,7 +229,7 @@ func (t *Tree[K, V]) checkFloatShiftLeft(start, end, size, tail K) (landed bool,
 	if !(start < tail) {
 		return false, fmt.Errorf("%w: ShiftLeft(%v, %v): the freed tail max-size = %v is not above start", ErrInvalidShift, start, end, tail)
 	}
-	hi := min(tail, t.max) // moved boundaries stay below the tail, or below max when the tail is empty
+	hi := min(tail, t.hi) // moved boundaries stay below the tail, or below max when the tail is empty
 	prev := start
 	for k := range t.b.Ascend(end) {
 		if k == end {
@@ -277,7 +258,7 @@ func (t *Tree[K, V]) checkFloatShiftRight(first, pos, size K) error {
 	prev, firstStep := pos, true
 	for k := range t.b.Ascend(first) {
 		nk := k + size
-		if !(nk < t.max) {
+		if !(nk < t.hi) {
 			return nil
 		}
 		if !(prev < nk) && !(firstStep && k == pos && nk == pos) {
@@ -287,6 +268,3 @@ func (t *Tree[K, V]) checkFloatShiftRight(first, pos, size K) error {
 	}
 	return nil
 }
-
-// isInf reports whether k is an infinite float; it is false for integers.
-func isInf[K Key](k K) bool { return k-k != 0 }

@@ -33,7 +33,7 @@ func main() {
 			fmt.Printf("The value at %d is %d, and this segment spans from %d to %d\n", key, seg.Value, seg.Start, seg.End)
 		}
 	}
-	for key, value := range db.All() {
+	for key, value := range db.LeafNodes() {
 		fmt.Printf("key: %d; value: %d\n", key, value)
 	}
 	for seg := range db.Segments() {

@@ -30,7 +30,7 @@
 // are kept out of the comparison and checked by TestDifferential_MddsDefects:
 //
 //  1. insert_front/insert_back(min-d, min, v) aborts mdds (the range is empty
-//     after clipping); fst returns ErrInvalidRange. The random generator never
+//     after clipping); fst returns ErrOutOfSpan. The random generator never
 //     sends this to the driver.
 //  2. shift_left(s, max) with s > min can leave two adjacent leaves with equal
 //     values (mdds sets the node at s to the default without merging it into

@@ -444,7 +444,7 @@ type mismatch struct {
 
 func leavesOf[K key](tr *fst.Tree[K, int64]) []leaf[K] {
 	var out []leaf[K]
-	for k, v := range tr.All() {
+	for k, v := range tr.LeafNodes() {
 		out = append(out, leaf[K]{k, v})
 	}
 	return out
@@ -453,7 +453,7 @@ func leavesOf[K key](tr *fst.Tree[K, int64]) []leaf[K] {
 // checkSelf checks fst's views of the tree against each other.
 func checkSelf[K key](tr *fst.Tree[K, int64], ours []leaf[K]) string {
 	var back []leaf[K]
-	for k, v := range tr.Backward() {
+	for k, v := range tr.LeafNodesBackward() {
 		back = append(back, leaf[K]{k, v})
 	}
 	slices.Reverse(back)
@@ -848,7 +848,7 @@ func TestDifferential_MddsDefects(t *testing.T) {
 		_, err = tr.Insert(10, 20, 3)
 		require.NoError(t, err)
 		changed, err := tr.Insert(-5, 0, 7)
-		assert.ErrorIs(t, err, fst.ErrInvalidRange)
+		assert.ErrorIs(t, err, fst.ErrOutOfSpan)
 		assert.False(t, changed)
 		assert.Equal(t, []leaf[int64]{{0, 0}, {10, 3}, {20, 0}, {100, 0}}, leavesOf(tr))
 	})

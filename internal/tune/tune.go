@@ -1,5 +1,7 @@
-// Package tune holds the knobs tests turn to exercise the B+tree in cow with
-// small nodes. Only tests change them, before they build any tree.
+// Package tune holds the node-size setting of package cow that only this
+// module's tests use: a Tree with small logical nodes grows several levels
+// deep from a few dozen keys. It keeps no state: an Option is a value passed
+// to the constructor of each tree.
 package tune
 
 // MaxFanout is the capacity node arrays are sized by. 47 makes a node of
@@ -11,16 +13,30 @@ package tune
 // BenchmarkCloneWrite at n=1e6).
 const MaxFanout = 47
 
-// Fanout is the logical node capacity in force, 4..MaxFanout.
-var Fanout = MaxFanout
+// Option configures a tree when it is made. The zero Option changes
+// nothing.
+type Option struct {
+	fanout int // 0: MaxFanout
+}
 
-// SetFanout sets Fanout for the duration of a test and returns a function
-// that restores it. It panics outside 4..MaxFanout: that is a broken test.
-func SetFanout(n int) (restore func()) {
+// Fanout returns an Option that caps nodes at n entries, 4 <= n <=
+// MaxFanout. It panics outside that range: only tests call it, and a bad
+// value is a broken test.
+func Fanout(n int) Option {
 	if n < 4 || n > MaxFanout {
 		panic("tune: fanout out of range")
 	}
-	old := Fanout
-	Fanout = n
-	return func() { Fanout = old }
+	return Option{fanout: n}
+}
+
+// FanoutOf returns the fanout the options ask for: the last one set, or
+// MaxFanout.
+func FanoutOf(opts []Option) int {
+	n := MaxFanout
+	for _, o := range opts {
+		if o.fanout != 0 {
+			n = o.fanout
+		}
+	}
+	return n
 }
