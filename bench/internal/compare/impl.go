@@ -127,7 +127,7 @@ var (
 	//lint:ignore U1000 written only, so that timed clones escape and stay
 	sinkTree *fst.Tree[Key, Val]
 	//lint:ignore U1000 written only, so that timed clones escape and stay
-	sinkMap rangemap.Map[Key, Val]
+	sinkMap *sortedRangeMap
 )
 
 // newTree builds base into an fst.Tree, or an empty tree over the same span.
@@ -267,22 +267,24 @@ func (x *rwImpl) apply(op *Op) {
 
 // rangeMapImpl is the naive persistent range map.
 type rangeMapImpl struct {
-	m   rangemap.Map[Key, Val]
+	m   *sortedRangeMap
 	h   uint64
 	err error
 }
 
-func newRangeMap(base []Segment, setup Setup) (rangemap.Map[Key, Val], error) {
-	m, err := rangemap.New[Key, Val](0, Stride*Key(len(base)), 0)
-	if err != nil || setup == Empty {
-		return m, err
+// sortedRangeMap is the range map on immutable.SortedMap.
+type sortedRangeMap = rangemap.Map[Key, Val, rangemap.Immutable[Key, Val]]
+
+func newRangeMap(base []Segment, setup Setup) (*sortedRangeMap, error) {
+	span := Stride * Key(len(base))
+	if setup == Empty {
+		return rangemap.New[Key, Val, rangemap.Immutable[Key, Val]](0, span, 0)
 	}
-	for _, s := range base {
-		if m, _, err = m.Insert(s.Start, s.End, s.Value); err != nil {
-			return m, err
-		}
+	segs := make([]fst.Segment[Key, Val], len(base))
+	for i, s := range base {
+		segs[i] = fst.Segment[Key, Val]{Start: s.Start, End: s.End, Value: s.Value}
 	}
-	return m, nil
+	return rangemap.Build[Key, Val, rangemap.Immutable[Key, Val]](0, span, 0, segs)
 }
 
 func (x *rangeMapImpl) run(ops []Op) {
@@ -300,14 +302,14 @@ func (x *rangeMapImpl) apply(op *Op) {
 		}
 	case OpInsert, OpAppend:
 		var ch bool
-		x.m, ch, err = x.m.Insert(op.A, op.B, op.C)
+		ch, err = x.m.Insert(op.A, op.B, op.C)
 		x.h = mix(x.h, b2i(ch))
 	case OpShiftLeft:
-		x.m, err = x.m.ShiftLeft(op.A, op.B)
+		err = x.m.ShiftLeft(op.A, op.B)
 	case OpShiftRight:
-		x.m, err = x.m.ShiftRight(op.A, op.B, op.C != 0)
+		err = x.m.ShiftRight(op.A, op.B, op.C != 0)
 	case OpClone:
-		sinkMap = x.m
+		sinkMap = x.m.Clone()
 	case OpIterate:
 		var acc int64
 		for s := range x.m.Segments() {
@@ -458,7 +460,7 @@ func newImpl(id string, base []Segment, setup Setup, cache *baseCache, batch int
 		if err != nil {
 			return nil, err
 		}
-		return &rangeMapImpl{m: m}, nil
+		return &rangeMapImpl{m: m.Clone()}, nil
 	}
 	return nil, fmt.Errorf("unknown implementation %q", id)
 }
@@ -467,11 +469,11 @@ func newImpl(id string, base []Segment, setup Setup, cache *baseCache, batch int
 // seconds at a million segments.
 type baseCache struct {
 	base  []Segment
-	built rangemap.Map[Key, Val]
+	built *sortedRangeMap
 	ok    bool
 }
 
-func (c *baseCache) rangeMap(base []Segment, setup Setup) (rangemap.Map[Key, Val], error) {
+func (c *baseCache) rangeMap(base []Segment, setup Setup) (*sortedRangeMap, error) {
 	if setup == Empty {
 		return newRangeMap(base, setup)
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/flatseg/flatseg"
-	"github.com/flatseg/flatseg/bench/internal/rangemap"
 )
 
 // Config says what to run.
@@ -403,12 +402,13 @@ func throughput(id string, base []Segment, cache *baseCache, keys []Key, writes 
 		if err != nil {
 			return Throughput{}, err
 		}
-		var p atomic.Pointer[rangemap.Map[Key, Val]]
-		p.Store(&m)
+		var p atomic.Pointer[sortedRangeMap]
+		p.Store(m)
 		read = func(k Key) uint64 { s, _ := p.Load().Search(k); return uint64(s.Value) }
 		write = func(op *Op) error {
-			next, _, err := p.Load().Insert(op.A, op.B, op.C)
-			p.Store(&next)
+			next := p.Load().Clone()
+			_, err := next.Insert(op.A, op.B, op.C)
+			p.Store(next)
 			return err
 		}
 	default:
