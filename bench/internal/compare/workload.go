@@ -1,7 +1,14 @@
 // Package compare runs the comparison behind bench/cmd/compare: the same
-// workloads, sizes and random keys on fst.Tree, flatseg.Store, a
-// sync.RWMutex-guarded fst.Tree, a naive range map on immutable.SortedMap and
-// the C++ mdds::flat_segment_tree, and writes tables and plots of the result.
+// workloads, sizes and random keys on every implementation of [Impls]
+// (fst.Tree, flatseg.Store, a sync.RWMutex-guarded fst.Tree, a range map on
+// immutable.SortedMap, and the C++ mdds::flat_segment_tree through a driver),
+// and writes tables and plots of the result.
+//
+// The package is laid out by concern: workload.go (what is run), impl.go
+// (what it runs on), runner.go, run.go and throughput.go (measuring),
+// mdds.go (the C++ driver), machine.go (the machine), tables.go and
+// charts.go (the figures), and report.go with report.md.tmpl and
+// summary.md.tmpl (the prose around them).
 package compare
 
 import (
@@ -94,14 +101,7 @@ var Workloads = []Workload{
 	{
 		Name: "insert-random", Title: "Random insert", Unit: "op", Setup: Built, Writes: true,
 		Ops: func(rng *rand.Rand, base []Segment, m int) []Op {
-			n := len(base)
-			span := Stride * int64(n)
-			ops := make([]Op, m)
-			for i := range ops {
-				s := rng.Int64N(span - Stride)
-				ops[i] = Op{Kind: OpInsert, A: s, B: s + 1 + rng.Int64N(Stride), C: 1 + rng.Int64N(1<<20)}
-			}
-			return ops
+			return randomInserts(rng, len(base), m)
 		},
 		Note: "Segments of 1-16 keys with random values at random places. mdds: insert_front(), which walks the leaf list (O(n)).",
 	},
@@ -145,7 +145,7 @@ var Workloads = []Workload{
 			}
 			return ops
 		},
-		Note: "An independent, writable copy. fst: Clone(). Store: Snapshot().Tree(). RWMutex: Clone() under the lock. SortedMap range map: the value itself (persistent). mdds: the copy constructor, which copies the leaves only and leaves the copy without a search tree (destruction not timed); \"mdds copy + build_tree\" adds what a searchable copy costs. The O(1) clones defer their cost: later writes to either side copy the nodes on their path.",
+		Note: "An independent, writable copy. fst: Clone(). Store: Snapshot().Tree(). RWMutex: Clone() under the lock. SortedMap range map: Clone(), which copies a pointer (persistent). mdds: the copy constructor, which copies the leaves only and leaves the copy without a search tree (destruction not timed); \"mdds copy + build_tree\" adds what a searchable copy costs. The O(1) clones defer their cost: later writes to either side copy the nodes on their path.",
 	},
 	{
 		Name: "iterate", Title: "Full iteration", Unit: "segment", Setup: Built,
@@ -177,6 +177,18 @@ var Workloads = []Workload{
 		},
 		Note: "mdds: insert_front() for writes; a search after a write first calls build_tree() (O(n)), as mdds requires before search_tree(). Store (commit per op): reads via Snapshot(); batched Store: reads and writes through one Txn, committed every batch.",
 	},
+}
+
+// randomInserts returns m inserts of 1-16-key segments with random values at
+// random places of the span of n segments.
+func randomInserts(rng *rand.Rand, n, m int) []Op {
+	span := Stride * int64(n)
+	ops := make([]Op, m)
+	for i := range ops {
+		s := rng.Int64N(span - Stride)
+		ops[i] = Op{Kind: OpInsert, A: s, B: s + 1 + rng.Int64N(Stride), C: 1 + rng.Int64N(1<<20)}
+	}
+	return ops
 }
 
 // Segment is one generated segment.

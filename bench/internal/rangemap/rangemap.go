@@ -45,10 +45,11 @@ type entry[K fst.Key, V comparable] struct {
 	value V
 }
 
-// sorted is what [Map] needs of an ordered map from segment start to
-// [entry]. Writes return the map to use from then on: the receiver itself for
-// a mutable map, a new version for a persistent one.
-type sorted[K fst.Key, V comparable, S any] interface {
+// Sorted is what [Map] needs of an ordered map from segment start to
+// segment end and value; [Immutable], [Tidwall] and [Google] implement it.
+// Writes return the map to use from then on: the receiver itself for a
+// mutable map, a new version for a persistent one.
+type Sorted[K fst.Key, V comparable, S any] interface {
 	// load returns a map holding segs, whose starts increase. It is called
 	// on the zero value.
 	load(segs []fst.Segment[K, V]) S
@@ -69,14 +70,14 @@ type sorted[K fst.Key, V comparable, S any] interface {
 // Map is a flat segment map over the half-open span [min, max), kept in the
 // ordered map S (one of [Immutable], [Tidwall] and [Google]). Create one with
 // [New] or [Build]; the zero Map is not usable.
-type Map[K fst.Key, V comparable, S sorted[K, V, S]] struct {
+type Map[K fst.Key, V comparable, S Sorted[K, V, S]] struct {
 	s        S
 	min, max K
 	init     V
 }
 
 // New returns a Map over [lo, hi) whose every key holds init.
-func New[K fst.Key, V comparable, S sorted[K, V, S]](lo, hi K, init V) (*Map[K, V, S], error) {
+func New[K fst.Key, V comparable, S Sorted[K, V, S]](lo, hi K, init V) (*Map[K, V, S], error) {
 	return Build[K, V, S](lo, hi, init, nil)
 }
 
@@ -85,7 +86,7 @@ func New[K fst.Key, V comparable, S sorted[K, V, S]](lo, hi K, init V) (*Map[K, 
 // clipped to the span and equal neighbours are merged, so the result is what
 // inserting every segment in order would give. It loads the ordered map in
 // key order (the backend's bulk path where it has one) in O(n log n).
-func Build[K fst.Key, V comparable, S sorted[K, V, S]](lo, hi K, init V, segs []fst.Segment[K, V]) (*Map[K, V, S], error) {
+func Build[K fst.Key, V comparable, S Sorted[K, V, S]](lo, hi K, init V, segs []fst.Segment[K, V]) (*Map[K, V, S], error) {
 	if !(lo < hi) {
 		return nil, fmt.Errorf("%w: span [%v, %v)", ErrInvalidRange, lo, hi)
 	}

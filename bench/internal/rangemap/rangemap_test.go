@@ -70,7 +70,7 @@ func (d *dense) segments() []fst.Segment[int, int] {
 
 // model applies every op to a Map and to the dense model, and keeps clones
 // of earlier states to check that writes to one copy never show in another.
-type model[S sorted[int, int, S]] struct {
+type model[S Sorted[int, int, S]] struct {
 	t        *testing.T
 	m        *Map[int, int, S]
 	d        dense
@@ -78,7 +78,7 @@ type model[S sorted[int, int, S]] struct {
 	expect   [][]fst.Segment[int, int]
 }
 
-func newModel[S sorted[int, int, S]](t *testing.T, span, init int) *model[S] {
+func newModel[S Sorted[int, int, S]](t *testing.T, span, init int) *model[S] {
 	m, err := New[int, int, S](0, span, init)
 	require.NoError(t, err)
 	return &model[S]{t: t, m: m, d: dense{vals: slices.Repeat([]int{init}, span), init: init}}
@@ -132,7 +132,7 @@ func TestMap_RandomOps(t *testing.T) {
 	backends(t, testRandomOps[Immutable[int, int]], testRandomOps[Tidwall[int, int]], testRandomOps[Google[int, int]])
 }
 
-func testRandomOps[S sorted[int, int, S]](t *testing.T) {
+func testRandomOps[S Sorted[int, int, S]](t *testing.T) {
 	for seed := uint64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 0))
@@ -180,7 +180,7 @@ func TestMap_InvalidRanges(t *testing.T) {
 	backends(t, testInvalidRanges[Immutable[int, int]], testInvalidRanges[Tidwall[int, int]], testInvalidRanges[Google[int, int]])
 }
 
-func testInvalidRanges[S sorted[int, int, S]](t *testing.T) {
+func testInvalidRanges[S Sorted[int, int, S]](t *testing.T) {
 	_, err := New[int, int, S](5, 5, 0)
 	require.ErrorIs(t, err, ErrInvalidRange)
 	m, err := New[int, int, S](0, 10, 0)
@@ -214,7 +214,7 @@ func TestBuild(t *testing.T) {
 
 // testBuild checks Build against fst.Build on random segments with gaps,
 // equal neighbours and parts outside the span, and rejects overlaps.
-func testBuild[S sorted[int64, int64, S]](t *testing.T) {
+func testBuild[S Sorted[int64, int64, S]](t *testing.T) {
 	for seed := uint64(1); seed <= 30; seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 2))
@@ -245,7 +245,7 @@ func TestMap_AgainstFst(t *testing.T) {
 
 // testAgainstFst drives a Map and an fst.Tree with the same random ops,
 // over wider spans than the dense test, and compares every result.
-func testAgainstFst[S sorted[int64, int64, S]](t *testing.T) {
+func testAgainstFst[S Sorted[int64, int64, S]](t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 1))

@@ -65,7 +65,7 @@ template<typename T> static std::vector<T> rd_vec() {
     return v;
 }
 
-// Same checksum as mix/mixSeg in impl.go.
+// Same checksum as mix/mixSeg in runner.go.
 static inline uint64_t mix(uint64_t h, int64_t x) { return (h ^ static_cast<uint64_t>(x)) * 0x100000001b3ULL; }
 static inline uint64_t mix_seg(uint64_t h, int64_t s, int64_t e, int64_t v) {
     return mix(h, static_cast<int64_t>(static_cast<uint64_t>(s) ^ (static_cast<uint64_t>(e) << 21) ^ (static_cast<uint64_t>(v) << 42)));
@@ -152,7 +152,7 @@ static void task(const std::map<int64_t, setup_t>& setups) {
         chunk *= 2;
     }
     int64_t ns = ns_since(t0) - r.excluded_ns;
-    uint64_t state = 0; // untimed fingerprint of the segments, as in impl.go
+    uint64_t state = 0; // untimed fingerprint of the segments, as in runner.go
     for (auto it = t.begin_segment(), end = t.end_segment(); it != end; ++it)
         state = mix_seg(state, it->start, it->end, it->value);
     std::printf("RESULT\t%s\t%zu\t%s\t%zu\t%" PRId64 "\t%" PRIu64 "\t%" PRIu64 "\n", name.c_str(), s.segs.size(),
