@@ -52,7 +52,7 @@ func TestWorkloads_OpsInSpan(t *testing.T) {
 					switch op.Kind {
 					case OpSearch:
 						assert.True(t, op.A >= 0 && op.A < span, "op %d: %v", i, op)
-					case OpInsert, OpAppend, OpShiftLeft:
+					case OpInsert, OpAppend, OpShiftLeft, OpCloneInsert:
 						assert.True(t, op.A >= 0 && op.A < op.B && op.B <= span, "op %d: %v", i, op)
 					case OpShiftRight:
 						assert.True(t, op.A >= 0 && op.A < span && op.B > 0, "op %d: %v", i, op)
@@ -134,7 +134,7 @@ func TestRun_ImplementationsAgree(t *testing.T) {
 		assert.Equal(t, c.Stream, c.Calls, "%s/%s/n=%d ran its whole stream", c.Workload, c.Impl, c.N)
 		assert.Empty(t, c.Err)
 	}
-	want := []string{ImplFst, ImplStore, ImplStoreBatch, ImplRWMutex, ImplRangeMap}
+	want := []string{ImplFst, ImplStore, ImplStoreBatch, ImplRWMutex, ImplRangeMap, ImplTidwall, ImplGoogle}
 	if driverErr == nil {
 		want = append(want, ImplMdds, ImplMddsHint, ImplMddsBuild)
 	}
@@ -153,14 +153,72 @@ func TestRun_ImplementationsAgree(t *testing.T) {
 	}
 }
 
+func TestSkipReason(t *testing.T) {
+	shift, _ := workload("shift")
+	iterate, _ := workload("iterate")
+	budget := 10 * time.Millisecond
+	cells := []Cell{
+		{Workload: "shift", Impl: ImplRangeMap, N: 1000, Calls: 3, Stream: 9, Ns: 1e6},          // 1 ms per op
+		{Workload: "shift", Impl: ImplRangeMap, N: 100, Calls: 9, Stream: 9, Ns: 1e3},           // ignored: not the largest smaller size
+		{Workload: "shift", Impl: ImplRangeMap, N: 10_000, Skipped: "too slow"},                 // ignored: not measured
+		{Workload: "shift", Impl: ImplTidwall, N: 1000, Calls: 9, Stream: 9, Ns: 1e6, Err: "x"}, // ignored: failed
+		{Workload: "iterate", Impl: ImplFst, N: 1000, Calls: 9, Stream: 9, Ns: 10},              // per segment: 10 µs per op
+	}
+	tests := []struct {
+		w    Workload
+		id   string
+		n    int
+		skip bool
+	}{
+		{shift, ImplRangeMap, 1000, false},     // nothing smaller measured but n=100, at 1 µs per op
+		{shift, ImplRangeMap, 10_000, false},   // 10 ms projected: within 4 budgets
+		{shift, ImplRangeMap, 100_000, true},   // 100 ms projected
+		{shift, ImplTidwall, 1_000_000, false}, // no measurement to project from
+		{iterate, ImplFst, 1_000_000, false},   // 10 ms per op projected
+		{iterate, ImplFst, 10_000_000, true},   // 100 ms per op projected
+	}
+	for _, tc := range tests {
+		got := skipReason(cells, tc.w, tc.id, tc.n, budget)
+		assert.Equal(t, tc.skip, got != "", "%s/%s/n=%d: %q", tc.w.Name, tc.id, tc.n, got)
+	}
+	assert.Equal(t, "one op took 1.00 ms at n = 10³; in proportion to n, one op would take about 100 ms, over 4× the 10ms budget",
+		skipReason(cells, shift, ImplRangeMap, 100_000, budget))
+}
+
+// TestRun_Skips runs with a budget so small that every cell at the second
+// size is projected over it: those cells are skipped, reported and not run.
+func TestRun_Skips(t *testing.T) {
+	res, err := Run(Config{Sizes: []int{50, 5000}, Stream: 64, Budget: time.Nanosecond, Seed: 1, Batch: 4, Readers: 1, TputDuration: time.Millisecond})
+	require.NoError(t, err)
+	require.Empty(t, res.Problems)
+	skipped := 0
+	for _, c := range res.Cells {
+		if c.N == 5000 {
+			assert.NotEmpty(t, c.Skipped, "%s/%s", c.Workload, c.Impl)
+			assert.Zero(t, c.Calls, "%s/%s", c.Workload, c.Impl)
+			skipped++
+		} else {
+			assert.Empty(t, c.Skipped, "%s/%s", c.Workload, c.Impl)
+			assert.Positive(t, c.Calls, "%s/%s", c.Workload, c.Impl)
+		}
+	}
+	require.Positive(t, skipped)
+	var b strings.Builder
+	require.NoError(t, res.WriteMarkdown(&b))
+	assert.Contains(t, b.String(), "## Skipped cells")
+	assert.Contains(t, b.String(), "- Random point search on fst.Tree (in place) at n = 5000: one op took")
+	assert.Len(t, res.skipped(), skipped)
+}
+
 func TestResults_NotAhead(t *testing.T) {
 	r := &Results{Meta: Meta{Batch: 100},
 		Cells: []Cell{
 			{Workload: "iterate", Impl: ImplFst, N: 10, Calls: 1, Stream: 1, Ns: 5},
-			{Workload: "iterate", Impl: ImplRangeMap, N: 10, Calls: 1, Stream: 1, Ns: 4},       // ahead of fst.Tree: listed
+			{Workload: "iterate", Impl: ImplTidwall, N: 10, Calls: 1, Stream: 1, Ns: 4},        // ahead of fst.Tree: listed
+			{Workload: "iterate", Impl: ImplGoogle, N: 10, Calls: 1, Stream: 1, Ns: 6},         // behind
 			{Workload: "iterate", Impl: ImplRWMutex, N: 10, Calls: 1, Stream: 1, Ns: 3},        // not a baseline
-			{Workload: "iterate", Impl: ImplMdds, N: 10, Err: "failed"},                        // not measured
-			{Workload: "iterate", Impl: ImplRangeMap, N: 5, Calls: 1, Stream: 1, Ns: 1},        // another size
+			{Workload: "iterate", Impl: ImplMdds, N: 10, Skipped: "slow"},                      // not measured
+			{Workload: "iterate", Impl: ImplTidwall, N: 5, Calls: 1, Stream: 1, Ns: 1},         // another size
 			{Workload: "search-random", Impl: ImplMddsHint, N: 10, Calls: 1, Stream: 1, Ns: 1}, // no fst.Tree cell
 			{Workload: "search-seq", Impl: ImplFst, N: 10, Calls: 1, Stream: 1, Ns: 5},
 			{Workload: "search-seq", Impl: ImplMdds, N: 10, Calls: 1, Stream: 1, Ns: 6}, // behind
@@ -172,7 +230,7 @@ func TestResults_NotAhead(t *testing.T) {
 		},
 	}
 	assert.Equal(t, []string{
-		"Full iteration: SortedMap range map ×0.80 (4.00 ns against 5.00 ns)",
+		"Full iteration: tidwall/btree range map ×0.80 (4.00 ns against 5.00 ns)",
 		"Memory per segment: mdds (leaves only) ×0.50 (10.0 B against 20.0 B)",
 	}, r.notAhead(10))
 }
@@ -210,16 +268,21 @@ func sample() *Results {
 				r.Cells = append(r.Cells, c)
 			}
 		}
-		for i, id := range []string{ImplFst, ImplFstBuild, ImplStore, ImplRangeMap, ImplMdds, ImplMddsLeaves} {
+		for i, id := range []string{ImplFst, ImplFstBuild, ImplStore, ImplRangeMap, ImplTidwall, ImplGoogle, ImplMdds, ImplMddsLeaves} {
 			r.Memory = append(r.Memory, Memory{Impl: id, N: n, Bytes: int64(n * (i + 1) * 20), PerSegment: float64((i + 1) * 20)})
 		}
-		for _, id := range []string{ImplFst, ImplStore, ImplRWMutex, ImplRangeMap, ImplMdds} {
+		for _, id := range []string{ImplFst, ImplStore, ImplRWMutex, ImplRangeMap, ImplTidwall, ImplGoogle, ImplMdds} {
 			for _, writer := range []bool{false, true} {
 				if id == ImplFst && writer {
 					continue
 				}
 				r.Throughput = append(r.Throughput, Throughput{Impl: id, N: n, Writer: writer, Readers: 1, Reads: 1e7 / float64(n), Writes: 1e4})
 			}
+		}
+	}
+	for i, c := range r.Cells {
+		if c.Workload == "shift" && c.Impl == ImplRangeMap && c.N == 1_000_000 {
+			r.Cells[i] = Cell{Workload: c.Workload, Impl: c.Impl, N: c.N, Stream: c.Stream, Skipped: "one op would take too long"}
 		}
 	}
 	r.Problems = []string{"a problem"}
@@ -231,7 +294,8 @@ func TestResults_WriteMarkdown(t *testing.T) {
 	require.NoError(t, sample().WriteMarkdown(&b))
 	md := b.String()
 	for _, want := range []string{"## Against mdds at n = 10⁶", "## Time per op", "## Memory per segment", "## Reader throughput", "## Problems",
-		"go run ./bench/cmd/compare -quick", "†15", "a note", "a problem"} {
+		"go run ./bench/cmd/compare -quick", "†15", "a note", "a problem",
+		"## Skipped cells\n\n- Random ShiftLeft / ShiftRight on SortedMap range map at n = 10⁶: one op would take too long\n"} {
 		assert.Contains(t, md, want)
 	}
 	for _, w := range Workloads {

@@ -87,6 +87,8 @@ const (
 	ImplStoreBatch = "store-batch"
 	ImplRWMutex    = "rwmutex"
 	ImplRangeMap   = "rangemap"
+	ImplTidwall    = "tidwall"
+	ImplGoogle     = "google"
 	ImplMdds       = "mdds"
 	ImplMddsHint   = "mdds-hint"
 	ImplMddsBuild  = "mdds-copy-build"
@@ -128,6 +130,18 @@ var Impls = []Impl{
 		Doc:   "\"just use a persistent sorted map\": bench/internal/rangemap on github.com/benbjohnson/immutable's SortedMap, segment start → (end, value); Insert deletes the boundaries it covers, sets the new ones and merges equal neighbours, shifts re-insert every later segment.",
 		New:   newRangeMap[rangemap.Immutable[Key, Val]],
 		Reuse: true, Memory: built(newRangeMap[rangemap.Immutable[Key, Val]]), Sharing: Versioned,
+	},
+	{
+		ID: ImplTidwall, Label: "tidwall/btree range map", Color: "#000000", Baseline: true,
+		Doc:    "the same range map on github.com/tidwall/btree's Map (degree 32, written in place, Copy in O(1)).",
+		New:    newRangeMap[rangemap.Tidwall[Key, Val]],
+		Memory: built(newRangeMap[rangemap.Tidwall[Key, Val]]), Sharing: Versioned,
+	},
+	{
+		ID: ImplGoogle, Label: "google/btree range map", Color: "#999999", Baseline: true,
+		Doc:    "the same range map on github.com/google/btree's BTreeG (degree 32, written in place, Clone in O(1)).",
+		New:    newRangeMap[rangemap.Google[Key, Val]],
+		Memory: built(newRangeMap[rangemap.Google[Key, Val]]), Sharing: Versioned,
 	},
 	{
 		ID: ImplMdds, Label: "mdds", Color: "#D55E00", Baseline: true, Driver: true,

@@ -47,8 +47,9 @@ func (r *Results) view(dir string) view {
 	return v
 }
 
-// Stride is for the prose.
-func (view) Stride() int { return Stride }
+// Stride and SkipFactor, for the prose.
+func (view) Stride() int     { return Stride }
+func (view) SkipFactor() int { return SkipFactor }
 
 // implDoc is one item of the report's list of implementations.
 type implDoc struct{ Label, Doc string }
@@ -84,8 +85,11 @@ func (v view) Sections() []section {
 	return out
 }
 
+// The tables and lists the templates insert, at the largest n where a table
+// has one size.
 func (v view) Claims() string          { return v.claimsTable(v.N) }
 func (v view) NotAhead() []string      { return v.notAhead(v.N) }
+func (v view) Skipped() []string       { return v.skipped() }
 func (v view) MemoryTable() string     { return v.memoryTable() }
 func (v view) ThroughputTable() string { return v.throughputTable() }
 func (v view) SummaryTable() string    { return v.summaryTable(v.N) }

@@ -32,6 +32,13 @@ type Config struct {
 	Command string
 }
 
+// SkipFactor decides which cells are skipped: a cell whose single op,
+// projected linearly from its time per op at the largest smaller size
+// measured, would take more than SkipFactor times the budget does not run.
+// That keeps O(n)-per-op operations (shifts of the sorted-map range maps)
+// from taking minutes per op at n = 10⁷.
+const SkipFactor = 4
+
 // Cell is one measurement: a workload on an implementation at one size.
 type Cell struct {
 	Workload string  `json:"workload"`
@@ -43,13 +50,15 @@ type Cell struct {
 	Checksum uint64  `json:"checksum"` // of the op results
 	State    uint64  `json:"state"`    // of the segments after the timed ops
 	Err      string  `json:"err,omitempty"`
+	// Skipped says why the cell was not run (see [SkipFactor]).
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Cut reports whether the cell timed only a prefix of its stream.
 func (c Cell) Cut() bool { return c.Calls < c.Stream }
 
 // ok reports whether the cell holds a measurement.
-func (c Cell) ok() bool { return c.Err == "" }
+func (c Cell) ok() bool { return c.Err == "" && c.Skipped == "" }
 
 // Memory is the heap a structure of N segments holds.
 type Memory struct {
@@ -182,6 +191,11 @@ func runSize(cfg *Config, res *Results, n int, driver, opFile string) error {
 				continue
 			}
 			c := Cell{Workload: w.Name, Impl: im.ID, N: n, Stream: len(ops)}
+			if c.Skipped = skipReason(res.Cells, w, im.ID, n, cfg.Budget); c.Skipped != "" {
+				res.Cells = append(res.Cells, c)
+				cfg.logf("n=%-8d %-14s %-16s %s\n", n, w.Name, im.ID, cellText(c))
+				continue
+			}
 			if im.Driver {
 				ow.task(w.Name, im.ID, n, w.Setup == Empty, cfg.Budget, ops)
 				continue
@@ -297,6 +311,31 @@ func runCell(b *bed, im Impl, w Workload, c Cell, ops []Op) Cell {
 		c.Err = r.err.Error()
 	}
 	return c
+}
+
+// skipReason returns why workload w of implementation id should not run at
+// n, or "": its time per op at the largest smaller size measured, grown in
+// proportion to n, passes SkipFactor times the budget.
+func skipReason(cells []Cell, w Workload, id string, n int, budget time.Duration) string {
+	var prev Cell
+	for _, c := range cells {
+		if c.Workload == w.Name && c.Impl == id && c.N < n && c.N > prev.N && c.ok() && c.Ns > 0 {
+			prev = c
+		}
+	}
+	if prev.N == 0 {
+		return ""
+	}
+	perOp := prev.Ns
+	if w.Unit == "segment" {
+		perOp *= float64(prev.N)
+	}
+	projected := perOp * float64(n) / float64(prev.N)
+	if projected <= SkipFactor*float64(budget.Nanoseconds()) {
+		return ""
+	}
+	return fmt.Sprintf("one op took %s at n = %s; in proportion to n, one op would take about %s, over %d× the %s budget",
+		FormatNs(perOp), SizeLabel(prev.N), FormatNs(projected), SkipFactor, budget)
 }
 
 // measureMemory measures the live heap of each Go structure holding base.

@@ -65,6 +65,11 @@ func (r *runner) run(ops []Op) {
 			err = r.x.ShiftRight(op.A, op.B, op.C != 0)
 		case OpClone:
 			sink = r.x.Clone()
+		case OpCloneInsert:
+			c := r.x.Clone()
+			changed, err = c.Insert(op.A, op.B, op.C)
+			r.h = mix(r.h, b2i(changed))
+			sink = c
 		case OpIterate:
 			var acc int64
 			for s := range r.x.Segments() {

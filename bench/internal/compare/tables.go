@@ -78,7 +78,10 @@ func rate(v float64) string {
 }
 
 func cellText(c Cell) string {
-	if c.Err != "" {
+	switch {
+	case c.Skipped != "":
+		return "skipped"
+	case c.Err != "":
 		return "error: " + c.Err
 	}
 	s := FormatNs(c.Ns)
@@ -475,6 +478,22 @@ func (r *Results) notAhead(n int) []string {
 				out = append(out, fmt.Sprintf("Memory per segment: %s %s (%.1f B against %.1f B)", LabelIn(InMemory, id, batch), FormatRatio(float64(m.Bytes)/float64(ours.Bytes)), m.PerSegment, ours.PerSegment))
 			}
 		}
+	}
+	return out
+}
+
+// skipped lists the cells that did not run, and why.
+func (r *Results) skipped() []string {
+	var out []string
+	for _, c := range r.Cells {
+		if c.Skipped == "" {
+			continue
+		}
+		title := c.Workload
+		if wl, ok := workload(c.Workload); ok {
+			title = wl.Title
+		}
+		out = append(out, fmt.Sprintf("%s on %s at n = %s: %s", title, LabelIn(c.Workload, c.Impl, r.Meta.Batch), SizeLabel(c.N), c.Skipped))
 	}
 	return out
 }

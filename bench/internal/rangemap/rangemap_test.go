@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/flatseg/flatseg/fst"
@@ -291,4 +292,58 @@ func testAgainstFst[S Sorted[int64, int64, S]](t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMap_ReadWhileClonesAreWritten(t *testing.T) {
+	backends(t, testReadWhileClonesAreWritten[Immutable[int64, int64]], testReadWhileClonesAreWritten[Tidwall[int64, int64]], testReadWhileClonesAreWritten[Google[int64, int64]])
+}
+
+// testReadWhileClonesAreWritten reads one Map from two goroutines while a
+// writer clones it, writes the clone, clones that and so on (how the
+// comparison's throughput test publishes versions). Under -race it checks
+// the package's concurrency contract; without, that the version read never
+// changes.
+func testReadWhileClonesAreWritten[S Sorted[int64, int64, S]](t *testing.T) {
+	const span = 4000
+	var segs []fst.Segment[int64, int64]
+	for s := int64(0); s < span; s += 4 {
+		segs = append(segs, fst.Segment[int64, int64]{Start: s, End: s + 4, Value: s % 3})
+	}
+	m, err := Build[int64, int64, S](0, span, -1, segs)
+	require.NoError(t, err)
+	want := slices.Collect(m.Segments())
+
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		faults []string
+	)
+	for r := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 3))
+			for range 20000 {
+				k := rng.Int64N(span)
+				if got, ok := m.Search(k); !ok || got != want[k/4] {
+					mu.Lock()
+					faults = append(faults, fmt.Sprintf("Search(%d) = %v, %v; want %v", k, got, ok, want[k/4]))
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	rng := rand.New(rand.NewPCG(9, 3))
+	cur := m
+	for range 2000 {
+		next := cur.Clone()
+		s := rng.Int64N(span - 10)
+		_, err := next.Insert(s, s+1+rng.Int64N(10), 7)
+		require.NoError(t, err)
+		cur = next
+	}
+	wg.Wait()
+	assert.Empty(t, faults)
+	assert.Equal(t, want, slices.Collect(m.Segments()), "the version read never changed")
 }

@@ -39,7 +39,7 @@
 using tree_t = mdds::flat_segment_tree<int64_t, int64_t>;
 using clk = std::chrono::steady_clock;
 
-enum : int64_t { OP_SEARCH = 1, OP_INSERT, OP_APPEND, OP_SHIFT_LEFT, OP_SHIFT_RIGHT, OP_CLONE, OP_ITERATE };
+enum : int64_t { OP_SEARCH = 1, OP_INSERT, OP_APPEND, OP_SHIFT_LEFT, OP_SHIFT_RIGHT, OP_CLONE, OP_ITERATE, OP_CLONE_INSERT };
 
 struct op_t { int64_t kind, a, b, c; };
 struct seg_t { int64_t start, end, value; };
@@ -112,6 +112,14 @@ struct runner {
         case OP_CLONE: {
             auto c = std::make_unique<tree_t>(t);
             if (copy_builds) c->build_tree();
+            auto d0 = clk::now();
+            c.reset();
+            excluded_ns += ns_since(d0);
+            break;
+        }
+        case OP_CLONE_INSERT: { // a copy written once; the original is unchanged
+            auto c = std::make_unique<tree_t>(t);
+            h = mix(h, c->insert_front(op.a, op.b, op.c).second ? 1 : 0);
             auto d0 = clk::now();
             c.reset();
             excluded_ns += ns_since(d0);
