@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"fmt"
 	"iter"
 	"slices"
 	"strconv"
@@ -458,9 +457,4 @@ func newRangeMap[S rangemap.Sorted[Key, Val, S]](base []Segment, setup Setup, _ 
 	}
 	m, err := rangemap.Build[Key, Val, S](0, span(base), 0, segments(base))
 	return rangeMap[S]{m}, err
-}
-
-// errorf wraps the error of op for a cell's report.
-func errorf(op *Op, err error) error {
-	return fmt.Errorf("%v %d %d %d: %w", op.Kind, op.A, op.B, op.C, err)
 }

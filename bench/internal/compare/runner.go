@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"iter"
 	"time"
 
@@ -81,6 +82,11 @@ func (r *runner) run(ops []Op) {
 			r.err = errorf(op, err)
 		}
 	}
+}
+
+// errorf wraps the error of op for a cell's report.
+func errorf(op *Op, err error) error {
+	return fmt.Errorf("%v %d %d %d: %w", op.Kind, op.A, op.B, op.C, err)
 }
 
 // finish completes pending writes (the batched Store's last commit).
