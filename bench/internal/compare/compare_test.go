@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flatseg/flatseg/fst"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,7 +52,7 @@ func TestWorkloads_OpsInSpan(t *testing.T) {
 					switch op.Kind {
 					case OpSearch:
 						assert.True(t, op.A >= 0 && op.A < span, "op %d: %v", i, op)
-					case OpInsert, OpAppend, OpShiftLeft:
+					case OpInsert, OpAppend, OpShiftLeft, OpCloneInsert:
 						assert.True(t, op.A >= 0 && op.A < op.B && op.B <= span, "op %d: %v", i, op)
 					case OpShiftRight:
 						assert.True(t, op.A >= 0 && op.A < span && op.B > 0, "op %d: %v", i, op)
@@ -61,26 +63,52 @@ func TestWorkloads_OpsInSpan(t *testing.T) {
 	}
 }
 
-// countImpl counts the ops it is given.
-type countImpl struct{ ops, finished int }
+// counter is a structure that counts its searches.
+type counter struct {
+	tree
+	searches int
+}
 
-func (c *countImpl) run(ops []Op)            { c.ops += len(ops) }
-func (c *countImpl) finish()                 { c.finished++ }
-func (c *countImpl) result() (uint64, error) { return 0, nil }
-func (c *countImpl) state() uint64           { return 0 }
+func (c *counter) Search(k Key) (fst.Segment[Key, Val], bool) {
+	c.searches++
+	return c.tree.Search(k)
+}
 
 func TestMeasure_Chunks(t *testing.T) {
-	ops := make([]Op, 1000)
-	var c countImpl
-	calls, _ := measure(&c, ops, time.Hour)
+	tr, err := newTree(make([]Segment, 10), Empty, nil)
+	require.NoError(t, err)
+	ops := slices.Repeat([]Op{{Kind: OpSearch, A: 3}}, 1000)
+	c := &counter{tree: tr.(tree)}
+	calls, _ := measure(&runner{x: c}, ops, time.Hour)
 	assert.Equal(t, 1000, calls, "a long budget runs the whole stream")
-	assert.Equal(t, 1000, c.ops)
-	assert.Equal(t, 1, c.finished)
+	assert.Equal(t, 1000, c.searches)
 
-	c = countImpl{}
-	calls, _ = measure(&c, ops, 0)
+	c.searches = 0
+	calls, _ = measure(&runner{x: c}, ops, 0)
 	assert.Equal(t, 1, calls, "a spent budget stops after the first chunk")
-	assert.Equal(t, 1, c.ops)
+	assert.Equal(t, 1, c.searches)
+}
+
+// TestRunner_Flush checks that measure commits the batched Store's last,
+// partial transaction: its writes are in the state it reports.
+func TestRunner_Flush(t *testing.T) {
+	base := Base(rngFor(1, 50, "base"), 50)
+	ops := randomInserts(rngFor(1, 50, "w"), 50, 25)
+	want := &runner{x: mustNew(t, newTree, base)}
+	measure(want, ops, time.Hour)
+	got := &runner{x: mustNew(t, newStoreBatch, base)}
+	measure(got, ops, time.Hour)
+	require.NoError(t, got.err)
+	assert.Equal(t, want.h, got.h)
+	x := got.x.(*storeBatch)
+	assert.Nil(t, x.tx, "no transaction left open")
+	assert.Equal(t, fingerprint(want.x.Segments()), fingerprint(x.s.Snapshot().Segments()))
+}
+
+func mustNew(t *testing.T, newX func([]Segment, Setup, *Config) (structure, error), base []Segment) structure {
+	x, err := newX(base, Built, &Config{Batch: 10})
+	require.NoError(t, err)
+	return x
 }
 
 // TestRun_ImplementationsAgree runs every workload to the end of its stream on
@@ -106,7 +134,7 @@ func TestRun_ImplementationsAgree(t *testing.T) {
 		assert.Equal(t, c.Stream, c.Calls, "%s/%s/n=%d ran its whole stream", c.Workload, c.Impl, c.N)
 		assert.Empty(t, c.Err)
 	}
-	want := []string{ImplFst, ImplStore, ImplStoreBatch, ImplRWMutex, ImplRangeMap}
+	want := []string{ImplFst, ImplStore, ImplStoreBatch, ImplRWMutex, ImplRangeMap, ImplTidwall, ImplGoogle}
 	if driverErr == nil {
 		want = append(want, ImplMdds, ImplMddsHint, ImplMddsBuild)
 	}
@@ -123,6 +151,88 @@ func TestRun_ImplementationsAgree(t *testing.T) {
 		assert.Equal(t, ref.Checksum, c.Checksum, "%s/%s/n=%d", c.Workload, c.Impl, c.N)
 		assert.Equal(t, ref.State, c.State, "%s/%s/n=%d", c.Workload, c.Impl, c.N)
 	}
+}
+
+func TestSkipReason(t *testing.T) {
+	shift, _ := workload("shift")
+	iterate, _ := workload("iterate")
+	budget := 10 * time.Millisecond
+	cells := []Cell{
+		{Workload: "shift", Impl: ImplRangeMap, N: 1000, Calls: 3, Stream: 9, Ns: 1e6},          // 1 ms per op
+		{Workload: "shift", Impl: ImplRangeMap, N: 100, Calls: 9, Stream: 9, Ns: 1e3},           // ignored: not the largest smaller size
+		{Workload: "shift", Impl: ImplRangeMap, N: 10_000, Skipped: "too slow"},                 // ignored: not measured
+		{Workload: "shift", Impl: ImplTidwall, N: 1000, Calls: 9, Stream: 9, Ns: 1e6, Err: "x"}, // ignored: failed
+		{Workload: "iterate", Impl: ImplFst, N: 1000, Calls: 9, Stream: 9, Ns: 10},              // per segment: 10 µs per op
+	}
+	tests := []struct {
+		w    Workload
+		id   string
+		n    int
+		skip bool
+	}{
+		{shift, ImplRangeMap, 1000, false},     // nothing smaller measured but n=100, at 1 µs per op
+		{shift, ImplRangeMap, 10_000, false},   // 10 ms projected: within 4 budgets
+		{shift, ImplRangeMap, 100_000, true},   // 100 ms projected
+		{shift, ImplTidwall, 1_000_000, false}, // no measurement to project from
+		{iterate, ImplFst, 1_000_000, false},   // 10 ms per op projected
+		{iterate, ImplFst, 10_000_000, true},   // 100 ms per op projected
+	}
+	for _, tc := range tests {
+		got := skipReason(cells, tc.w, tc.id, tc.n, budget)
+		assert.Equal(t, tc.skip, got != "", "%s/%s/n=%d: %q", tc.w.Name, tc.id, tc.n, got)
+	}
+	assert.Equal(t, "one op took 1.00 ms at n = 10³; in proportion to n, one op would take about 100 ms, over 4× the 10ms budget",
+		skipReason(cells, shift, ImplRangeMap, 100_000, budget))
+}
+
+// TestRun_Skips runs with a budget so small that every cell at the second
+// size is projected over it: those cells are skipped, reported and not run.
+func TestRun_Skips(t *testing.T) {
+	res, err := Run(Config{Sizes: []int{50, 5000}, Stream: 64, Budget: time.Nanosecond, Seed: 1, Batch: 4, Readers: 1, TputDuration: time.Millisecond})
+	require.NoError(t, err)
+	require.Empty(t, res.Problems)
+	skipped := 0
+	for _, c := range res.Cells {
+		if c.N == 5000 {
+			assert.NotEmpty(t, c.Skipped, "%s/%s", c.Workload, c.Impl)
+			assert.Zero(t, c.Calls, "%s/%s", c.Workload, c.Impl)
+			skipped++
+		} else {
+			assert.Empty(t, c.Skipped, "%s/%s", c.Workload, c.Impl)
+			assert.Positive(t, c.Calls, "%s/%s", c.Workload, c.Impl)
+		}
+	}
+	require.Positive(t, skipped)
+	var b strings.Builder
+	require.NoError(t, res.WriteMarkdown(&b))
+	assert.Contains(t, b.String(), "## Skipped cells")
+	assert.Contains(t, b.String(), "- Random point search on fst.Tree (in place) at n = 5000: one op took")
+	assert.Len(t, res.skipped(), skipped)
+}
+
+func TestResults_NotAhead(t *testing.T) {
+	r := &Results{Meta: Meta{Batch: 100},
+		Cells: []Cell{
+			{Workload: "iterate", Impl: ImplFst, N: 10, Calls: 1, Stream: 1, Ns: 5},
+			{Workload: "iterate", Impl: ImplTidwall, N: 10, Calls: 1, Stream: 1, Ns: 4},        // ahead of fst.Tree: listed
+			{Workload: "iterate", Impl: ImplGoogle, N: 10, Calls: 1, Stream: 1, Ns: 6},         // behind
+			{Workload: "iterate", Impl: ImplRWMutex, N: 10, Calls: 1, Stream: 1, Ns: 3},        // not a baseline
+			{Workload: "iterate", Impl: ImplMdds, N: 10, Skipped: "slow"},                      // not measured
+			{Workload: "iterate", Impl: ImplTidwall, N: 5, Calls: 1, Stream: 1, Ns: 1},         // another size
+			{Workload: "search-random", Impl: ImplMddsHint, N: 10, Calls: 1, Stream: 1, Ns: 1}, // no fst.Tree cell
+			{Workload: "search-seq", Impl: ImplFst, N: 10, Calls: 1, Stream: 1, Ns: 5},
+			{Workload: "search-seq", Impl: ImplMdds, N: 10, Calls: 1, Stream: 1, Ns: 6}, // behind
+		},
+		Memory: []Memory{
+			{Impl: ImplFst, N: 10, Bytes: 200, PerSegment: 20},
+			{Impl: ImplMddsLeaves, N: 10, Bytes: 100, PerSegment: 10}, // smaller: listed
+			{Impl: ImplMdds, N: 10, Bytes: 1000, PerSegment: 100},
+		},
+	}
+	assert.Equal(t, []string{
+		"Full iteration: tidwall/btree range map ×0.80 (4.00 ns against 5.00 ns)",
+		"Memory per segment: mdds (leaves only) ×0.50 (10.0 B against 20.0 B)",
+	}, r.notAhead(10))
 }
 
 func TestCrossCheck(t *testing.T) {
@@ -144,7 +254,12 @@ func sample() *Results {
 		Notes: []string{"a note"}}}
 	for _, n := range []int{1000, 1_000_000} {
 		for i, w := range Workloads {
-			ids := append(implsFor(w), mddsImplsFor(w)...)
+			var ids []string
+			for _, im := range Impls {
+				if im.runs(w) {
+					ids = append(ids, im.ID)
+				}
+			}
 			for j, id := range ids {
 				c := Cell{Workload: w.Name, Impl: id, N: n, Stream: 100, Calls: 100, Ns: float64((i + 1) * (j + 1) * n / 100)}
 				if id == ImplMdds {
@@ -153,16 +268,21 @@ func sample() *Results {
 				r.Cells = append(r.Cells, c)
 			}
 		}
-		for i, id := range []string{ImplFst, ImplFstBuild, ImplStore, ImplRangeMap, ImplMdds, ImplMddsLeaves} {
+		for i, id := range []string{ImplFst, ImplFstBuild, ImplStore, ImplRangeMap, ImplTidwall, ImplGoogle, ImplMdds, ImplMddsLeaves} {
 			r.Memory = append(r.Memory, Memory{Impl: id, N: n, Bytes: int64(n * (i + 1) * 20), PerSegment: float64((i + 1) * 20)})
 		}
-		for _, id := range []string{ImplFst, ImplStore, ImplRWMutex, ImplRangeMap, ImplMdds} {
+		for _, id := range []string{ImplFst, ImplStore, ImplRWMutex, ImplRangeMap, ImplTidwall, ImplGoogle, ImplMdds} {
 			for _, writer := range []bool{false, true} {
 				if id == ImplFst && writer {
 					continue
 				}
 				r.Throughput = append(r.Throughput, Throughput{Impl: id, N: n, Writer: writer, Readers: 1, Reads: 1e7 / float64(n), Writes: 1e4})
 			}
+		}
+	}
+	for i, c := range r.Cells {
+		if c.Workload == "shift" && c.Impl == ImplRangeMap && c.N == 1_000_000 {
+			r.Cells[i] = Cell{Workload: c.Workload, Impl: c.Impl, N: c.N, Stream: c.Stream, Skipped: "one op would take too long"}
 		}
 	}
 	r.Problems = []string{"a problem"}
@@ -173,8 +293,9 @@ func TestResults_WriteMarkdown(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, sample().WriteMarkdown(&b))
 	md := b.String()
-	for _, want := range []string{"## Targets", "## Time per op", "## Memory per segment", "## Reader throughput", "## Problems",
-		"go run ./bench/cmd/compare -quick", "†15", "a note", "a problem"} {
+	for _, want := range []string{"## Against mdds at n = 10⁶", "## Time per op", "## Memory per segment", "## Reader throughput", "## Problems",
+		"go run ./bench/cmd/compare -quick", "†15", "a note", "a problem",
+		"## Skipped cells\n\n- Random ShiftLeft / ShiftRight on SortedMap range map at n = 10⁶: one op would take too long\n"} {
 		assert.Contains(t, md, want)
 	}
 	for _, w := range Workloads {
@@ -206,7 +327,7 @@ func TestResults_WriteSummary(t *testing.T) {
 	md := b.String()
 	assert.Contains(t, md, "](bench/results/overview.svg)")
 	assert.Contains(t, md, "go run ./bench/cmd/compare -quick")
-	assert.Contains(t, md, "### Targets")
+	assert.Contains(t, md, "### Against mdds at n = 10⁶")
 	for _, w := range Workloads {
 		assert.Contains(t, md, "| "+w.Title)
 	}

@@ -1,9 +1,10 @@
 package compare
 
 import (
-	"fmt"
 	"iter"
-	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/flatseg/flatseg"
@@ -11,478 +12,449 @@ import (
 	"github.com/flatseg/flatseg/fst"
 )
 
-// Implementation ids, as they appear in results.json and the driver output.
+// Impl is one implementation in the comparison: one entry of [Impls] says
+// how to build it, where it takes part and how the report shows it.
+type Impl struct {
+	ID    string // in results.json and in the C++ driver's output
+	Label string // in tables and legends; "{batch}" stands for Config.Batch
+	// Labels replaces Label in some tables: keyed by [InReads],
+	// [InMemory] or [InThroughput].
+	Labels map[string]string
+	Color  string // the same in every plot
+	// Doc describes it in the report's list of implementations (Markdown,
+	// "{batch}" as in Label); variants leave it empty.
+	Doc string
+	// Ours marks this library: solid lines in the plots.
+	Ours bool
+	// Headline marks the implementations of this library that the report
+	// compares with every other: speed-up rows, the ratios against mdds.
+	Headline bool
+	// Baseline marks what a user would use instead of this library: the
+	// report lists every row where fst.Tree is not ahead of it.
+	Baseline bool
+	// Variant marks a variation of another entry (mdds with a search hint,
+	// fst.Build): in the full tables, not in the summary.
+	Variant bool
+
+	// New builds the Go structure holding base (Built) or its empty span
+	// (Empty). Nil for memory-only entries and the C++ driver's rows.
+	New func(base []Segment, setup Setup, cfg *Config) (structure, error)
+	// Driver marks rows the C++ driver measures.
+	Driver bool
+	// Workloads, when not nil, lists the only workloads it runs.
+	Workloads []string
+	// WritesOnly limits it to the workloads that write.
+	WritesOnly bool
+	// Reuse builds the Built structure once per size and runs every cell on
+	// a Clone of it: for a persistent structure whose clone shares
+	// everything and whose every write copies a path anyway.
+	Reuse bool
+	// Memory builds the structure whose live heap per segment is measured;
+	// nil if it is not measured in Go.
+	Memory func(base []Segment, cfg *Config) (any, error)
+	// Sharing says how the reader-throughput test shares it.
+	Sharing Sharing
+}
+
+// Sharing is how the reader-throughput test shares a structure between its
+// reader goroutines and its writer.
+type Sharing int
+
+const (
+	// NotShared keeps it out of the throughput test.
+	NotShared Sharing = iota
+	// ReadersOnly: safe for concurrent reads only; measured without a writer.
+	ReadersOnly
+	// Synchronized: Search and Insert are safe for concurrent use.
+	Synchronized
+	// Versioned: readers search the current version behind an atomic
+	// pointer; the writer clones it, writes the clone and publishes it.
+	Versioned
+)
+
+// Contexts of [Impl.Labels].
+const (
+	InReads      = "reads" // workloads that do not write
+	InMemory     = "memory"
+	InThroughput = "throughput"
+)
+
+// Implementation ids that the report and the tests refer to.
 const (
 	ImplFst        = "fst"
 	ImplStore      = "store"
 	ImplStoreBatch = "store-batch"
 	ImplRWMutex    = "rwmutex"
 	ImplRangeMap   = "rangemap"
+	ImplTidwall    = "tidwall"
+	ImplGoogle     = "google"
 	ImplMdds       = "mdds"
 	ImplMddsHint   = "mdds-hint"
 	ImplMddsBuild  = "mdds-copy-build"
-	ImplMddsLeaves = "mdds-leaves" // memory only: leaves without build_tree
-	ImplFstBuild   = "fst-build"   // memory only: fst.Build instead of appends
+	ImplMddsLeaves = "mdds-leaves"
+	ImplFstBuild   = "fst-build"
 )
 
-// Ours reports whether id is this library.
-func Ours(id string) bool {
-	switch id {
-	case ImplFst, ImplStore, ImplStoreBatch, ImplFstBuild:
-		return true
-	}
-	return false
+// Impls is every implementation, in the row order of every table. Adding
+// one to the comparison is adding an entry here.
+var Impls = []Impl{
+	{
+		ID: ImplFst, Label: "fst.Tree (in place)", Color: "#0072B2", Ours: true, Headline: true,
+		Labels: map[string]string{InMemory: "fst.Tree (n Inserts)", InThroughput: "fst.Tree (unguarded)"},
+		Doc:    "this library's tree, written by one goroutine.",
+		New:    newTree, Memory: appended(newTree), Sharing: ReadersOnly,
+	},
+	{
+		ID: ImplFstBuild, Label: "fst.Tree (fst.Build)", Color: "#56B4E9", Ours: true, Variant: true,
+		Memory: func(base []Segment, cfg *Config) (any, error) { return newTree(base, Built, cfg) },
+	},
+	{
+		ID: ImplStore, Label: "Store (commit per op)", Color: "#009E73", Ours: true, Headline: true,
+		Labels: map[string]string{InReads: "Store", InMemory: "Store", InThroughput: "Store"},
+		Doc:    "this library's concurrent store. Reads go through Snapshot() (one atomic load), every write is its own Update (one commit), a clone is Snapshot().Tree().",
+		New:    newStore, Memory: appended(newStoreBatch), Sharing: Synchronized,
+	},
+	{
+		ID: ImplStoreBatch, Label: "Store (commit per {batch} ops)", Color: "#7FC9A9", Ours: true, WritesOnly: true,
+		Doc: "one writer batching {batch} writes per transaction, and reading its own writes through the open Txn.",
+		New: newStoreBatch,
+	},
+	{
+		ID: ImplRWMutex, Label: "RWMutex + fst.Tree", Color: "#CC79A7",
+		Doc: "what a Go user would write for concurrency: the same tree behind a sync.RWMutex.",
+		New: newGuarded, Sharing: Synchronized,
+	},
+	{
+		ID: ImplRangeMap, Label: "SortedMap range map", Color: "#E69F00", Baseline: true,
+		Doc:   "\"just use a persistent sorted map\": bench/internal/rangemap on github.com/benbjohnson/immutable's SortedMap, segment start → (end, value); Insert deletes the boundaries it covers, sets the new ones and merges equal neighbours, shifts re-insert every later segment.",
+		New:   newRangeMap[rangemap.Immutable[Key, Val]],
+		Reuse: true, Memory: built(newRangeMap[rangemap.Immutable[Key, Val]]), Sharing: Versioned,
+	},
+	{
+		ID: ImplTidwall, Label: "tidwall/btree range map", Color: "#000000", Baseline: true,
+		Doc:    "the same range map on github.com/tidwall/btree's Map (degree 32, written in place, Copy in O(1)).",
+		New:    newRangeMap[rangemap.Tidwall[Key, Val]],
+		Memory: built(newRangeMap[rangemap.Tidwall[Key, Val]]), Sharing: Versioned,
+	},
+	{
+		ID: ImplGoogle, Label: "google/btree range map", Color: "#999999", Baseline: true,
+		Doc:    "the same range map on github.com/google/btree's BTreeG (degree 32, written in place, Clone in O(1)).",
+		New:    newRangeMap[rangemap.Google[Key, Val]],
+		Memory: built(newRangeMap[rangemap.Google[Key, Val]]), Sharing: Versioned,
+	},
+	{
+		ID: ImplMdds, Label: "mdds", Color: "#D55E00", Baseline: true, Driver: true,
+		Doc: "mdds::flat_segment_tree<int64_t, int64_t> run by bench/internal/compare/driver/mdds_driver.cpp, timed in C++ with std::chrono::steady_clock on the op streams the Go side wrote.",
+	},
+	{
+		ID: ImplMddsHint, Label: "mdds search(hint)", Color: "#8C3A00", Baseline: true, Variant: true, Driver: true,
+		Workloads: []string{"search-seq"},
+	},
+	{
+		ID: ImplMddsBuild, Label: "mdds copy + build_tree", Color: "#F0A070", Baseline: true, Variant: true, Driver: true,
+		Workloads: []string{"clone"},
+	},
+	{
+		// Memory only: the driver reports mdds's leaves without its search tree.
+		ID: ImplMddsLeaves, Label: "mdds (leaves only)", Color: "#F0A070", Baseline: true, Variant: true, Driver: true,
+		Workloads: []string{},
+	},
 }
 
-// Contexts of [LabelIn] besides workload names.
-const (
-	InMemory     = "memory"
-	InThroughput = "throughput"
-)
-
-// LabelIn returns the display name of an implementation id in the table of
-// a workload, or of InMemory or InThroughput.
-func LabelIn(context, id string, batch int) string {
-	switch {
-	case context == InMemory && id == ImplFst:
-		return "fst.Tree (n Inserts)"
-	case context == InThroughput && id == ImplFst:
-		return "fst.Tree (unguarded)"
-	case id == ImplStore:
-		if wl, ok := workload(context); !ok || !wl.Writes {
-			return "Store"
+// implByID returns the entry of [Impls] with id.
+func implByID(id string) (Impl, bool) {
+	for _, im := range Impls {
+		if im.ID == id {
+			return im, true
 		}
 	}
-	return Label(id, batch)
+	return Impl{}, false
 }
 
-// Label returns the display name of an implementation id.
+// runs reports whether im takes part in workload w.
+func (im Impl) runs(w Workload) bool {
+	switch {
+	case im.New == nil && !im.Driver:
+		return false
+	case im.Workloads != nil:
+		return slices.Contains(im.Workloads, w.Name)
+	case im.WritesOnly:
+		return w.Writes
+	}
+	return true
+}
+
+// LabelIn returns the display name of implementation id in context: a
+// workload name, [InMemory] or [InThroughput].
+func LabelIn(context, id string, batch int) string {
+	im, ok := implByID(id)
+	if !ok {
+		return id
+	}
+	if wl, ok := workload(context); ok && !wl.Writes {
+		context = InReads
+	}
+	label := im.Label
+	if l, ok := im.Labels[context]; ok {
+		label = l
+	}
+	return withBatch(label, batch)
+}
+
+// Label returns the display name of implementation id.
 func Label(id string, batch int) string {
-	switch id {
-	case ImplFst:
-		return "fst.Tree (in place)"
-	case ImplFstBuild:
-		return "fst.Tree (fst.Build)"
-	case ImplStore:
-		return "Store (commit per op)"
-	case ImplStoreBatch:
-		return fmt.Sprintf("Store (commit per %d ops)", batch)
-	case ImplRWMutex:
-		return "RWMutex + fst.Tree"
-	case ImplRangeMap:
-		return "SortedMap range map"
-	case ImplMdds:
-		return "mdds"
-	case ImplMddsHint:
-		return "mdds search(hint)"
-	case ImplMddsBuild:
-		return "mdds copy + build_tree"
-	case ImplMddsLeaves:
-		return "mdds (leaves only)"
+	if im, ok := implByID(id); ok {
+		return withBatch(im.Label, batch)
 	}
 	return id
 }
 
-// mix folds x into the running checksum h. The C++ driver computes the same
-// checksum, so implementations that ran the same ops must agree.
-func mix(h uint64, x int64) uint64 { return (h ^ uint64(x)) * 0x100000001b3 }
-
-func mixSeg(h uint64, s, e Key, v Val) uint64 { return mix(h, s^(e<<21)^(v<<42)) }
-
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
+func withBatch(s string, batch int) string {
+	return strings.ReplaceAll(s, "{batch}", strconv.Itoa(batch))
 }
 
-// impl is one Go implementation under test. run applies ops in order;
-// finish completes pending work (the batched Store's last commit); state
-// fingerprints the segments it holds (untimed, after finish).
-type impl interface {
-	run(ops []Op)
-	finish()
-	result() (sum uint64, err error)
-	state() uint64
+// structure is a Go implementation as the runner drives it.
+type structure interface {
+	Search(k Key) (fst.Segment[Key, Val], bool)
+	Insert(start, end Key, v Val) (bool, error)
+	ShiftLeft(start, end Key) error
+	ShiftRight(pos, size Key, skipStartNode bool) error
+	// Clone returns an independent, writable copy.
+	Clone() structure
+	// Segments iterates over the segments; it is not used during writes.
+	Segments() iter.Seq[fst.Segment[Key, Val]]
 }
 
-// fingerprint hashes a sequence of segments; the driver's matches it.
-func fingerprint(segs iter.Seq[fst.Segment[Key, Val]]) uint64 {
-	var h uint64
-	for s := range segs {
-		h = mixSeg(h, s.Start, s.End, s.Value)
-	}
-	return h
-}
+// flusher is a structure with pending writes, completed by flush.
+type flusher interface{ flush() error }
 
-func (x *fstImpl) state() uint64        { return fingerprint(x.t.Segments()) }
-func (x *rwImpl) state() uint64         { return fingerprint(x.t.Segments()) }
-func (x *rangeMapImpl) state() uint64   { return fingerprint(x.m.Segments()) }
-func (x *storeImpl) state() uint64      { return fingerprint(x.s.Snapshot().Segments()) }
-func (x *storeBatchImpl) state() uint64 { return fingerprint(x.s.Snapshot().Segments()) }
-
-// Sinks keep clones alive past the loop so the compiler cannot drop them.
-// They are only written, which is their point.
-var (
-	//lint:ignore U1000 written only, so that timed clones escape and stay
-	sinkTree *fst.Tree[Key, Val]
-	//lint:ignore U1000 written only, so that timed clones escape and stay
-	sinkMap rangemap.Map[Key, Val]
-)
-
-// newTree builds base into an fst.Tree, or an empty tree over the same span.
-func newTree(base []Segment, setup Setup) (*fst.Tree[Key, Val], error) {
-	span := Stride * Key(len(base))
-	if setup == Empty {
-		return fst.New[Key, Val](0, span, 0)
-	}
+// segments converts the generated segments for fst.Build and rangemap.Build.
+func segments(base []Segment) []fst.Segment[Key, Val] {
 	segs := make([]fst.Segment[Key, Val], len(base))
 	for i, s := range base {
 		segs[i] = fst.Segment[Key, Val]{Start: s.Start, End: s.End, Value: s.Value}
 	}
-	return fst.Build(0, span, 0, segs)
+	return segs
 }
 
-// fstImpl is an fst.Tree written in place by one goroutine.
-type fstImpl struct {
-	t   *fst.Tree[Key, Val]
-	h   uint64
-	err error
-}
+// span is the key span of a structure holding base.
+func span(base []Segment) Key { return Stride * Key(len(base)) }
 
-func (x *fstImpl) run(ops []Op) {
-	for i := range ops {
-		x.apply(&ops[i])
-	}
-}
-
-func (x *fstImpl) apply(op *Op) {
-	t := x.t
-	var err error
-	switch op.Kind {
-	case OpSearch:
-		s, ok := t.Search(op.A)
-		if ok {
-			x.h = mixSeg(x.h, s.Start, s.End, s.Value)
+// appended returns a memory builder that fills the empty span through
+// newX's Insert, segment by segment in key order.
+func appended(newX func([]Segment, Setup, *Config) (structure, error)) func([]Segment, *Config) (any, error) {
+	return func(base []Segment, cfg *Config) (any, error) {
+		x, err := newX(base, Empty, cfg)
+		if err != nil {
+			return nil, err
 		}
-	case OpInsert, OpAppend:
-		var ch bool
-		ch, err = t.Insert(op.A, op.B, op.C)
-		x.h = mix(x.h, b2i(ch))
-	case OpShiftLeft:
-		err = t.ShiftLeft(op.A, op.B)
-	case OpShiftRight:
-		err = t.ShiftRight(op.A, op.B, op.C != 0)
-	case OpClone:
-		sinkTree = t.Clone()
-	case OpIterate:
-		var acc int64
-		for s := range t.Segments() {
-			acc += s.Start ^ s.Value
+		for _, s := range base {
+			if _, err := x.Insert(s.Start, s.End, s.Value); err != nil {
+				return nil, err
+			}
 		}
-		x.h = mix(x.h, acc)
-	}
-	if err != nil && x.err == nil {
-		x.err = fmt.Errorf("%v %d %d %d: %w", op.Kind, op.A, op.B, op.C, err)
+		if f, ok := x.(flusher); ok {
+			err = f.flush()
+		}
+		return x, err
 	}
 }
 
-func (x *fstImpl) finish()                      {}
-func (x *fstImpl) result() (uint64, error)      { return x.h, x.err }
-func (x *rwImpl) finish()                       {}
-func (x *rwImpl) result() (uint64, error)       { return x.h, x.err }
-func (x *rangeMapImpl) finish()                 {}
-func (x *rangeMapImpl) result() (uint64, error) { return x.h, x.err }
-func (x *storeImpl) finish()                    {}
-func (x *storeImpl) result() (uint64, error)    { return x.h, x.err }
+// built returns a memory builder that builds base through newX.
+func built(newX func([]Segment, Setup, *Config) (structure, error)) func([]Segment, *Config) (any, error) {
+	return func(base []Segment, cfg *Config) (any, error) { return newX(base, Built, cfg) }
+}
 
-// rwImpl is what a Go user writes for concurrency without this library's
+// tree is an fst.Tree written in place by one goroutine.
+type tree struct{ *fst.Tree[Key, Val] }
+
+func (t tree) Clone() structure { return tree{t.Tree.Clone()} }
+
+func newFstTree(base []Segment, setup Setup) (*fst.Tree[Key, Val], error) {
+	if setup == Empty {
+		return fst.New[Key, Val](0, span(base), 0)
+	}
+	return fst.Build(0, span(base), 0, segments(base))
+}
+
+func newTree(base []Segment, setup Setup, _ *Config) (structure, error) {
+	t, err := newFstTree(base, setup)
+	return tree{t}, err
+}
+
+// guarded is what a Go user writes for concurrency without this library's
 // Store: an fst.Tree behind a sync.RWMutex.
-type rwImpl struct {
-	mu  sync.RWMutex
-	t   *fst.Tree[Key, Val]
-	h   uint64
-	err error
+type guarded struct {
+	mu sync.RWMutex
+	t  *fst.Tree[Key, Val]
 }
 
-func (x *rwImpl) run(ops []Op) {
-	for i := range ops {
-		x.apply(&ops[i])
-	}
+func newGuarded(base []Segment, setup Setup, _ *Config) (structure, error) {
+	t, err := newFstTree(base, setup)
+	return &guarded{t: t}, err
 }
 
-func (x *rwImpl) search(k Key) (fst.Segment[Key, Val], bool) {
+func (x *guarded) Search(k Key) (fst.Segment[Key, Val], bool) {
 	x.mu.RLock()
-	s, ok := x.t.Search(k)
-	x.mu.RUnlock()
-	return s, ok
+	defer x.mu.RUnlock()
+	return x.t.Search(k)
 }
 
-func (x *rwImpl) write(op *Op) (changed bool, err error) {
+func (x *guarded) Insert(start, end Key, v Val) (bool, error) {
 	x.mu.Lock()
-	switch op.Kind {
-	case OpInsert, OpAppend:
-		changed, err = x.t.Insert(op.A, op.B, op.C)
-	case OpShiftLeft:
-		err = x.t.ShiftLeft(op.A, op.B)
-	case OpShiftRight:
-		err = x.t.ShiftRight(op.A, op.B, op.C != 0)
+	defer x.mu.Unlock()
+	return x.t.Insert(start, end, v)
+}
+
+func (x *guarded) ShiftLeft(start, end Key) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.t.ShiftLeft(start, end)
+}
+
+func (x *guarded) ShiftRight(pos, size Key, skip bool) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.t.ShiftRight(pos, size, skip)
+}
+
+// Clone takes the write lock: cloning a tree that is not frozen retires its
+// writer token, a write.
+func (x *guarded) Clone() structure {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return tree{x.t.Clone()}
+}
+
+func (x *guarded) Segments() iter.Seq[fst.Segment[Key, Val]] {
+	return func(yield func(fst.Segment[Key, Val]) bool) {
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		for s := range x.t.Segments() {
+			if !yield(s) {
+				return
+			}
+		}
 	}
-	x.mu.Unlock()
+}
+
+// store is a flatseg.Store: reads through the current snapshot, every write
+// its own transaction.
+type store struct{ s *flatseg.Store[Key, Val] }
+
+func newFlatsegStore(base []Segment, setup Setup) (*flatseg.Store[Key, Val], error) {
+	t, err := newFstTree(base, setup)
+	if err != nil {
+		return nil, err
+	}
+	return flatseg.NewFrom(t)
+}
+
+func newStore(base []Segment, setup Setup, _ *Config) (structure, error) {
+	s, err := newFlatsegStore(base, setup)
+	return store{s}, err
+}
+
+func (x store) Search(k Key) (fst.Segment[Key, Val], bool) { return x.s.Snapshot().Search(k) }
+
+func (x store) Insert(start, end Key, v Val) (changed bool, err error) {
+	err = x.s.Update(func(tx *flatseg.Txn[Key, Val]) error {
+		changed, err = tx.Insert(start, end, v)
+		return err
+	})
 	return changed, err
 }
 
-func (x *rwImpl) apply(op *Op) {
-	var err error
-	switch op.Kind {
-	case OpSearch:
-		if s, ok := x.search(op.A); ok {
-			x.h = mixSeg(x.h, s.Start, s.End, s.Value)
-		}
-	case OpInsert, OpAppend:
-		var ch bool
-		ch, err = x.write(op)
-		x.h = mix(x.h, b2i(ch))
-	case OpShiftLeft, OpShiftRight:
-		_, err = x.write(op)
-	case OpClone:
-		// Clone of a tree that is not frozen retires its writer token: a
-		// write, so it takes the write lock.
-		x.mu.Lock()
-		sinkTree = x.t.Clone()
-		x.mu.Unlock()
-	case OpIterate:
-		var acc int64
-		x.mu.RLock()
-		for s := range x.t.Segments() {
-			acc += s.Start ^ s.Value
-		}
-		x.mu.RUnlock()
-		x.h = mix(x.h, acc)
-	}
-	if err != nil && x.err == nil {
-		x.err = fmt.Errorf("%v %d %d %d: %w", op.Kind, op.A, op.B, op.C, err)
-	}
+func (x store) ShiftLeft(start, end Key) error {
+	return x.s.Update(func(tx *flatseg.Txn[Key, Val]) error { return tx.ShiftLeft(start, end) })
 }
 
-// rangeMapImpl is the naive persistent range map.
-type rangeMapImpl struct {
-	m   rangemap.Map[Key, Val]
-	h   uint64
-	err error
+func (x store) ShiftRight(pos, size Key, skip bool) error {
+	return x.s.Update(func(tx *flatseg.Txn[Key, Val]) error { return tx.ShiftRight(pos, size, skip) })
 }
 
-func newRangeMap(base []Segment, setup Setup) (rangemap.Map[Key, Val], error) {
-	m, err := rangemap.New[Key, Val](0, Stride*Key(len(base)), 0)
-	if err != nil || setup == Empty {
-		return m, err
-	}
-	for _, s := range base {
-		if m, _, err = m.Insert(s.Start, s.End, s.Value); err != nil {
-			return m, err
-		}
-	}
-	return m, nil
-}
+func (x store) Clone() structure                          { return tree{x.s.Snapshot().Tree()} }
+func (x store) Segments() iter.Seq[fst.Segment[Key, Val]] { return x.s.Snapshot().Segments() }
 
-func (x *rangeMapImpl) run(ops []Op) {
-	for i := range ops {
-		x.apply(&ops[i])
-	}
-}
-
-func (x *rangeMapImpl) apply(op *Op) {
-	var err error
-	switch op.Kind {
-	case OpSearch:
-		if s, ok := x.m.Search(op.A); ok {
-			x.h = mixSeg(x.h, s.Start, s.End, s.Value)
-		}
-	case OpInsert, OpAppend:
-		var ch bool
-		x.m, ch, err = x.m.Insert(op.A, op.B, op.C)
-		x.h = mix(x.h, b2i(ch))
-	case OpShiftLeft:
-		x.m, err = x.m.ShiftLeft(op.A, op.B)
-	case OpShiftRight:
-		x.m, err = x.m.ShiftRight(op.A, op.B, op.C != 0)
-	case OpClone:
-		sinkMap = x.m
-	case OpIterate:
-		var acc int64
-		for s := range x.m.Segments() {
-			acc += s.Start ^ s.Value
-		}
-		x.h = mix(x.h, acc)
-	}
-	if err != nil && x.err == nil {
-		x.err = fmt.Errorf("%v %d %d %d: %w", op.Kind, op.A, op.B, op.C, err)
-	}
-}
-
-// storeImpl is a flatseg.Store: reads through the current snapshot, every
-// write its own transaction.
-type storeImpl struct {
-	s   *flatseg.Store[Key, Val]
-	h   uint64
-	err error
-}
-
-func (x *storeImpl) run(ops []Op) {
-	for i := range ops {
-		x.apply(&ops[i])
-	}
-}
-
-func (x *storeImpl) apply(op *Op) {
-	var err error
-	switch op.Kind {
-	case OpSearch:
-		if s, ok := x.s.Snapshot().Search(op.A); ok {
-			x.h = mixSeg(x.h, s.Start, s.End, s.Value)
-		}
-	case OpInsert, OpAppend:
-		var ch bool
-		err = x.s.Update(func(tx *flatseg.Txn[Key, Val]) error {
-			var err error
-			ch, err = tx.Insert(op.A, op.B, op.C)
-			return err
-		})
-		x.h = mix(x.h, b2i(ch))
-	case OpShiftLeft:
-		err = x.s.Update(func(tx *flatseg.Txn[Key, Val]) error { return tx.ShiftLeft(op.A, op.B) })
-	case OpShiftRight:
-		err = x.s.Update(func(tx *flatseg.Txn[Key, Val]) error { return tx.ShiftRight(op.A, op.B, op.C != 0) })
-	case OpClone:
-		sinkTree = x.s.Snapshot().Tree()
-	case OpIterate:
-		var acc int64
-		for s := range x.s.Snapshot().Segments() {
-			acc += s.Start ^ s.Value
-		}
-		x.h = mix(x.h, acc)
-	}
-	if err != nil && x.err == nil {
-		x.err = fmt.Errorf("%v %d %d %d: %w", op.Kind, op.A, op.B, op.C, err)
-	}
-}
-
-// storeBatchImpl is one writer batching its ops into transactions of batch
-// ops; its reads go through the open transaction and see its writes.
-type storeBatchImpl struct {
+// storeBatch is one writer batching its writes into transactions of batch
+// writes; its reads go through the open transaction and see its writes.
+type storeBatch struct {
 	s       *flatseg.Store[Key, Val]
 	tx      *flatseg.Txn[Key, Val]
 	batch   int
 	pending int
-	h       uint64
-	err     error
 }
 
-func (x *storeBatchImpl) run(ops []Op) {
-	for i := range ops {
-		x.apply(&ops[i])
-	}
+func newStoreBatch(base []Segment, setup Setup, cfg *Config) (structure, error) {
+	s, err := newFlatsegStore(base, setup)
+	return &storeBatch{s: s, batch: max(1, cfg.Batch)}, err
 }
 
-func (x *storeBatchImpl) apply(op *Op) {
+func (x *storeBatch) txn() *flatseg.Txn[Key, Val] {
 	if x.tx == nil {
 		x.tx = x.s.Begin()
 	}
-	var err error
-	switch op.Kind {
-	case OpSearch:
-		if s, ok := x.tx.Search(op.A); ok {
-			x.h = mixSeg(x.h, s.Start, s.End, s.Value)
-		}
-		return
-	case OpInsert, OpAppend:
-		var ch bool
-		ch, err = x.tx.Insert(op.A, op.B, op.C)
-		x.h = mix(x.h, b2i(ch))
-	case OpShiftLeft:
-		err = x.tx.ShiftLeft(op.A, op.B)
-	case OpShiftRight:
-		err = x.tx.ShiftRight(op.A, op.B, op.C != 0)
-	default:
-		err = fmt.Errorf("op %v not supported by the batched store", op.Kind)
-	}
-	if err != nil && x.err == nil {
-		x.err = fmt.Errorf("%v %d %d %d: %w", op.Kind, op.A, op.B, op.C, err)
-	}
+	return x.tx
+}
+
+// wrote counts a write and commits when the batch is full.
+func (x *storeBatch) wrote(err error) error {
 	if x.pending++; x.pending >= x.batch {
-		x.finish()
+		if ferr := x.flush(); err == nil {
+			err = ferr
+		}
 	}
+	return err
 }
 
-func (x *storeBatchImpl) finish() {
+func (x *storeBatch) Search(k Key) (fst.Segment[Key, Val], bool) { return x.txn().Search(k) }
+
+func (x *storeBatch) Insert(start, end Key, v Val) (bool, error) {
+	changed, err := x.txn().Insert(start, end, v)
+	return changed, x.wrote(err)
+}
+
+func (x *storeBatch) ShiftLeft(start, end Key) error {
+	return x.wrote(x.txn().ShiftLeft(start, end))
+}
+
+func (x *storeBatch) ShiftRight(pos, size Key, skip bool) error {
+	return x.wrote(x.txn().ShiftRight(pos, size, skip))
+}
+
+// Clone and Segments commit the open transaction first; the comparison
+// uses them only after the last write.
+func (x *storeBatch) Clone() structure {
+	x.flush()
+	return tree{x.s.Snapshot().Tree()}
+}
+
+func (x *storeBatch) Segments() iter.Seq[fst.Segment[Key, Val]] {
+	x.flush()
+	return x.s.Snapshot().Segments()
+}
+
+func (x *storeBatch) flush() error {
 	if x.tx == nil {
-		return
+		return nil
 	}
-	if _, err := x.tx.Commit(); err != nil && x.err == nil {
-		x.err = err
-	}
+	_, err := x.tx.Commit()
 	x.tx, x.pending = nil, 0
+	return err
 }
 
-func (x *storeBatchImpl) result() (uint64, error) { return x.h, x.err }
-
-// newImpl builds implementation id over base (or its empty span).
-func newImpl(id string, base []Segment, setup Setup, cache *baseCache, batch int) (impl, error) {
-	switch id {
-	case ImplFst, ImplRWMutex:
-		t, err := newTree(base, setup)
-		if err != nil {
-			return nil, err
-		}
-		if id == ImplFst {
-			return &fstImpl{t: t}, nil
-		}
-		return &rwImpl{t: t}, nil
-	case ImplStore, ImplStoreBatch:
-		t, err := newTree(base, setup)
-		if err != nil {
-			return nil, err
-		}
-		s, err := flatseg.NewFrom(t)
-		if err != nil {
-			return nil, err
-		}
-		if id == ImplStore {
-			return &storeImpl{s: s}, nil
-		}
-		return &storeBatchImpl{s: s, batch: batch}, nil
-	case ImplRangeMap:
-		// The map is persistent: every workload may start from the same
-		// value, built once per size.
-		m, err := cache.rangeMap(base, setup)
-		if err != nil {
-			return nil, err
-		}
-		return &rangeMapImpl{m: m}, nil
-	}
-	return nil, fmt.Errorf("unknown implementation %q", id)
+// rangeMap is a range map of package rangemap on the ordered map S.
+type rangeMap[S rangemap.Sorted[Key, Val, S]] struct {
+	*rangemap.Map[Key, Val, S]
 }
 
-// baseCache keeps the range map built from the current base, which takes
-// seconds at a million segments.
-type baseCache struct {
-	base  []Segment
-	built rangemap.Map[Key, Val]
-	ok    bool
-}
+func (m rangeMap[S]) Clone() structure { return rangeMap[S]{m.Map.Clone()} }
 
-func (c *baseCache) rangeMap(base []Segment, setup Setup) (rangemap.Map[Key, Val], error) {
+func newRangeMap[S rangemap.Sorted[Key, Val, S]](base []Segment, setup Setup, _ *Config) (structure, error) {
 	if setup == Empty {
-		return newRangeMap(base, setup)
+		m, err := rangemap.New[Key, Val, S](0, span(base), 0)
+		return rangeMap[S]{m}, err
 	}
-	if c.ok && len(c.base) == len(base) && &c.base[0] == &base[0] {
-		return c.built, nil
-	}
-	m, err := newRangeMap(base, setup)
-	if err != nil {
-		return m, err
-	}
-	c.base, c.built, c.ok = base, m, true
-	runtime.GC()
-	return m, nil
+	m, err := rangemap.Build[Key, Val, S](0, span(base), 0, segments(base))
+	return rangeMap[S]{m}, err
 }

@@ -9,12 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
-
-	"github.com/flatseg/flatseg"
-	"github.com/flatseg/flatseg/bench/internal/rangemap"
 )
 
 // Config says what to run.
@@ -37,6 +32,13 @@ type Config struct {
 	Command string
 }
 
+// SkipFactor decides which cells are skipped: a cell whose single op,
+// projected linearly from its time per op at the largest smaller size
+// measured, would take more than SkipFactor times the budget does not run.
+// That keeps O(n)-per-op operations (shifts of the sorted-map range maps)
+// from taking minutes per op at n = 10⁷.
+const SkipFactor = 4
+
 // Cell is one measurement: a workload on an implementation at one size.
 type Cell struct {
 	Workload string  `json:"workload"`
@@ -48,10 +50,15 @@ type Cell struct {
 	Checksum uint64  `json:"checksum"` // of the op results
 	State    uint64  `json:"state"`    // of the segments after the timed ops
 	Err      string  `json:"err,omitempty"`
+	// Skipped says why the cell was not run (see [SkipFactor]).
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Cut reports whether the cell timed only a prefix of its stream.
 func (c Cell) Cut() bool { return c.Calls < c.Stream }
+
+// ok reports whether the cell holds a measurement.
+func (c Cell) ok() bool { return c.Err == "" && c.Skipped == "" }
 
 // Memory is the heap a structure of N segments holds.
 type Memory struct {
@@ -95,43 +102,6 @@ func rngFor(seed uint64, n int, stream string) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, h.Sum64()))
 }
 
-// implsFor lists the Go implementations a workload runs on.
-func implsFor(w Workload) []string {
-	if w.Writes {
-		return []string{ImplFst, ImplStore, ImplStoreBatch, ImplRWMutex, ImplRangeMap}
-	}
-	return []string{ImplFst, ImplStore, ImplRWMutex, ImplRangeMap}
-}
-
-// mddsImplsFor lists the mdds variants a workload runs on.
-func mddsImplsFor(w Workload) []string {
-	switch w.Name {
-	case "search-seq":
-		return []string{ImplMdds, ImplMddsHint}
-	case "clone":
-		return []string{ImplMdds, ImplMddsBuild}
-	}
-	return []string{ImplMdds}
-}
-
-// measure runs ops on x in chunks of doubling size until the stream ends or
-// budget has passed, and returns how many ops ran and how long they took.
-func measure(x impl, ops []Op, budget time.Duration) (int, time.Duration) {
-	done, chunk := 0, 1
-	start := time.Now()
-	for done < len(ops) {
-		end := min(len(ops), done+chunk)
-		x.run(ops[done:end])
-		done = end
-		if time.Since(start) >= budget {
-			break
-		}
-		chunk *= 2
-	}
-	x.finish()
-	return done, time.Since(start)
-}
-
 // Run runs the comparison.
 func Run(cfg Config) (*Results, error) {
 	res := &Results{Meta: collectMeta(cfg)}
@@ -157,7 +127,7 @@ func Run(cfg Config) (*Results, error) {
 		if n < 2 {
 			return nil, fmt.Errorf("size %d: need at least 2 segments", n)
 		}
-		if err := runSize(cfg, res, n, driver, filepath.Join(tmp, fmt.Sprintf("ops-%d.bin", n))); err != nil {
+		if err := runSize(&cfg, res, n, driver, filepath.Join(tmp, fmt.Sprintf("ops-%d.bin", n))); err != nil {
 			return nil, err
 		}
 	}
@@ -174,7 +144,31 @@ func firstLine(s string) string {
 	return s
 }
 
-func runSize(cfg Config, res *Results, n int, driver, opFile string) error {
+// bed builds the Go structures of one size, keeping the Built structure of
+// the implementations that [Impl.Reuse] it.
+type bed struct {
+	cfg   *Config
+	base  []Segment
+	built map[string]structure
+}
+
+func (b *bed) build(im Impl, setup Setup) (structure, error) {
+	if !im.Reuse || setup != Built {
+		return im.New(b.base, setup, b.cfg)
+	}
+	if x, ok := b.built[im.ID]; ok {
+		return x.Clone(), nil
+	}
+	x, err := im.New(b.base, setup, b.cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.built[im.ID] = x
+	runtime.GC()
+	return x.Clone(), nil
+}
+
+func runSize(cfg *Config, res *Results, n int, driver, opFile string) error {
 	base := Base(rngFor(cfg.Seed, n, "base"), n)
 	var ow *opWriter
 	var f *os.File
@@ -187,41 +181,34 @@ func runSize(cfg Config, res *Results, n int, driver, opFile string) error {
 		ow = newOpWriter(f)
 		ow.setup(base)
 	}
-	cache := &baseCache{}
+	b := &bed{cfg: cfg, base: base, built: map[string]structure{}}
 	streams := map[string]int{}
 	for _, w := range Workloads {
 		ops := w.Ops(rngFor(cfg.Seed, n, w.Name), base, cfg.Stream)
 		streams[w.Name] = len(ops)
-		per := 1
-		if w.Unit == "segment" {
-			per = n
-		}
-		for _, id := range implsFor(w) {
-			c := Cell{Workload: w.Name, Impl: id, N: n, Stream: len(ops)}
-			x, err := newImpl(id, base, w.Setup, cache, cfg.Batch)
-			if err == nil {
-				runtime.GC()
-				var d time.Duration
-				c.Calls, d = measure(x, ops, cfg.Budget)
-				c.Ns = float64(d.Nanoseconds()) / float64(c.Calls*per)
-				c.Checksum, err = x.result()
-				c.State = x.state()
+		for _, im := range Impls {
+			if !im.runs(w) || (im.Driver && ow == nil) {
+				continue
 			}
-			if err != nil {
-				c.Err = err.Error()
-				res.Problems = append(res.Problems, fmt.Sprintf("%s/%s/n=%d: %v", w.Name, id, n, err))
+			c := Cell{Workload: w.Name, Impl: im.ID, N: n, Stream: len(ops)}
+			if c.Skipped = skipReason(res.Cells, w, im.ID, n, cfg.Budget); c.Skipped != "" {
+				res.Cells = append(res.Cells, c)
+				cfg.logf("n=%-8d %-14s %-16s %s\n", n, w.Name, im.ID, cellText(c))
+				continue
 			}
-			res.Cells = append(res.Cells, c)
-			cfg.logf("n=%-8d %-14s %-16s %s\n", n, w.Name, id, cellText(c))
-		}
-		if ow != nil {
-			for _, id := range mddsImplsFor(w) {
-				ow.task(w.Name, id, n, w.Setup == Empty, cfg.Budget, ops)
+			if im.Driver {
+				ow.task(w.Name, im.ID, n, w.Setup == Empty, cfg.Budget, ops)
+				continue
 			}
+			res.Cells = append(res.Cells, runCell(b, im, w, c, ops))
+			if c := res.Cells[len(res.Cells)-1]; c.Err != "" {
+				res.Problems = append(res.Problems, fmt.Sprintf("%s/%s/n=%d: %s", w.Name, im.ID, n, c.Err))
+			}
+			cfg.logf("n=%-8d %-14s %-16s %s\n", n, w.Name, im.ID, cellText(res.Cells[len(res.Cells)-1]))
 		}
 	}
 
-	mem, errs := measureMemory(base)
+	mem, errs := measureMemory(base, cfg)
 	res.Memory = append(res.Memory, mem...)
 	for _, err := range errs {
 		res.Problems = append(res.Problems, fmt.Sprintf("memory n=%d: %v", n, err))
@@ -237,18 +224,18 @@ func runSize(cfg Config, res *Results, n int, driver, opFile string) error {
 	}
 	inserts, _ := workload("insert-random")
 	writes := inserts.Ops(rngFor(cfg.Seed, n, "tput-writes"), base, 1<<16)
-	for _, id := range []string{ImplFst, ImplStore, ImplRWMutex, ImplRangeMap} {
+	for _, im := range Impls {
 		for _, writer := range []bool{false, true} {
-			if id == ImplFst && writer {
-				continue // not safe for concurrent use
+			if im.Sharing == NotShared || (im.Sharing == ReadersOnly && writer) {
+				continue
 			}
-			t, err := throughput(id, base, cache, keys, writes, cfg, writer)
+			t, err := throughput(b, im, keys, writes, cfg, writer)
 			if err != nil {
-				return fmt.Errorf("throughput %s: %w", id, err)
+				return fmt.Errorf("throughput %s: %w", im.ID, err)
 			}
 			t.N = n
 			res.Throughput = append(res.Throughput, t)
-			cfg.logf("n=%-8d throughput     %-16s writer=%-5v reads/s=%.3g writes/s=%.3g\n", n, id, writer, t.Reads, t.Writes)
+			cfg.logf("n=%-8d throughput     %-16s writer=%-5v reads/s=%.3g writes/s=%.3g\n", n, im.ID, writer, t.Reads, t.Writes)
 		}
 	}
 	if ow == nil {
@@ -264,7 +251,7 @@ func runSize(cfg Config, res *Results, n int, driver, opFile string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	base, cache = nil, nil
+	base, b = nil, nil
 	runtime.GC()
 	cfg.logf("n=%-8d running mdds driver\n", n)
 	err := runDriver(driver, opFile, func(fs []string) error {
@@ -303,179 +290,79 @@ func runSize(cfg Config, res *Results, n int, driver, opFile string) error {
 	return nil
 }
 
-// measureMemory measures the live heap of each Go structure holding base.
-func measureMemory(base []Segment) ([]Memory, []error) {
-	n := len(base)
-	appendAll := func(insert func(s Segment) error) error {
-		for _, s := range base {
-			if err := insert(s); err != nil {
-				return err
-			}
+// runCell measures workload w on the Go implementation im.
+func runCell(b *bed, im Impl, w Workload, c Cell, ops []Op) Cell {
+	x, err := b.build(im, w.Setup)
+	if err != nil {
+		c.Err = err.Error()
+		return c
+	}
+	per := 1
+	if w.Unit == "segment" {
+		per = c.N
+	}
+	r := &runner{x: x}
+	runtime.GC()
+	var d time.Duration
+	c.Calls, d = measure(r, ops, b.cfg.Budget)
+	c.Ns = float64(d.Nanoseconds()) / float64(c.Calls*per)
+	c.Checksum, c.State = r.h, r.state()
+	if r.err != nil {
+		c.Err = r.err.Error()
+	}
+	return c
+}
+
+// skipReason returns why workload w of implementation id should not run at
+// n, or "": its time per op at the largest smaller size measured, grown in
+// proportion to n, passes SkipFactor times the budget.
+func skipReason(cells []Cell, w Workload, id string, n int, budget time.Duration) string {
+	var prev Cell
+	for _, c := range cells {
+		if c.Workload == w.Name && c.Impl == id && c.N < n && c.N > prev.N && c.ok() && c.Ns > 0 {
+			prev = c
 		}
-		return nil
 	}
-	builders := []struct {
-		id    string
-		build func() (any, error)
-	}{
-		{ImplFst, func() (any, error) {
-			t, err := newTree(base, Empty)
-			if err != nil {
-				return nil, err
-			}
-			return t, appendAll(func(s Segment) error { _, err := t.Insert(s.Start, s.End, s.Value); return err })
-		}},
-		{ImplFstBuild, func() (any, error) { return newTree(base, Built) }},
-		{ImplStore, func() (any, error) {
-			s, err := flatseg.New[Key, Val](0, Stride*Key(n), 0)
-			if err != nil {
-				return nil, err
-			}
-			tx := s.Begin()
-			if err := appendAll(func(g Segment) error { _, err := tx.Insert(g.Start, g.End, g.Value); return err }); err != nil {
-				return nil, err
-			}
-			_, err = tx.Commit()
-			return s, err
-		}},
-		{ImplRangeMap, func() (any, error) { return newRangeMap(base, Built) }},
+	if prev.N == 0 {
+		return ""
 	}
+	perOp := prev.Ns
+	if w.Unit == "segment" {
+		perOp *= float64(prev.N)
+	}
+	projected := perOp * float64(n) / float64(prev.N)
+	if projected <= SkipFactor*float64(budget.Nanoseconds()) {
+		return ""
+	}
+	return fmt.Sprintf("one op took %s at n = %s; in proportion to n, one op would take about %s, over %d× the %s budget",
+		FormatNs(perOp), SizeLabel(prev.N), FormatNs(projected), SkipFactor, budget)
+}
+
+// measureMemory measures the live heap of each Go structure holding base.
+func measureMemory(base []Segment, cfg *Config) ([]Memory, []error) {
 	var (
 		out  []Memory
 		errs []error
 	)
-	for _, b := range builders {
+	for _, im := range Impls {
+		if im.Memory == nil {
+			continue
+		}
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		x, err := b.build()
+		x, err := im.Memory(base, cfg)
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		runtime.KeepAlive(x)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", b.id, err))
+			errs = append(errs, fmt.Errorf("%s: %w", im.ID, err))
 			continue
 		}
 		bytes := int64(after.HeapAlloc) - int64(before.HeapAlloc)
-		out = append(out, Memory{Impl: b.id, N: n, Bytes: bytes, PerSegment: float64(bytes) / float64(n)})
+		out = append(out, Memory{Impl: im.ID, N: len(base), Bytes: bytes, PerSegment: float64(bytes) / float64(len(base))})
 	}
 	return out, errs
-}
-
-// throughput runs cfg.Readers readers, and one writer if writer is set, on
-// implementation id for cfg.TputDuration.
-func throughput(id string, base []Segment, cache *baseCache, keys []Key, writes []Op, cfg Config, writer bool) (Throughput, error) {
-	readers := cfg.Readers
-	var (
-		read  func(k Key) uint64
-		write func(op *Op) error
-	)
-	switch id {
-	case ImplFst:
-		t, err := newTree(base, Built)
-		if err != nil {
-			return Throughput{}, err
-		}
-		read = func(k Key) uint64 { s, _ := t.Search(k); return uint64(s.Value) }
-	case ImplStore:
-		t, err := newTree(base, Built)
-		if err != nil {
-			return Throughput{}, err
-		}
-		s, err := flatseg.NewFrom(t)
-		if err != nil {
-			return Throughput{}, err
-		}
-		read = func(k Key) uint64 { g, _ := s.Snapshot().Search(k); return uint64(g.Value) }
-		write = func(op *Op) error {
-			return s.Update(func(tx *flatseg.Txn[Key, Val]) error { _, err := tx.Insert(op.A, op.B, op.C); return err })
-		}
-	case ImplRWMutex:
-		t, err := newTree(base, Built)
-		if err != nil {
-			return Throughput{}, err
-		}
-		x := &rwImpl{t: t}
-		read = func(k Key) uint64 { s, _ := x.search(k); return uint64(s.Value) }
-		write = func(op *Op) error { _, err := x.write(op); return err }
-	case ImplRangeMap:
-		m, err := cache.rangeMap(base, Built)
-		if err != nil {
-			return Throughput{}, err
-		}
-		var p atomic.Pointer[rangemap.Map[Key, Val]]
-		p.Store(&m)
-		read = func(k Key) uint64 { s, _ := p.Load().Search(k); return uint64(s.Value) }
-		write = func(op *Op) error {
-			next, _, err := p.Load().Insert(op.A, op.B, op.C)
-			p.Store(&next)
-			return err
-		}
-	default:
-		return Throughput{}, fmt.Errorf("unknown implementation %q", id)
-	}
-	runtime.GC()
-	var (
-		stop         atomic.Bool
-		reads, wrote atomic.Int64
-		sink         atomic.Uint64
-		wg           sync.WaitGroup
-		errOnce      sync.Once
-		writeErr     error
-	)
-	for r := range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var n int64
-			var h uint64
-			i := r * 7919 % len(keys)
-			for !stop.Load() {
-				for range 64 {
-					h += read(keys[i])
-					if i++; i == len(keys) {
-						i = 0
-					}
-				}
-				n += 64
-			}
-			reads.Add(n)
-			sink.Add(h)
-		}()
-	}
-	if writer {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var n int64
-			start := time.Now()
-			for i := 0; !stop.Load(); {
-				if cfg.WriteRate > 0 {
-					due := start.Add(time.Duration(float64(n) / cfg.WriteRate * 1e9))
-					if wait := time.Until(due); wait > 0 {
-						time.Sleep(wait)
-						continue
-					}
-				}
-				if err := write(&writes[i]); err != nil {
-					errOnce.Do(func() { writeErr = err })
-					return
-				}
-				i = (i + 1) % len(writes)
-				n++
-			}
-			wrote.Add(n)
-		}()
-	}
-	start := time.Now()
-	time.Sleep(cfg.TputDuration)
-	stop.Store(true)
-	wg.Wait()
-	sec := time.Since(start).Seconds()
-	if writeErr != nil {
-		return Throughput{}, writeErr
-	}
-	return Throughput{Impl: id, Writer: writer, Readers: readers, Reads: float64(reads.Load()) / sec, Writes: float64(wrote.Load()) / sec}, nil
 }
 
 // crossCheck compares the checksums of cells that ran the same ops: any two
@@ -490,7 +377,7 @@ func crossCheck(cells []Cell) []string {
 	first := map[key]Cell{}
 	var out []string
 	for _, c := range cells {
-		if c.Err != "" {
+		if !c.ok() {
 			continue
 		}
 		k := key{c.Workload, c.N, c.Calls}

@@ -1,7 +1,14 @@
 // Package compare runs the comparison behind bench/cmd/compare: the same
-// workloads, sizes and random keys on fst.Tree, flatseg.Store, a
-// sync.RWMutex-guarded fst.Tree, a naive range map on immutable.SortedMap and
-// the C++ mdds::flat_segment_tree, and writes tables and plots of the result.
+// workloads, sizes and random keys on every implementation of [Impls]
+// (fst.Tree, flatseg.Store, a sync.RWMutex-guarded fst.Tree, range maps on
+// three ordered maps, and the C++ mdds::flat_segment_tree through a driver),
+// and writes tables and plots of the result.
+//
+// The package is laid out by concern: workload.go (what is run), impl.go
+// (what it runs on), runner.go, run.go and throughput.go (measuring),
+// mdds.go (the C++ driver), machine.go (the machine), tables.go and
+// charts.go (the figures), and report.go with report.md.tmpl and
+// summary.md.tmpl (the prose around them).
 package compare
 
 import (
@@ -27,6 +34,8 @@ const (
 	OpShiftRight Kind = 5 // ShiftRight(A, B, C != 0)
 	OpClone      Kind = 6 // a full independent copy
 	OpIterate    Kind = 7 // visit every segment once
+	// OpCloneInsert clones, then does Insert(A, B, C) on the clone.
+	OpCloneInsert Kind = 8
 )
 
 // Op is one operation of a workload's op stream.
@@ -94,14 +103,7 @@ var Workloads = []Workload{
 	{
 		Name: "insert-random", Title: "Random insert", Unit: "op", Setup: Built, Writes: true,
 		Ops: func(rng *rand.Rand, base []Segment, m int) []Op {
-			n := len(base)
-			span := Stride * int64(n)
-			ops := make([]Op, m)
-			for i := range ops {
-				s := rng.Int64N(span - Stride)
-				ops[i] = Op{Kind: OpInsert, A: s, B: s + 1 + rng.Int64N(Stride), C: 1 + rng.Int64N(1<<20)}
-			}
-			return ops
+			return randomInserts(rng, len(base), m)
 		},
 		Note: "Segments of 1-16 keys with random values at random places. mdds: insert_front(), which walks the leaf list (O(n)).",
 	},
@@ -134,7 +136,7 @@ var Workloads = []Workload{
 			}
 			return ops
 		},
-		Note: "Alternating ShiftLeft(s, s+d) and ShiftRight(p, d, skip) with d in 1..16 at random places. mdds shifts every later leaf key (O(n)); the SortedMap range map re-inserts every later segment (O(n log n)).",
+		Note: "Alternating ShiftLeft(s, s+d) and ShiftRight(p, d, skip) with d in 1..16 at random places. mdds shifts every later leaf key (O(n)); the range maps delete and re-insert every later segment (O(n log n)).",
 	},
 	{
 		Name: "clone", Title: "Copy / clone", Unit: "op", Setup: Built,
@@ -145,7 +147,18 @@ var Workloads = []Workload{
 			}
 			return ops
 		},
-		Note: "An independent, writable copy. fst: Clone(). Store: Snapshot().Tree(). RWMutex: Clone() under the lock. SortedMap range map: the value itself (persistent). mdds: the copy constructor, which copies the leaves only and leaves the copy without a search tree (destruction not timed); \"mdds copy + build_tree\" adds what a searchable copy costs. The O(1) clones defer their cost: later writes to either side copy the nodes on their path.",
+		Note: "An independent, writable copy. fst: Clone(). Store: Snapshot().Tree(). RWMutex: Clone() under the lock. Range maps: Clone(), O(1) (the SortedMap one copies a pointer; the B-tree ones give both sides new owners). mdds: the copy constructor, which copies the leaves only and leaves the copy without a search tree (destruction not timed); \"mdds copy + build_tree\" adds what a searchable copy costs. The O(1) clones defer their cost: later writes to either side copy the nodes on their path.",
+	},
+	{
+		Name: "clone-write", Title: "Clone, then one insert into the clone", Unit: "op", Setup: Built,
+		Ops: func(rng *rand.Rand, base []Segment, m int) []Op {
+			ops := randomInserts(rng, len(base), m)
+			for i := range ops {
+				ops[i].Kind = OpCloneInsert
+			}
+			return ops
+		},
+		Note: "A private copy written once: what a persistent write costs. fst: Clone() then Insert(). Store: Snapshot().Tree() then Insert(). RWMutex: Clone() under the lock, Insert() on the copy. Range maps: Clone() then Insert(); the B-tree copies their first write makes are part of it. mdds: the copy constructor, then insert_front() on the copy (destruction not timed).",
 	},
 	{
 		Name: "iterate", Title: "Full iteration", Unit: "segment", Setup: Built,
@@ -157,7 +170,7 @@ var Workloads = []Workload{
 			}
 			return ops
 		},
-		Note: "Time per segment visited. fst/Store: Segments(). mdds: begin_segment()..end_segment().",
+		Note: "Time per segment visited. fst/Store: Segments(). Range maps: an ascending scan of the ordered map. mdds: begin_segment()..end_segment().",
 	},
 	{
 		Name: "mixed", Title: "Mixed service workload (90% search, 10% insert)", Unit: "op", Setup: Built, Writes: true,
@@ -177,6 +190,18 @@ var Workloads = []Workload{
 		},
 		Note: "mdds: insert_front() for writes; a search after a write first calls build_tree() (O(n)), as mdds requires before search_tree(). Store (commit per op): reads via Snapshot(); batched Store: reads and writes through one Txn, committed every batch.",
 	},
+}
+
+// randomInserts returns m inserts of 1-16-key segments with random values at
+// random places of the span of n segments.
+func randomInserts(rng *rand.Rand, n, m int) []Op {
+	span := Stride * int64(n)
+	ops := make([]Op, m)
+	for i := range ops {
+		s := rng.Int64N(span - Stride)
+		ops[i] = Op{Kind: OpInsert, A: s, B: s + 1 + rng.Int64N(Stride), C: 1 + rng.Int64N(1<<20)}
+	}
+	return ops
 }
 
 // Segment is one generated segment.

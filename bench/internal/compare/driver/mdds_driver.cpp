@@ -39,7 +39,7 @@
 using tree_t = mdds::flat_segment_tree<int64_t, int64_t>;
 using clk = std::chrono::steady_clock;
 
-enum : int64_t { OP_SEARCH = 1, OP_INSERT, OP_APPEND, OP_SHIFT_LEFT, OP_SHIFT_RIGHT, OP_CLONE, OP_ITERATE };
+enum : int64_t { OP_SEARCH = 1, OP_INSERT, OP_APPEND, OP_SHIFT_LEFT, OP_SHIFT_RIGHT, OP_CLONE, OP_ITERATE, OP_CLONE_INSERT };
 
 struct op_t { int64_t kind, a, b, c; };
 struct seg_t { int64_t start, end, value; };
@@ -65,7 +65,7 @@ template<typename T> static std::vector<T> rd_vec() {
     return v;
 }
 
-// Same checksum as mix/mixSeg in impl.go.
+// Same checksum as mix/mixSeg in runner.go.
 static inline uint64_t mix(uint64_t h, int64_t x) { return (h ^ static_cast<uint64_t>(x)) * 0x100000001b3ULL; }
 static inline uint64_t mix_seg(uint64_t h, int64_t s, int64_t e, int64_t v) {
     return mix(h, static_cast<int64_t>(static_cast<uint64_t>(s) ^ (static_cast<uint64_t>(e) << 21) ^ (static_cast<uint64_t>(v) << 42)));
@@ -117,6 +117,14 @@ struct runner {
             excluded_ns += ns_since(d0);
             break;
         }
+        case OP_CLONE_INSERT: { // a copy written once; the original is unchanged
+            auto c = std::make_unique<tree_t>(t);
+            h = mix(h, c->insert_front(op.a, op.b, op.c).second ? 1 : 0);
+            auto d0 = clk::now();
+            c.reset();
+            excluded_ns += ns_since(d0);
+            break;
+        }
         case OP_ITERATE: {
             int64_t acc = 0;
             for (auto it = t.begin_segment(), end = t.end_segment(); it != end; ++it) acc += it->start ^ it->value;
@@ -152,7 +160,7 @@ static void task(const std::map<int64_t, setup_t>& setups) {
         chunk *= 2;
     }
     int64_t ns = ns_since(t0) - r.excluded_ns;
-    uint64_t state = 0; // untimed fingerprint of the segments, as in impl.go
+    uint64_t state = 0; // untimed fingerprint of the segments, as in runner.go
     for (auto it = t.begin_segment(), end = t.end_segment(); it != end; ++it)
         state = mix_seg(state, it->start, it->end, it->value);
     std::printf("RESULT\t%s\t%zu\t%s\t%zu\t%" PRId64 "\t%" PRIu64 "\t%" PRIu64 "\n", name.c_str(), s.segs.size(),
