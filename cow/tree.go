@@ -4,15 +4,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/flatseg/flatseg/internal/num"
 	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // Number is the set of key types: integers and floats. Integer keys are
 // stored relative to per-node origins, so that a shift costs O(log n);
 // float keys are stored as they are (see Tree).
-type Number interface {
-	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~float32 | ~float64
-}
+type Number = num.Number
 
 // ErrUnsorted is returned by Build when its keys are not strictly increasing.
 var ErrUnsorted = errors.New("cow: keys not strictly increasing")
@@ -67,13 +66,9 @@ func New[K Number, V any](opts ...tune.Option) *Tree[K, V] {
 func (t *Tree[K, V]) fanout() int  { return maxFanout - int(t.slack) }
 func (t *Tree[K, V]) minFill() int { return t.fanout() / 2 }
 
-// absolute reports whether keys of type K are stored as they are (floats).
+// absolute reports whether keys of type K are stored as they are: floats.
 // It is a constant for each instantiation.
-func absolute[K Number]() bool {
-	var half K = 1
-	half /= 2
-	return half != 0
-}
+func absolute[K Number]() bool { return num.IsFloat[K]() }
 
 // Len returns the number of entries. O(1).
 func (t *Tree[K, V]) Len() int { return t.length }

@@ -6,6 +6,7 @@ import (
 	"iter"
 
 	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/num"
 	"github.com/flatseg/flatseg/internal/tune"
 )
 
@@ -163,7 +164,7 @@ func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[
 	}
 	prevEnd := lo
 	for i, s := range segs {
-		if isNaN(s.Start) || isNaN(s.End) {
+		if num.IsNaN(s.Start) || num.IsNaN(s.End) {
 			return nil, fmt.Errorf("%w: segment %d is [%v, %v)", ErrNaN, i, s.Start, s.End)
 		}
 		if !(s.Start < s.End) {
@@ -192,18 +193,6 @@ func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[
 	}
 	t.b = *b
 	return t, nil
-}
-
-func isNaN[K Key](k K) bool { return k != k }
-
-// isInf reports whether k is an infinite float; it is false for integers.
-func isInf[K Key](k K) bool { return k-k != 0 }
-
-// isFloat reports whether K is a float type; it is constant per instantiation.
-func isFloat[K Key]() bool {
-	var half K = 1
-	half /= 2
-	return half != 0
 }
 
 // same is the value equality that decides merging, the changed flag, Equal
@@ -417,7 +406,7 @@ func (t *Tree[K, V]) Overlapping(start, end K) iter.Seq[Segment[K, V]] {
 // checkSpan validates the span of a new tree.
 func checkSpan[K Key](lo, hi K) error {
 	switch {
-	case isNaN(lo) || isNaN(hi):
+	case num.IsNaN(lo) || num.IsNaN(hi):
 		return fmt.Errorf("%w: span [%v, %v)", ErrNaN, lo, hi)
 	case !(lo < hi):
 		return fmt.Errorf("%w: span [%v, %v): lo must be below hi", ErrInvalidRange, lo, hi)
@@ -430,7 +419,7 @@ func checkSpan[K Key](lo, hi K) error {
 // WaitRange through CheckRange).
 func (t *Tree[K, V]) checkRange(start, end K) error {
 	switch {
-	case isNaN(start) || isNaN(end):
+	case num.IsNaN(start) || num.IsNaN(end):
 		return fmt.Errorf("%w: range [%v, %v)", ErrNaN, start, end)
 	case !(start < end):
 		return fmt.Errorf("%w: range [%v, %v): start must be below end", ErrInvalidRange, start, end)

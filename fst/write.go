@@ -1,6 +1,10 @@
 package fst
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/flatseg/flatseg/internal/num"
+)
 
 // Insert maps every key of [start, end) to v, overwriting what was there, and
 // reports whether the tree changed. A range reaching outside the span is
@@ -80,7 +84,7 @@ func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
 // the tail.
 func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	switch {
-	case isNaN(start) || isNaN(end):
+	case num.IsNaN(start) || num.IsNaN(end):
 		return fmt.Errorf("%w: ShiftLeft(%v, %v)", ErrNaN, start, end)
 	case !(start < end):
 		return fmt.Errorf("%w: ShiftLeft start %v is not below end %v", ErrInvalidRange, start, end)
@@ -107,7 +111,7 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	size := end - start // wraps for signed spans wider than K, but every result below is in range
 	tail := t.hi - size
 	landed := false // float rounding moves the first boundary after end exactly onto start
-	if isFloat[K]() {
+	if num.IsFloat[K]() {
 		var err error
 		if landed, err = t.checkFloatShiftLeft(start, end, size, tail); err != nil {
 			return err
@@ -161,13 +165,13 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 // +Inf), and moved boundaries that rounding would make meet.
 func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	switch {
-	case isNaN(pos) || isNaN(size):
+	case num.IsNaN(pos) || num.IsNaN(size):
 		return fmt.Errorf("%w: ShiftRight(%v, %v)", ErrNaN, pos, size)
 	case !(size > 0):
 		return fmt.Errorf("%w: ShiftRight size %v must be positive", ErrInvalidShift, size)
 	case pos < t.lo || !(pos < t.hi):
 		return fmt.Errorf("%w: ShiftRight position %v outside [%v, %v)", ErrOutOfSpan, pos, t.lo, t.hi)
-	case isNaN(pos + size):
+	case num.IsNaN(pos + size):
 		return fmt.Errorf("%w: ShiftRight(%v, %v): the gap's end is NaN", ErrInvalidShift, pos, size)
 	}
 	f, _ := t.b.Interval(pos)
@@ -180,7 +184,7 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	if !moves {
 		return nil // nothing moves and the gap continues what is there
 	}
-	if isFloat[K]() {
+	if num.IsFloat[K]() {
 		if err := t.checkFloatShiftRight(first, pos, size); err != nil {
 			return err
 		}
@@ -190,7 +194,7 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	fillMin := pos == t.lo && !skipStartNode && pos+size != pos
 	v0IsInit := fillMin && t.same(f.Value, t.init)
 
-	if isFloat[K]() {
+	if num.IsFloat[K]() {
 		// Drop what one float addition pushes to max or beyond, as mdds.
 		cut, drop := first, false
 		for k := range t.b.Descend(t.hi) {
@@ -223,7 +227,7 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 // ShiftLeft can be done exactly (see ShiftLeft) and reports whether the
 // first moved boundary lands on start.
 func (t *Tree[K, V]) checkFloatShiftLeft(start, end, size, tail K) (landed bool, err error) {
-	if isInf(size) {
+	if num.IsInf(size) {
 		return false, fmt.Errorf("%w: ShiftLeft(%v, %v): infinite shift size", ErrInvalidShift, start, end)
 	}
 	if !(start < tail) {
