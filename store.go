@@ -24,6 +24,14 @@ var ErrInvalidOption = errors.New("flatseg: invalid option")
 // when the snapshot it is given is nil or belongs to another store.
 var ErrForeignSnapshot = errors.New("flatseg: snapshot is nil or of another store")
 
+// ErrVersion is returned (wrapped, with detail) by [Txn.CommitAt] for a
+// version that is not above the head's.
+var ErrVersion = errors.New("flatseg: version not above the head's")
+
+// ErrIncompatible is returned (wrapped) by [Txn.Load] for a tree whose span
+// or default value differs from the store's.
+var ErrIncompatible = errors.New("flatseg: tree does not match the store's span and default value")
+
 // DefaultRetain is the number of versions, the head included, that a [Store]
 // keeps reachable through [Store.At] when no [WithRetain] option is given.
 const DefaultRetain = 1
@@ -215,8 +223,10 @@ func (s *Store[K, V]) publish(sn *Snapshot[K, V]) {
 	history := old.history
 	if s.retain > 1 {
 		history = history.Set(old.head.version, old.head)
-		if sn.version >= uint64(s.retain) {
-			history = history.Delete(sn.version - uint64(s.retain))
+		if history.Len() >= s.retain { // drop the oldest: versions need not be consecutive (CommitAt)
+			it := history.Iterator()
+			oldest, _, _ := it.Next()
+			history = history.Delete(oldest)
 		}
 	}
 	s.state.Store(&state[K, V]{head: sn, history: history})

@@ -722,3 +722,84 @@ func TestNewFunc_SliceValues(t *testing.T) {
 	_, err = NewFunc[int, []string](0, 1, nil, nil)
 	assert.ErrorIs(t, err, fst.ErrNilEqual)
 }
+
+// TestTxn_CommitAt: versions that follow an outside sequence stay
+// increasing, retention counts versions (not version numbers), and a
+// commit that changes nothing publishes nothing.
+func TestTxn_CommitAt(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t, WithRetain(3))
+	commitAt := func(v uint64, start int) (*Snapshot[int, int], error) {
+		tx := s.Begin()
+		defer tx.Rollback()
+		if _, err := tx.Insert(start, start+1, 7); err != nil {
+			return nil, err
+		}
+		return tx.CommitAt(v)
+	}
+	sn, err := commitAt(10, 1)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(10), sn.Version())
+	_, err = commitAt(10, 2)
+	require.ErrorIs(t, err, ErrVersion)
+	_, err = commitAt(5, 2)
+	require.ErrorIs(t, err, ErrVersion)
+	for i, v := range []uint64{25, 26, 40} {
+		sn, err = commitAt(v, 3+i)
+		require.NoError(t, err)
+		assert.Equal(t, v, sn.Version())
+	}
+	for v, want := range map[uint64]bool{0: false, 10: false, 25: true, 26: true, 40: true} {
+		_, ok := s.At(v)
+		assert.Equal(t, want, ok, "At(%d)", v)
+	}
+	sn, err = commitAt(50, 3) // [3, 4) already holds 7
+	require.NoError(t, err)
+	assert.Equal(t, uint64(40), sn.Version(), "no change, no version")
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		_, err := tx.Insert(900, 901, 1)
+		return err
+	}))
+	assert.Equal(t, uint64(41), s.Snapshot().Version(), "Commit continues from the head")
+}
+
+// TestTxn_Load publishes the contents of a separately built tree and wakes
+// the watchers of the range it changes.
+func TestTxn_Load(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	held := s.Snapshot()
+	woke := make(chan *Snapshot[int, int], 1)
+	go func() {
+		sn, err := s.WaitRange(context.Background(), held, 100, 200)
+		assert.NoError(t, err)
+		woke <- sn
+	}()
+	built, err := fst.Build(testMin, testMax, 0, []fst.Segment[int, int]{{Start: 150, End: 160, Value: 3}})
+	require.NoError(t, err)
+	tx := s.Begin()
+	require.NoError(t, tx.Load(built))
+	seg, _ := tx.Search(155)
+	assert.Equal(t, 3, seg.Value)
+	sn, err := tx.Commit()
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), sn.Version())
+	select {
+	case got := <-woke:
+		assert.Same(t, sn, got)
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitRange did not wake")
+	}
+	// The loaded tree stays usable and never changes the store.
+	_, err = built.Insert(150, 160, 9)
+	require.NoError(t, err)
+	seg, _ = s.Snapshot().Search(155)
+	assert.Equal(t, 3, seg.Value)
+
+	other, err := fst.New(0, 10, 0)
+	require.NoError(t, err)
+	tx = s.Begin()
+	defer tx.Rollback()
+	require.ErrorIs(t, tx.Load(other), ErrIncompatible)
+	require.ErrorIs(t, tx.Load(nil), ErrIncompatible)
+}

@@ -1,6 +1,8 @@
 package flatseg
 
 import (
+	"fmt"
+
 	"github.com/flatseg/flatseg/fst"
 )
 
@@ -91,6 +93,26 @@ func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
 	if tx.base == nil {
 		return nil, ErrTxDone
 	}
+	return tx.commit(tx.base.version + 1)
+}
+
+// CommitAt is Commit publishing the writes as the given version instead of
+// the head's version plus one, for a store whose versions follow an outside
+// sequence, such as the indexes of a replicated log (package replica).
+// Versions stay increasing: when version is not above the head's, CommitAt
+// returns an error wrapping [ErrVersion] and the transaction stays open. A
+// store that only commits with Commit is never affected by it.
+func (tx *Txn[K, V]) CommitAt(version uint64) (*Snapshot[K, V], error) {
+	if tx.base == nil {
+		return nil, ErrTxDone
+	}
+	if version <= tx.base.version {
+		return nil, fmt.Errorf("%w: CommitAt(%d) with the head at version %d", ErrVersion, version, tx.base.version)
+	}
+	return tx.commit(version)
+}
+
+func (tx *Txn[K, V]) commit(version uint64) (*Snapshot[K, V], error) {
 	s, base, t := tx.store, tx.base, tx.tree
 	tx.finish()
 	tx.committed = true
@@ -99,9 +121,30 @@ func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
 		return base, nil
 	}
 	t.Freeze()
-	sn := newSnapshot(s, base.version+1, t)
+	sn := newSnapshot(s, version, t)
 	s.publish(sn)
 	return sn, nil
+}
+
+// Load replaces the transaction's contents with those of t, in O(1): t is
+// frozen and shared, and later writes of the transaction copy what they
+// change. t must have the store's span and default value (equal under the
+// store's equality); otherwise Load returns an error wrapping
+// [ErrIncompatible] and changes nothing. It is how a decoded version (see
+// [fst.Decode]) is published into a running store, waking its watchers as
+// any commit does.
+func (tx *Txn[K, V]) Load(t *fst.Tree[K, V]) error {
+	if tx.base == nil {
+		return ErrTxDone
+	}
+	if t == nil || t.MinKey() != tx.tree.MinKey() || t.MaxKey() != tx.tree.MaxKey() ||
+		!tx.tree.SameValue(t.DefaultValue(), tx.tree.DefaultValue()) {
+		return fmt.Errorf("%w: Load", ErrIncompatible)
+	}
+	t.Freeze()
+	tx.tree = t.Clone()
+	tx.dirty = true
+	return nil
 }
 
 // Rollback ends the transaction and discards its writes, letting the next

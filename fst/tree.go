@@ -199,6 +199,11 @@ func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[
 // and Diff. The zero Tree has no equality and holds no value to compare.
 func (t *Tree[K, V]) same(a, b V) bool { return t.eq == nil || t.eq(a, b) }
 
+// SameValue reports whether a and b are equal under the tree's equality
+// (== for New and Build, the function given to NewFunc and BuildFunc). On
+// the zero Tree it reports true.
+func (t *Tree[K, V]) SameValue(a, b V) bool { return t.same(a, b) }
+
 // MinKey returns the lower end of the span (inclusive). O(1).
 func (t *Tree[K, V]) MinKey() K { return t.lo }
 
