@@ -199,7 +199,7 @@ func segmentsOf[K fst.Key, V comparable](tr *fst.Tree[K, V]) []fst.Segment[K, V]
 }
 
 // smallBatch is a batch of every kind of write, encoded.
-func smallBatch(t *testing.T) []byte {
+func smallBatch(t testing.TB) []byte {
 	t.Helper()
 	var b fst.Batch[int64, int64]
 	b.Insert(-5, 300, -2)
@@ -307,7 +307,7 @@ func TestAppendBatch_CodecError(t *testing.T) {
 
 // mustTree builds a tree over [lo, hi) with default init and the given
 // inserts, failing the test on any error.
-func mustTree[K fst.Key, V comparable](t *testing.T, lo, hi K, init V, segs ...fst.Segment[K, V]) *fst.Tree[K, V] {
+func mustTree[K fst.Key, V comparable](t testing.TB, lo, hi K, init V, segs ...fst.Segment[K, V]) *fst.Tree[K, V] {
 	t.Helper()
 	tr, err := fst.New(lo, hi, init)
 	require.NoError(t, err)

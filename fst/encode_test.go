@@ -251,7 +251,7 @@ func allocated(runs int, f func()) uint64 {
 
 // smallEncodings returns a few small valid encodings for the corruption
 // tests: int64 and float64 keys, one and several frames.
-func smallEncodings(t *testing.T) map[string][]byte {
+func smallEncodings(t testing.TB) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	ti, err := fst.New[int64, int64](-5, 1000, 7)
@@ -277,7 +277,7 @@ func smallEncodings(t *testing.T) map[string][]byte {
 	return out
 }
 
-func smallFloatEncoding(t *testing.T) []byte {
+func smallFloatEncoding(t testing.TB) []byte {
 	t.Helper()
 	tf, err := fst.New(-1.5, 2.5, "x")
 	require.NoError(t, err)
