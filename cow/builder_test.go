@@ -278,3 +278,34 @@ func TestBuilder_Memory(t *testing.T) {
 	nodes, _ := nodeStats(tr)
 	assert.LessOrEqual(t, allocs, float64(nodes+2+2*tr.Height()), "nodes %d, height %d", nodes, tr.Height())
 }
+
+// BenchmarkBuilder compares streaming n keys through a Builder with Build
+// from slices already in memory (which the caller had to fill first).
+func BenchmarkBuilder(b *testing.B) {
+	for _, n := range []int{1_000, 1_000_000} {
+		keys := make([]int64, n)
+		for i := range keys {
+			keys[i] = int64(i) * 10
+		}
+		b.Run(fmt.Sprintf("impl=builder/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bl := NewBuilder[int64, int64]()
+				for _, k := range keys {
+					if err := bl.Add(k, k); err != nil {
+						b.Fatal(err)
+					}
+				}
+				_ = bl.Tree()
+			}
+		})
+		b.Run(fmt.Sprintf("impl=build/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Build(keys, keys); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
