@@ -21,10 +21,10 @@ var errBuilderSpent = errors.New("cow: Builder.Add after Tree")
 // one being filled and the last full one, kept back so that Tree can even out
 // the right edge); its memory beyond the tree it builds is O(log n).
 //
-// Create a Builder with NewBuilder, call Add for each entry in increasing key
-// order, then Tree once. The builder is then spent: Add returns an error and
-// Tree returns the same tree again. A Builder must not be used by several
-// goroutines at once.
+// The zero Builder is empty and ready to use (NewBuilder returns one). Call
+// Add for each entry in increasing key order, then Tree once. The builder is
+// then spent: Add returns an error and Tree returns the same tree again. A
+// Builder must not be used by several goroutines at once.
 type Builder[K Number, V any] struct {
 	o              *owner
 	fill           int // entries a node gets before the next one starts
@@ -45,16 +45,16 @@ type level[K Number, P any] struct {
 	prev, cur *node[K, P]
 }
 
-// NewBuilder returns an empty Builder. O(1); the first Add allocates the
-// first leaf.
-func NewBuilder[K Number, V any]() *Builder[K, V] {
+// NewBuilder returns an empty Builder; it is the same as new(Builder[K, V]).
+// O(1); the first Add allocates the first leaf.
+func NewBuilder[K Number, V any]() *Builder[K, V] { return new(Builder[K, V]) }
+
+// start sets the builder up on first use, so that the zero Builder works.
+func (b *Builder[K, V]) start() {
 	f, m := fanoutNow(), minFill()
-	return &Builder[K, V]{
-		o:      new(owner),
-		fill:   max(f*3/4, m+1), // as chunks, which Build uses
-		fanout: f,
-		minful: m,
-	}
+	b.o = new(owner)
+	b.fill = max(f*3/4, m+1) // as chunks, which Build uses
+	b.fanout, b.minful = f, m
 }
 
 // Len returns the number of entries added so far. O(1).
@@ -68,6 +68,9 @@ func (b *Builder[K, V]) Len() int { return b.length }
 func (b *Builder[K, V]) Add(k K, v V) error {
 	if b.spent {
 		return errBuilderSpent
+	}
+	if b.o == nil {
+		b.start()
 	}
 	if k != k {
 		return fmt.Errorf("%w: NaN key after %d entries", ErrUnsorted, b.length)
@@ -129,6 +132,9 @@ func (b *Builder[K, V]) link(h int, k K, p ptr) {
 func (b *Builder[K, V]) Tree() *Tree[K, V] {
 	if b.spent {
 		return b.tree
+	}
+	if b.o == nil {
+		b.start()
 	}
 	b.spent = true
 	t := &Tree[K, V]{owner: b.o, length: b.length}

@@ -216,6 +216,15 @@ func TestBuilder_Tree_Spent(t *testing.T) {
 	assert.Same(t, tr, b.Tree(), "a second Tree returns the same tree")
 	assert.Equal(t, 1, tr.Len())
 
+	var zero Builder[int64, int] // the zero Builder is ready to use
+	for k := range int64(100) {
+		require.NoError(t, zero.Add(k, int(k)))
+	}
+	zt := zero.Tree()
+	require.NoError(t, zt.Verify())
+	assert.Equal(t, 100, zt.Len())
+	require.NoError(t, new(Builder[int, int]).Tree().Verify())
+
 	empty := NewBuilder[int, int]().Tree()
 	require.NoError(t, empty.Verify())
 	assert.Zero(t, empty.Len())
