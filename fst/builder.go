@@ -1,6 +1,7 @@
 package fst
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/flatseg/flatseg/cow"
@@ -46,6 +47,8 @@ func newBuilder[K Key, V comparable](min, max K, init V, eq func(a, b V) bool) (
 // segment's value under eq.
 func (b *builder[K, V]) add(k K, v V) error {
 	switch {
+	case b.b == nil:
+		return errBuilderSpent
 	case b.n == 0:
 		if k != b.min {
 			return fmt.Errorf("%w: first boundary %v is not min %v", ErrOutOfSpan, k, b.min)
@@ -65,12 +68,19 @@ func (b *builder[K, V]) add(k K, v V) error {
 	return nil
 }
 
-// tree finishes the tree; the builder is spent. It fails when no boundary
-// was added (a tree has at least the one at min).
+// tree finishes the tree; the builder is spent, and later calls of add and
+// tree fail (the tree owns the nodes: a second tree must not share them). It
+// fails when no boundary was added (a tree has at least the one at min).
 func (b *builder[K, V]) tree() (*Tree[K, V], error) {
-	if b.n == 0 {
+	switch {
+	case b.b == nil:
+		return nil, errBuilderSpent
+	case b.n == 0:
 		return nil, fmt.Errorf("fst: no boundary at min %v", b.min)
 	}
 	ct := b.b.Tree()
+	b.b = nil
 	return &Tree[K, V]{min: b.min, max: b.max, init: b.init, b: *ct}, nil
 }
+
+var errBuilderSpent = errors.New("fst: builder used after tree")
