@@ -86,7 +86,10 @@ func encode[K Key, V comparable](w io.Writer, t *Tree[K, V], c Codec[V], limit i
 				break
 			}
 			buf = buf[:0]
-			prev, i = uint64(s.Start), 1
+			if !isFloat[K]() {
+				prev = uint64(s.Start)
+			}
+			i = 1
 			continue
 		}
 		rec := len(buf)
@@ -239,8 +242,10 @@ func decodeV1[K Key, V comparable](fr *frameReader, c Codec[V], eq func(a, b V) 
 	if err != nil {
 		return nil, err
 	}
-	prev := uint64(h.min) // the previous boundary as uint64 (integer keys)
-	end := uint64(h.max)
+	var prev, end uint64 // the previous boundary and max as uint64 (integer keys)
+	if !isFloat[K]() {
+		prev, end = uint64(h.min), uint64(h.max)
+	}
 	for done := uint64(1); done < h.count; {
 		kind, p, err := fr.next()
 		if err != nil {
@@ -384,15 +389,31 @@ type frameReader struct {
 	buf     []byte // payload of the last chunk; reused
 }
 
-// readFull fills p, turning the end of the stream into ErrCorrupt.
+// readFull fills p, as io.ReadFull, turning the end of the stream (io.EOF,
+// or io.ErrUnexpectedEOF from the reader) into ErrCorrupt. A reader that returns neither data nor an error 100 times in
+// a row is given up on with io.ErrNoProgress, as bufio does, where
+// io.ReadFull would loop forever.
 func (fr *frameReader) readFull(p []byte) error {
-	n, err := io.ReadFull(fr.r, p)
-	fr.off += int64(n)
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		return fmt.Errorf("%w: truncated: the stream ends at byte %d", ErrCorrupt, fr.off)
-	case err != nil:
-		return fmt.Errorf("fst: Decode: reading byte %d: %w", fr.off, err)
+	for empty := 0; len(p) > 0; {
+		n, err := fr.r.Read(p)
+		fr.off += int64(n)
+		p = p[n:]
+		switch {
+		case len(p) == 0:
+			return nil
+		case err == io.EOF:
+			return fmt.Errorf("%w: truncated: the stream ends at byte %d", ErrCorrupt, fr.off)
+		case err == io.ErrUnexpectedEOF: // from a reader that decodes a stream of its own
+			return fmt.Errorf("%w: truncated at byte %d: %w", ErrCorrupt, fr.off, err)
+		case err != nil:
+			return fmt.Errorf("fst: Decode: reading byte %d: %w", fr.off, err)
+		case n > 0:
+			empty = 0
+		default:
+			if empty++; empty == 100 {
+				return fmt.Errorf("fst: Decode: reading byte %d: %w", fr.off, io.ErrNoProgress)
+			}
+		}
 	}
 	return nil
 }
@@ -464,8 +485,7 @@ func (fr *frameReader) readAppend(buf []byte, l int) ([]byte, error) {
 }
 
 // atEOF checks that the stream has no byte left. A reader that keeps
-// returning neither data nor an error is given up on as io.ReadFull's
-// callers would hang on it.
+// returning neither data nor an error is given up on, as in readFull.
 func (fr *frameReader) atEOF() error {
 	var b [1]byte
 	for range 100 {

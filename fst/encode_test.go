@@ -602,10 +602,15 @@ func (r *zeroReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// TestDecode_ReaderWithoutProgress: a reader that returns neither data nor
+// an error makes Decode give up, mid-stream or at its end, instead of
+// looping forever.
 func TestDecode_ReaderWithoutProgress(t *testing.T) {
 	enc := smallEncodings(t)["int64"]
-	_, err := fst.Decode[int64](&zeroReader{data: enc}, fst.NumberCodec[int64]())
-	require.ErrorIs(t, err, io.ErrNoProgress, "the check for trailing bytes gives up")
+	for _, at := range []int{0, 4, 20, len(enc) - 1, len(enc)} {
+		_, err := fst.Decode[int64](&zeroReader{data: enc[:at]}, fst.NumberCodec[int64]())
+		require.ErrorIs(t, err, io.ErrNoProgress, "after %d bytes", at)
+	}
 }
 
 // failWriter fails after n bytes.
@@ -788,4 +793,13 @@ func TestEncode_IntIsTaggedBySize(t *testing.T) {
 		_, err = fst.Decode[int64](bytes.NewReader(buf.Bytes()), fst.NumberCodec[int64]())
 		require.NoError(t, err, "int is int64 on the wire on 64-bit machines")
 	}
+}
+
+// TestDecode_ReaderUnexpectedEOF: a reader that reports its own truncation
+// (a decompressor, say) makes a truncated stream, which is corruption.
+func TestDecode_ReaderUnexpectedEOF(t *testing.T) {
+	enc := smallEncodings(t)["int64"]
+	_, err := fst.Decode[int64](&errReader{data: enc[:10], err: io.ErrUnexpectedEOF}, fst.NumberCodec[int64]())
+	require.ErrorIs(t, err, fst.ErrCorrupt)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
