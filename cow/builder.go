@@ -3,6 +3,8 @@ package cow
 import (
 	"errors"
 	"fmt"
+
+	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // errBuilderSpent is returned by Builder.Add after Builder.Tree.
@@ -27,8 +29,9 @@ var errBuilderSpent = errors.New("cow: Builder.Add after Tree")
 // Builder must not be used by several goroutines at once.
 type Builder[K Number, V any] struct {
 	o              *owner
-	fill           int // entries a node gets before the next one starts
-	fanout, minful int // the fanout and minFill in force when the builder started
+	fill           int   // entries a node gets before the next one starts
+	fanout, minful int   // the tree's fanout and minimum fill
+	slack          uint8 // as Tree.slack: set by NewBuilder's options
 	leaves         level[K, V]
 	inner          []level[K, ptr] // inner[h-1] holds the nodes at height h
 	length         int
@@ -45,13 +48,17 @@ type level[K Number, P any] struct {
 	prev, cur *node[K, P]
 }
 
-// NewBuilder returns an empty Builder; it is the same as new(Builder[K, V]).
-// O(1); the first Add allocates the first leaf.
-func NewBuilder[K Number, V any]() *Builder[K, V] { return new(Builder[K, V]) }
+// NewBuilder returns an empty Builder. With no options it is the same as
+// new(Builder[K, V]); the options are New's. O(1); the first Add allocates
+// the first leaf.
+func NewBuilder[K Number, V any](opts ...tune.Option) *Builder[K, V] {
+	return &Builder[K, V]{slack: uint8(maxFanout - tune.FanoutOf(opts))}
+}
 
 // start sets the builder up on first use, so that the zero Builder works.
 func (b *Builder[K, V]) start() {
-	f, m := fanoutNow(), minFill()
+	f := maxFanout - int(b.slack)
+	m := f / 2
 	b.o = new(owner)
 	b.fill = max(f*3/4, m+1) // as chunks, which Build uses
 	b.fanout, b.minful = f, m
@@ -137,7 +144,7 @@ func (b *Builder[K, V]) Tree() *Tree[K, V] {
 		b.start()
 	}
 	b.spent = true
-	t := &Tree[K, V]{owner: b.o, length: b.length}
+	t := &Tree[K, V]{owner: b.o, length: b.length, slack: b.slack}
 	b.tree = t
 	if b.length == 0 {
 		return t

@@ -14,9 +14,9 @@ import (
 )
 
 // buildWith streams keys[i] -> vals[i] through a Builder.
-func buildWith[K Number, V any](t testing.TB, keys []K, vals []V) *Tree[K, V] {
+func buildWith[K Number, V any](t testing.TB, fanout int, keys []K, vals []V) *Tree[K, V] {
 	t.Helper()
-	b := NewBuilder[K, V]()
+	b := NewBuilder[K, V](tune.Fanout(fanout))
 	for i, k := range keys {
 		require.NoError(t, b.Add(k, vals[i]), "Add #%d (%v)", i, k)
 	}
@@ -63,11 +63,11 @@ func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
 // checkBuilt builds keys/vals with the Builder and with Build and checks that
 // both verify and hold the input, and that the Builder's tree is packed as
 // densely as Build's.
-func checkBuilt[K Number, V comparable](t *testing.T, keys []K, vals []V) {
+func checkBuilt[K Number, V comparable](t *testing.T, fanout int, keys []K, vals []V) {
 	t.Helper()
-	got := buildWith(t, keys, vals)
+	got := buildWith(t, fanout, keys, vals)
 	require.NoError(t, got.Verify())
-	want, err := Build(keys, vals)
+	want, err := Build(keys, vals, tune.Fanout(fanout))
 	require.NoError(t, err)
 	require.Equal(t, len(keys), got.Len())
 	gk, gv := contents(got)
@@ -91,7 +91,7 @@ func checkBuilt[K Number, V comparable](t *testing.T, keys []K, vals []V) {
 func TestBuilder_MatchesBuild(t *testing.T) {
 	for _, fanout := range []int{4, 5, 6, 7, 8, 11, 16, MaxFanout} {
 		t.Run(fmt.Sprintf("fanout=%d", fanout), func(t *testing.T) {
-			defer tune.SetFanout(fanout)()
+			fan := fanout
 			r := rand.New(rand.NewPCG(uint64(fanout), 1))
 			sizes := []int{0, 1, 2, 3}
 			for n := 4; n <= 300; n += 1 + n/20 {
@@ -106,7 +106,7 @@ func TestBuilder_MatchesBuild(t *testing.T) {
 					k += 1 + r.Int64N(1000)
 					keys[i], vals[i] = k, r.Int()
 				}
-				t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) { checkBuilt(t, keys, vals) })
+				t.Run(fmt.Sprintf("n=%d", n), func(t *testing.T) { checkBuilt(t, fan, keys, vals) })
 			}
 		})
 	}
@@ -117,13 +117,13 @@ func TestBuilder_MatchesBuild(t *testing.T) {
 // so takes a different branch of the right-edge fix (none, borrow, merge).
 func TestBuilder_EveryEdgeFill(t *testing.T) {
 	for _, fanout := range []int{4, 5, 6} {
-		defer tune.SetFanout(fanout)()
+		fan := fanout
 		for n := range 700 {
 			keys := make([]int64, n)
 			for i := range keys {
 				keys[i] = int64(i * 3)
 			}
-			tr := buildWith(t, keys, keys)
+			tr := buildWith(t, fan, keys, keys)
 			require.NoError(t, tr.Verify(), "fanout %d, n %d", fanout, n)
 			if n > 1 {
 				_, least := nodeStats(tr)
@@ -143,26 +143,26 @@ func TestBuilder_EveryEdgeFill(t *testing.T) {
 func TestBuilder_IntegerExtremes(t *testing.T) {
 	for _, fanout := range []int{4, 7, MaxFanout} {
 		t.Run(fmt.Sprintf("fanout=%d", fanout), func(t *testing.T) {
-			defer tune.SetFanout(fanout)()
+			fan := fanout
 			var all []uint8
 			for k := range 256 {
 				all = append(all, uint8(k))
 			}
-			checkBuilt(t, all, all)
-			checkBuilt(t, []uint8{0, 255}, []uint8{1, 2})
-			checkBuilt(t, []uint8{255}, []uint8{1})
+			checkBuilt(t, fan, all, all)
+			checkBuilt(t, fan, []uint8{0, 255}, []uint8{1, 2})
+			checkBuilt(t, fan, []uint8{255}, []uint8{1})
 			ends := []uint8{0, 1, 2, 3, 4, 5, 6, 7, 250, 251, 252, 253, 254, 255}
-			checkBuilt(t, ends, ends)
+			checkBuilt(t, fan, ends, ends)
 
 			var i8 []int8
 			for k := math.MinInt8; k <= math.MaxInt8; k++ {
 				i8 = append(i8, int8(k))
 			}
-			checkBuilt(t, i8, i8)
+			checkBuilt(t, fan, i8, i8)
 			i64 := []int64{math.MinInt64, math.MinInt64 + 1, -1, 0, 1, math.MaxInt64 - 1, math.MaxInt64}
-			checkBuilt(t, i64, i64)
+			checkBuilt(t, fan, i64, i64)
 			u64 := []uint64{0, 1, 1 << 63, math.MaxUint64 - 1, math.MaxUint64}
-			checkBuilt(t, u64, u64)
+			checkBuilt(t, fan, u64, u64)
 		})
 	}
 }
@@ -170,10 +170,10 @@ func TestBuilder_IntegerExtremes(t *testing.T) {
 func TestBuilder_FloatKeys(t *testing.T) {
 	for _, fanout := range []int{4, 5, MaxFanout} {
 		t.Run(fmt.Sprintf("fanout=%d", fanout), func(t *testing.T) {
-			defer tune.SetFanout(fanout)()
+			fan := fanout
 			keys := []float64{math.Inf(-1), -math.MaxFloat64, -1e300, -1, -math.SmallestNonzeroFloat64, 0,
 				math.SmallestNonzeroFloat64, 1e-300, 0.1, 0.3, 1, 1 + 1e-15, 1e300, math.MaxFloat64, math.Inf(1)}
-			checkBuilt(t, keys, keys)
+			checkBuilt(t, fan, keys, keys)
 			r := rand.New(rand.NewPCG(3, uint64(fanout)))
 			many := make([]float64, 3000)
 			for i := range many {
@@ -181,9 +181,9 @@ func TestBuilder_FloatKeys(t *testing.T) {
 			}
 			slices.Sort(many)
 			many = slices.Compact(many)
-			checkBuilt(t, many, many)
+			checkBuilt(t, fan, many, many)
 			f32 := []float32{float32(math.Inf(-1)), -1, 0, 0.5, math.MaxFloat32, float32(math.Inf(1))}
-			checkBuilt(t, f32, f32)
+			checkBuilt(t, fan, f32, f32)
 		})
 	}
 }
@@ -235,12 +235,12 @@ func TestBuilder_Tree_Spent(t *testing.T) {
 // TestBuilder_WritesAfterBuild: the built tree owns its nodes, so writes
 // change them in place (no copy), and writes to a clone leave it unchanged.
 func TestBuilder_WritesAfterBuild(t *testing.T) {
-	defer tune.SetFanout(5)()
+	fan := 5
 	keys := make([]int64, 500)
 	for i := range keys {
 		keys[i] = int64(i) * 10
 	}
-	tr := buildWith(t, keys, keys)
+	tr := buildWith(t, fan, keys, keys)
 	assert.Zero(t, testing.AllocsPerRun(10, func() { tr.Set(4990, 1) }), "the builder's tree writes its own nodes in place")
 	model := map[int64]int64{}
 	for _, k := range keys {

@@ -3,6 +3,7 @@ package fst
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/flatseg/flatseg/internal/num"
 	"hash/crc32"
 	"iter"
 	"unsafe"
@@ -75,9 +76,7 @@ func (o Op[K, V]) String() string {
 // The zero Batch is empty and ready to use. A Batch is not safe for
 // concurrent writes; once built it may be applied and encoded by any number
 // of goroutines at once.
-//
-// TODO(redesign): V any, as Tree's.
-type Batch[K Key, V comparable] struct {
+type Batch[K Key, V any] struct {
 	ops []Op[K, V]
 }
 
@@ -140,7 +139,7 @@ func (b *Batch[K, V]) Apply(t *Tree[K, V]) error {
 }
 
 // applyOp runs o on t.
-func applyOp[K Key, V comparable](t *Tree[K, V], o Op[K, V]) error {
+func applyOp[K Key, V any](t *Tree[K, V], o Op[K, V]) error {
 	switch o.Kind {
 	case OpInsert:
 		_, err := t.Insert(o.Start, o.End, o.Value)
@@ -169,7 +168,7 @@ const (
 // c), and a CRC-32C of all of it. It suits a log entry or a message: one
 // slice, no stream. On an error of c, which it returns wrapped with the
 // write's index, dst is returned as it was. O(len(b)).
-func AppendBatch[K Key, V comparable](dst []byte, b *Batch[K, V], c Codec[V]) ([]byte, error) {
+func AppendBatch[K Key, V any](dst []byte, b *Batch[K, V], c Codec[V]) ([]byte, error) {
 	start := len(dst)
 	out := append(dst, batchMagic...)
 	out = append(out, formatV1, numberTag[K](), codecTag(c))
@@ -212,7 +211,7 @@ func AppendBatch[K Key, V comparable](dst []byte, b *Batch[K, V], c Codec[V]) ([
 // before anything is allocated for it. O(len(src)).
 //
 // The writes' arguments are not checked against any tree: Apply does that.
-func DecodeBatch[K Key, V comparable](src []byte, c Codec[V]) (*Batch[K, V], error) {
+func DecodeBatch[K Key, V any](src []byte, c Codec[V]) (*Batch[K, V], error) {
 	const fixed = len(batchMagic) + 3 // magic, version, key and value tags
 	if len(src) < fixed+1+4 {
 		return nil, fmt.Errorf("%w: batch of %d bytes is shorter than the smallest, %d", ErrCorrupt, len(src), fixed+1+4)
@@ -241,7 +240,7 @@ func DecodeBatch[K Key, V comparable](src []byte, c Codec[V]) (*Batch[K, V], err
 	p = p[n:]
 	// Every write takes at least its kind byte and two keys.
 	minOp := 1 + 2*1 // varint keys take a byte at least
-	if isFloat[K]() {
+	if num.IsFloat[K]() {
 		minOp = 1 + 2*int(unsafe.Sizeof(K(0)))
 	}
 	if count > uint64(len(p)/minOp) {

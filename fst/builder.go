@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // builder loads a Tree from its boundaries, streamed in increasing order, in
@@ -13,31 +14,26 @@ import (
 // that the boundaries it is given form a valid tree as they are (the first
 // at min, strictly increasing, below max, no two neighbours with equal values
 // under eq) and reports the first that does not, so a decoder can hand it
-// untrusted input. Every value comparison goes through eq.
-//
-// TODO(redesign): V any once Tree holds its equality function; tree() then
-// sets it to eq.
-type builder[K Key, V comparable] struct {
-	min, max K
-	init     V
-	eq       func(a, b V) bool
-	b        *cow.Builder[K, V]
-	n        int
-	last     K
-	lastV    V
+// untrusted input. Every value comparison goes through eq, which the tree
+// keeps.
+type builder[K Key, V any] struct {
+	lo, hi K
+	init   V
+	eq     func(a, b V) bool
+	b      *cow.Builder[K, V]
+	n      int
+	last   K
+	lastV  V
 }
 
 // newBuilder starts a tree over [min, max) with default value init. It
 // fails as New does: ErrNaN for a NaN bound, ErrInvalidRange unless
 // min < max.
-func newBuilder[K Key, V comparable](min, max K, init V, eq func(a, b V) bool) (*builder[K, V], error) {
-	if isNaN(min) || isNaN(max) {
-		return nil, fmt.Errorf("%w: span [%v, %v)", ErrNaN, min, max)
+func newBuilder[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.Option) (*builder[K, V], error) {
+	if err := checkSpan(lo, hi); err != nil {
+		return nil, err
 	}
-	if !(min < max) {
-		return nil, fmt.Errorf("%w: min %v must be below max %v", ErrInvalidRange, min, max)
-	}
-	return &builder[K, V]{min: min, max: max, init: init, eq: eq, b: cow.NewBuilder[K, V]()}, nil
+	return &builder[K, V]{lo: lo, hi: hi, init: init, eq: eq, b: cow.NewBuilder[K, V](opts...)}, nil
 }
 
 // add appends the boundary k, where a segment with value v starts. It
@@ -50,13 +46,13 @@ func (b *builder[K, V]) add(k K, v V) error {
 	case b.b == nil:
 		return errBuilderSpent
 	case b.n == 0:
-		if k != b.min {
-			return fmt.Errorf("%w: first boundary %v is not min %v", ErrOutOfSpan, k, b.min)
+		if k != b.lo {
+			return fmt.Errorf("%w: first boundary %v is not min %v", ErrOutOfSpan, k, b.lo)
 		}
 	case !(b.last < k):
 		return fmt.Errorf("%w: boundary %v after %v", ErrUnsorted, k, b.last)
-	case !(k < b.max):
-		return fmt.Errorf("%w: boundary %v at or past max %v", ErrOutOfSpan, k, b.max)
+	case !(k < b.hi):
+		return fmt.Errorf("%w: boundary %v at or past max %v", ErrOutOfSpan, k, b.hi)
 	case b.eq(v, b.lastV):
 		return fmt.Errorf("fst: the segment at %v has the value of the segment before it, %v", k, v)
 	}
@@ -76,11 +72,11 @@ func (b *builder[K, V]) tree() (*Tree[K, V], error) {
 	case b.b == nil:
 		return nil, errBuilderSpent
 	case b.n == 0:
-		return nil, fmt.Errorf("fst: no boundary at min %v", b.min)
+		return nil, fmt.Errorf("fst: no boundary at min %v", b.lo)
 	}
 	ct := b.b.Tree()
 	b.b = nil
-	return &Tree[K, V]{min: b.min, max: b.max, init: b.init, b: *ct}, nil
+	return &Tree[K, V]{lo: b.lo, hi: b.hi, init: b.init, eq: b.eq, b: *ct}, nil
 }
 
 var errBuilderSpent = errors.New("fst: builder used after tree")

@@ -16,8 +16,7 @@ func eqInt(a, b int) bool { return a == b }
 // boundaries of a valid tree, compares values only through eq, and yields
 // a tree that verifies and that owns its nodes alone.
 func TestBuilder(t *testing.T) {
-	defer tune.SetFanout(4)()
-	b, err := newBuilder(0, 1000, 0, eqInt)
+	b, err := newBuilder(0, 1000, 0, eqInt, tune.Fanout(4))
 	require.NoError(t, err)
 	require.ErrorIs(t, b.add(1, 5), ErrOutOfSpan, "the first boundary must be min")
 	require.NoError(t, b.add(0, 5))

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/flatseg/flatseg/internal/num"
 	"math"
 	"math/bits"
 	"unsafe"
@@ -16,8 +17,9 @@ import (
 // truncation, trailing bytes, or contents that break a tree's invariants
 // (boundaries out of order or outside the span, equal neighbouring values).
 // Errors of the underlying io.Reader are returned wrapped as they are,
-// without ErrCorrupt. Test with errors.Is.
-var ErrCorrupt = errors.New("fst: corrupt encoding")
+// without ErrCorrupt. [Tree.Verify] wraps it too, for a tree that breaks an
+// invariant. Test with errors.Is.
+var ErrCorrupt = errors.New("fst: corrupt")
 
 // Codec encodes values of type V. DecodeValue returns the value and the
 // number of bytes of src it used.
@@ -58,7 +60,7 @@ func numberTag[K Key]() byte {
 	var z K
 	lg := byte(bits.TrailingZeros(uint(unsafe.Sizeof(z))))
 	switch {
-	case isFloat[K]():
+	case num.IsFloat[K]():
 		return tagFloat | lg
 	case isSigned[K]():
 		return tagSigned | lg
@@ -159,7 +161,7 @@ func uvarint(src []byte) (uint64, int, error) {
 // for bit).
 func appendNumber[K Key](dst []byte, k K) []byte {
 	switch {
-	case isFloat[K]():
+	case num.IsFloat[K]():
 		if unsafe.Sizeof(k) == 4 {
 			return binary.LittleEndian.AppendUint32(dst, math.Float32bits(float32(k)))
 		}
@@ -174,7 +176,7 @@ func appendNumber[K Key](dst []byte, k K) []byte {
 // readNumber reads what appendNumber wrote and checks that it fits K.
 func readNumber[K Key](src []byte) (K, int, error) {
 	switch {
-	case isFloat[K]():
+	case num.IsFloat[K]():
 		if unsafe.Sizeof(K(0)) == 4 {
 			if len(src) < 4 {
 				return 0, 0, errShort

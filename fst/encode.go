@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/flatseg/flatseg/internal/num"
 	"hash/crc32"
 	"io"
 	"slices"
@@ -50,15 +51,13 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // may be encoded by any number of goroutines at once. An error of c
 // (wrapped with the segment it was encoding) or of w (wrapped) stops the
 // encoding; what was written until then is not a valid stream.
-//
-// TODO(redesign): V any, as Tree's.
-func Encode[K Key, V comparable](w io.Writer, t *Tree[K, V], c Codec[V]) (int64, error) {
+func Encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V]) (int64, error) {
 	return encode(w, t, c, maxPayload)
 }
 
 // encode is Encode with frames of at most limit payload bytes (tests use
 // small frames to pin multi-frame streams in small golden files).
-func encode[K Key, V comparable](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (int64, error) {
+func encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (int64, error) {
 	fw := &frameWriter{w: w, limit: limit}
 	fw.frame = append(fw.frame, treeMagic...)
 	fw.frame = append(fw.frame, formatV1)
@@ -86,14 +85,14 @@ func encode[K Key, V comparable](w io.Writer, t *Tree[K, V], c Codec[V], limit i
 				break
 			}
 			buf = buf[:0]
-			if !isFloat[K]() {
+			if !num.IsFloat[K]() {
 				prev = uint64(s.Start)
 			}
 			i = 1
 			continue
 		}
 		rec := len(buf)
-		if isFloat[K]() {
+		if num.IsFloat[K]() {
 			buf = appendNumber(buf, s.Start)
 		} else {
 			u := uint64(s.Start)
@@ -202,18 +201,19 @@ func Decode[K Key, V comparable](r io.Reader, c Codec[V]) (*Tree[K, V], error) {
 	return decode[K, V](r, c, func(a, b V) bool { return a == b })
 }
 
-// TODO(redesign): once Tree is Tree[K Key, V any] with an equality
-// function, enable DecodeFunc (and relax decode, builder, Encode, Batch and
-// AppendBatch/DecodeBatch to V any):
-//
-//	// DecodeFunc is Decode for values compared with equal instead of ==;
-//	// the tree it returns uses equal as NewFunc's trees do.
-//	func DecodeFunc[K Key, V any](r io.Reader, c Codec[V], equal func(a, b V) bool) (*Tree[K, V], error) {
-//		return decode[K, V](r, c, equal)
-//	}
+// DecodeFunc is Decode for values compared with equal instead of == (see
+// NewFunc): the decoder rejects equal neighbouring values under equal, and
+// the tree it returns compares with equal. It fails with ErrNilEqual when
+// equal is nil.
+func DecodeFunc[K Key, V any](r io.Reader, c Codec[V], equal func(a, b V) bool) (*Tree[K, V], error) {
+	if equal == nil {
+		return nil, fmt.Errorf("%w: DecodeFunc", ErrNilEqual)
+	}
+	return decode[K, V](r, c, equal)
+}
 
 // decode is Decode with every value comparison made by eq.
-func decode[K Key, V comparable](r io.Reader, c Codec[V], eq func(a, b V) bool) (*Tree[K, V], error) {
+func decode[K Key, V any](r io.Reader, c Codec[V], eq func(a, b V) bool) (*Tree[K, V], error) {
 	fr := &frameReader{r: r}
 	var head [len(treeMagic) + 1]byte
 	if err := fr.readFull(head[:]); err != nil {
@@ -230,7 +230,7 @@ func decode[K Key, V comparable](r io.Reader, c Codec[V], eq func(a, b V) bool) 
 }
 
 // decodeV1 reads the frames of a version 1 stream.
-func decodeV1[K Key, V comparable](fr *frameReader, c Codec[V], eq func(a, b V) bool) (*Tree[K, V], error) {
+func decodeV1[K Key, V any](fr *frameReader, c Codec[V], eq func(a, b V) bool) (*Tree[K, V], error) {
 	kind, p, err := fr.next()
 	if err != nil {
 		return nil, err
@@ -243,7 +243,7 @@ func decodeV1[K Key, V comparable](fr *frameReader, c Codec[V], eq func(a, b V) 
 		return nil, err
 	}
 	var prev, end uint64 // the previous boundary and max as uint64 (integer keys)
-	if !isFloat[K]() {
+	if !num.IsFloat[K]() {
 		prev, end = uint64(h.min), uint64(h.max)
 	}
 	for done := uint64(1); done < h.count; {
@@ -262,7 +262,7 @@ func decodeV1[K Key, V comparable](fr *frameReader, c Codec[V], eq func(a, b V) 
 				return nil, fmt.Errorf("%w: more segments than the header's %d (chunk at byte %d)", ErrCorrupt, h.count, fr.frameAt)
 			}
 			var k K
-			if isFloat[K]() {
+			if num.IsFloat[K]() {
 				var n int
 				if k, n, err = readNumber[K](p); err != nil {
 					return nil, fmt.Errorf("%w: boundary of segment %d (chunk at byte %d)", err, done, fr.frameAt)
@@ -306,7 +306,7 @@ func decodeV1[K Key, V comparable](fr *frameReader, c Codec[V], eq func(a, b V) 
 }
 
 // header is what a header chunk holds, with the builder it starts.
-type header[K Key, V comparable] struct {
+type header[K Key, V any] struct {
 	count    uint64
 	min, max K
 	b        *builder[K, V]
@@ -314,7 +314,7 @@ type header[K Key, V comparable] struct {
 
 // readHeader parses a header chunk and starts the tree with its first
 // segment.
-func readHeader[K Key, V comparable](p []byte, c Codec[V], eq func(a, b V) bool) (header[K, V], error) {
+func readHeader[K Key, V any](p []byte, c Codec[V], eq func(a, b V) bool) (header[K, V], error) {
 	var h header[K, V]
 	if len(p) < 2 {
 		return h, fmt.Errorf("%w: header of %d bytes", ErrCorrupt, len(p))

@@ -21,7 +21,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flatseg/flatseg/fst"
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // bitsOf formats a key or value so that two floats format alike only when
@@ -88,7 +87,7 @@ func isFloatKey[K fst.Key]() bool {
 // fail (a wrapped shift size, say) change nothing.
 func randomTree[K fst.Key, V comparable](t *testing.T, r *rand.Rand, lo, hi K, init V, writes int, val func() V) *fst.Tree[K, V] {
 	t.Helper()
-	tr, err := fst.New(lo, hi, init)
+	tr, err := fst.NewFanout(lo, hi, init, 5) // deep trees from few segments
 	require.NoError(t, err)
 	w := float64(hi) - float64(lo)
 	for range writes {
@@ -141,7 +140,6 @@ func roundTripKeys[K fst.Key](t *testing.T, spans ...[2]K) {
 // TestEncode_RoundTrip round-trips random trees of every key type, over
 // small spans and over the whole range of the type.
 func TestEncode_RoundTrip(t *testing.T) {
-	defer tune.SetFanout(5)() // deep trees from few segments
 	roundTripKeys(t, [2]int{-1000, 1000}, [2]int{math.MinInt, math.MaxInt})
 	roundTripKeys(t, [2]int8{math.MinInt8, math.MaxInt8}, [2]int8{-3, 100})
 	roundTripKeys(t, [2]int16{math.MinInt16, math.MaxInt16})

@@ -38,8 +38,6 @@ var (
 	ErrUnsorted = errors.New("fst: segments out of order")
 	// ErrNilEqual: NewFunc or BuildFunc was given no equality function.
 	ErrNilEqual = errors.New("fst: nil equality function")
-	// ErrCorrupt: Verify found a broken invariant.
-	ErrCorrupt = errors.New("fst: corrupt")
 )
 
 // Tree is a flat segment tree: it maps every key of the fixed span [lo, hi)
@@ -143,24 +141,42 @@ func BuildFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool, segs []S
 }
 
 func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[K, V], opts ...tune.Option) (*Tree[K, V], error) {
-	t, err := newTree(lo, hi, init, eq, opts...)
+	tb, err := newBuilder(lo, hi, init, eq, opts...)
 	if err != nil {
 		return nil, err
 	}
-	keys := []K{lo}
-	vals := []V{init}
-	at := func(k K, v V) { // value v from k on
-		last := len(keys) - 1
+	// The boundaries stream into the builder as the segments are read, one
+	// behind: the pending boundary may still change its value (a segment
+	// that starts where the previous one did) or vanish (merged into the
+	// boundary before it), so it is added only once the next one differs.
+	// Nothing but the tree's own nodes is allocated.
+	var (
+		pk           = lo   // the pending boundary
+		pv           = init // and its value
+		pendingAdded bool   // the pending boundary is the last one added
+		lastV        V      // the value of the last boundary added
+		haveLast     bool
+	)
+	at := func(k K, v V) error { // value v from k on
 		switch {
-		case eq(vals[last], v):
-		case keys[last] == k:
-			vals[last] = v
-			if last > 0 && eq(vals[last-1], v) {
-				keys, vals = keys[:last], vals[:last]
+		case eq(pv, v):
+		case pk == k:
+			if haveLast && eq(lastV, v) {
+				pendingAdded = true // merged into the last added boundary
 			}
+			pv = v
 		default:
-			keys, vals = append(keys, k), append(vals, v)
+			if !pendingAdded {
+				// Increasing, inside the span, unlike its neighbour: the
+				// builder refuses it only for an eq that is no equivalence.
+				if err := tb.add(pk, pv); err != nil {
+					return err
+				}
+				lastV, haveLast = pv, true
+			}
+			pk, pv, pendingAdded = k, v, false
 		}
+		return nil
 	}
 	prevEnd := lo
 	for i, s := range segs {
@@ -179,20 +195,26 @@ func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[
 			continue // wholly outside the span
 		}
 		if prevEnd < start {
-			at(prevEnd, init)
+			if err := at(prevEnd, init); err != nil {
+				return nil, err
+			}
 		}
-		at(start, s.Value)
+		if err := at(start, s.Value); err != nil {
+			return nil, err
+		}
 		prevEnd = end
 	}
 	if prevEnd < hi {
-		at(prevEnd, init)
+		if err := at(prevEnd, init); err != nil {
+			return nil, err
+		}
 	}
-	b, err := cow.Build(keys, vals, opts...)
-	if err != nil {
-		return nil, err
+	if !pendingAdded {
+		if err := tb.add(pk, pv); err != nil {
+			return nil, err
+		}
 	}
-	t.b = *b
-	return t, nil
+	return tb.tree()
 }
 
 // same is the value equality that decides merging, the changed flag, Equal
