@@ -215,6 +215,9 @@ func BenchmarkBuild(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/segment")
+			// Bytes allocated by one Build over the bytes of the tree it
+			// returns: an upper bound of its peak heap, in tree sizes.
+			b.ReportMetric(allocPerLive(b, func() (*fst.Tree[int64, int64], error) { return fst.Build(0, int64(n)*width, 0, segs) }), "alloc/live")
 		})
 	}
 }

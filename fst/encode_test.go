@@ -801,3 +801,17 @@ func TestDecode_ReaderUnexpectedEOF(t *testing.T) {
 	require.ErrorIs(t, err, fst.ErrCorrupt)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
+
+// TestBuild_Memory: Build streams the boundaries into the tree's nodes, so
+// what it allocates is the tree (issue 8: at most 1.3 times the tree). Not
+// parallel: it reads the process's allocation counters.
+func TestBuild_Memory(t *testing.T) {
+	const n = 200_000
+	segs := make([]fst.Segment[int64, int64], n)
+	for i := range segs {
+		segs[i] = fst.Segment[int64, int64]{Start: int64(i) * 10, End: int64(i)*10 + 7, Value: int64(i%100) + 1}
+	}
+	ratio := allocPerLive(t, func() (*fst.Tree[int64, int64], error) { return fst.Build(0, n*10, 0, segs) })
+	runtime.KeepAlive(segs) // alive through the measurement, so that its collection does not shrink the tree's share
+	assert.Less(t, ratio, 1.3, "bytes allocated by Build over bytes of the tree it returns")
+}
