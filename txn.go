@@ -32,10 +32,18 @@ type Txn[K fst.Key, V any] struct {
 	view[K, V] // the working fork of base.tree; the zero Tree once finished
 
 	store     *Store[K, V]
-	base      *Snapshot[K, V] // the head when the transaction began; nil once finished
-	dirty     bool            // some write may have changed tree
-	committed bool            // Commit ended the transaction
+	base      *Snapshot[K, V]  // the head when the transaction began; nil once finished
+	dirty     bool             // some write may have changed tree
+	committed bool             // Commit ended the transaction
+	record    *fst.Batch[K, V] // where successful writes are recorded, if set
 }
+
+// Record makes the transaction append each write that succeeds from now on
+// to b, in order, so that the transaction can be shipped as data (see
+// [fst.Batch]): applying b to the version the transaction started from
+// gives the version it commits. Package replica records every Update this
+// way. A nil b stops recording. Recording costs an append per write.
+func (tx *Txn[K, V]) Record(b *fst.Batch[K, V]) { tx.record = b }
 
 // Insert sets the value of [start, end) to v, merging equal neighbours, as
 // [fst.Tree.Insert]. It reports whether the contents of the transaction
@@ -47,6 +55,9 @@ func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
 	}
 	changed, err := tx.tree.Insert(start, end, v)
 	tx.dirty = tx.dirty || changed
+	if err == nil && tx.record != nil {
+		tx.record.Insert(start, end, v)
+	}
 	return changed, err
 }
 
@@ -58,6 +69,9 @@ func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
 	}
 	if err := tx.tree.ShiftLeft(start, end); err != nil {
 		return err
+	}
+	if tx.record != nil {
+		tx.record.ShiftLeft(start, end)
 	}
 	tx.dirty = true
 	return nil
@@ -71,6 +85,9 @@ func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	}
 	if err := tx.tree.ShiftRight(pos, size, skipStartNode); err != nil {
 		return err
+	}
+	if tx.record != nil {
+		tx.record.ShiftRight(pos, size, skipStartNode)
 	}
 	tx.dirty = true
 	return nil
@@ -164,4 +181,5 @@ func (tx *Txn[K, V]) Rollback() {
 func (tx *Txn[K, V]) finish() {
 	tx.tree = new(fst.Tree[K, V])
 	tx.base = nil
+	tx.record = nil
 }

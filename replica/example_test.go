@@ -1,0 +1,55 @@
+package replica_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/flatseg/flatseg"
+	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/replica"
+)
+
+// A one-node cluster with a Dir is a durable embedded store; more nodes
+// list each other in Bootstrap's servers and share the Transport's network.
+func ExampleNode() {
+	dir, _ := os.MkdirTemp("", "flatseg-replica")
+	defer os.RemoveAll(dir)
+	addr, transport := raft.NewInmemTransport("node0") // raft.NewTCPTransport in production
+	conf := raft.DefaultConfig()
+	conf.LogOutput = io.Discard
+	n, err := replica.Open(replica.Config[int64, string]{
+		ID: "node0", Transport: transport, Dir: dir, Raft: conf,
+		Codec: fst.StringCodec[string](), Min: 0, Max: 1000, Init: "free",
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer n.Close()
+	if err := n.Bootstrap([]raft.Server{{ID: "node0", Address: addr}}); err != nil {
+		panic(err) // once, on one node of a new cluster
+	}
+	for n.Raft().State() != raft.Leader {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	ctx := context.Background()
+	sn, err := n.Update(ctx, func(tx *flatseg.Txn[int64, string]) error {
+		_, err := tx.Insert(10, 20, "alice")
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	// On any node, the write is visible once the local store reaches its
+	// version.
+	local, _ := n.Store().Wait(ctx, sn.Version()-1)
+	seg, _ := local.Search(15)
+	fmt.Printf("[%d, %d) %s, at the version of the write: %v\n", seg.Start, seg.End, seg.Value, local.Version() == sn.Version())
+	// Output:
+	// [10, 20) alice, at the version of the write: true
+}
