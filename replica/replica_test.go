@@ -528,7 +528,6 @@ func killChild(dir string) {
 	}
 }
 
-
 // TestReplica_ReadPathAllocatesNothing: a replica's reads are a Store's:
 // one atomic load for the snapshot, no allocation for a search.
 func TestReplica_ReadPathAllocatesNothing(t *testing.T) {
