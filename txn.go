@@ -29,10 +29,15 @@ import (
 type Txn[K fst.Key, V any] struct {
 	view[K, V] // the working fork of base.tree; the zero Tree once finished
 
-	store     *Store[K, V]
-	base      *Snapshot[K, V] // the head when the transaction began; nil once finished
-	dirty     bool            // some write may have changed tree
-	committed bool            // Commit ended the transaction
+	store *Store[K, V]
+	base  *Snapshot[K, V] // the head when the transaction began; nil once finished
+	// changes counts the writes that changed tree (an Insert that
+	// reported a change) or may have (a shift that succeeded). A single
+	// reported change leaves tree different from base; anything else may
+	// have been undone by a later write and is checked at Commit.
+	changes   int
+	certain   bool // the one change so far was reported as such
+	committed bool // Commit ended the transaction
 }
 
 // Insert sets the value of [start, end) to v, merging equal neighbours, as
@@ -44,7 +49,9 @@ func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
 		return false, ErrTxDone
 	}
 	changed, err := tx.tree.Insert(start, end, v)
-	tx.dirty = tx.dirty || changed
+	if changed {
+		tx.wrote(true)
+	}
 	return changed, err
 }
 
@@ -57,7 +64,7 @@ func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
 	if err := tx.tree.ShiftLeft(start, end); err != nil {
 		return err
 	}
-	tx.dirty = true
+	tx.wrote(false)
 	return nil
 }
 
@@ -70,8 +77,27 @@ func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	if err := tx.tree.ShiftRight(pos, size, skipStartNode); err != nil {
 		return err
 	}
-	tx.dirty = true
+	tx.wrote(false)
 	return nil
+}
+
+// wrote records a write that changed the tree (certain) or may have.
+func (tx *Txn[K, V]) wrote(certain bool) {
+	tx.changes++
+	tx.certain = certain && tx.changes == 1
+}
+
+// unchanged reports whether t, the transaction's tree, holds what base
+// holds. One write that reported a change answers it in O(1); otherwise it
+// compares the trees, skipping the subtrees the transaction did not copy.
+func (tx *Txn[K, V]) unchanged(t, base *fst.Tree[K, V]) bool {
+	switch {
+	case tx.changes == 0:
+		return true
+	case tx.changes == 1 && tx.certain:
+		return false
+	}
+	return t.Equal(base)
 }
 
 // Commit ends the transaction and publishes its writes as the next version,
@@ -83,8 +109,10 @@ func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 // and swaps in the new head and history with one atomic store; then it
 // wakes the watchers of the previous version and lets the next writer in.
 // Besides the write work already done, it costs O(log r) for r retained
-// versions and a check that something changed ([fst.Tree.Equal] against
-// the base version), which skips the subtrees the transaction did not copy.
+// versions. A transaction whose only change is one Insert that reported
+// changing something needs no further check; otherwise Commit checks that
+// something changed ([fst.Tree.Equal] against the base version), which
+// skips the subtrees the transaction did not copy.
 //
 // On a finished transaction Commit returns nil and [ErrTxDone].
 func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
@@ -95,7 +123,7 @@ func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
 	tx.finish()
 	tx.committed = true
 	defer s.writer.Unlock()
-	if !tx.dirty || t.Equal(base.tree) {
+	if tx.unchanged(t, base.tree) {
 		return base, nil
 	}
 	t.Freeze()
