@@ -278,6 +278,69 @@ func checkInvalid[K fst.Key](t *testing.T, s *Store[K, int], op func(tx *Txn[K, 
 	assert.Same(t, head, sn)
 }
 
+// TestTxn_CommitWithChange: a transaction whose writes leave a change
+// publishes the next version, whichever of its writes reported a change.
+func TestTxn_CommitWithChange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		fn   func(tx *Txn[int, int]) error
+		want []fst.Segment[int, int]
+	}{
+		{"one insert", func(tx *Txn[int, int]) error {
+			_, err := tx.Insert(300, 400, 2)
+			return err
+		}, []fst.Segment[int, int]{seg(testMin, 100, 0), seg(100, 200, 1), seg(200, 300, 0), seg(300, 400, 2), seg(400, testMax, 0)}},
+		{"a change then a write that changes nothing", func(tx *Txn[int, int]) error {
+			if _, err := tx.Insert(300, 400, 2); err != nil {
+				return err
+			}
+			_, err := tx.Insert(100, 200, 1)
+			return err
+		}, []fst.Segment[int, int]{seg(testMin, 100, 0), seg(100, 200, 1), seg(200, 300, 0), seg(300, 400, 2), seg(400, testMax, 0)}},
+		{"a write that changes nothing then a change", func(tx *Txn[int, int]) error {
+			if _, err := tx.Insert(100, 200, 1); err != nil {
+				return err
+			}
+			_, err := tx.Insert(300, 400, 2)
+			return err
+		}, []fst.Segment[int, int]{seg(testMin, 100, 0), seg(100, 200, 1), seg(200, 300, 0), seg(300, 400, 2), seg(400, testMax, 0)}},
+		{"two changes", func(tx *Txn[int, int]) error {
+			if _, err := tx.Insert(300, 400, 2); err != nil {
+				return err
+			}
+			_, err := tx.Insert(100, 200, 0)
+			return err
+		}, []fst.Segment[int, int]{seg(testMin, 300, 0), seg(300, 400, 2), seg(400, testMax, 0)}},
+		{"one shift", func(tx *Txn[int, int]) error {
+			return tx.ShiftLeft(50, 60)
+		}, []fst.Segment[int, int]{seg(testMin, 90, 0), seg(90, 190, 1), seg(190, testMax, 0)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestStore(t)
+			require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+				_, err := tx.Insert(100, 200, 1)
+				return err
+			}))
+			head := s.Snapshot()
+			tx := s.Begin()
+			defer tx.Rollback()
+			require.NoError(t, tc.fn(tx))
+			sn, err := tx.Commit()
+			require.NoError(t, err)
+			assert.Equal(t, uint64(2), sn.Version())
+			assert.Same(t, sn, s.Snapshot())
+			assert.Equal(t, tc.want, collect(sn.All()))
+			select {
+			case <-head.Stale():
+			default:
+				t.Error("a commit that changed something did not wake the watchers")
+			}
+		})
+	}
+}
+
 func TestTxn_CommitWithoutChange(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

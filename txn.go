@@ -31,9 +31,14 @@ import (
 type Txn[K fst.Key, V any] struct {
 	view[K, V] // the working fork of base.tree; the zero Tree once finished
 
-	store     *Store[K, V]
-	base      *Snapshot[K, V]  // the head when the transaction began; nil once finished
-	dirty     bool             // some write may have changed tree
+	store *Store[K, V]
+	base  *Snapshot[K, V] // the head when the transaction began; nil once finished
+	// changes counts the writes that changed tree (an Insert that
+	// reported a change) or may have (a shift that succeeded, a Load). A
+	// single reported change leaves tree different from base; anything
+	// else may have been undone by a later write and is checked at Commit.
+	changes   int
+	certain   bool             // the one change so far was reported as such
 	committed bool             // Commit ended the transaction
 	record    *fst.Batch[K, V] // where successful writes are recorded, if set
 }
@@ -54,7 +59,9 @@ func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
 		return false, ErrTxDone
 	}
 	changed, err := tx.tree.Insert(start, end, v)
-	tx.dirty = tx.dirty || changed
+	if changed {
+		tx.wrote(true)
+	}
 	if err == nil && tx.record != nil {
 		tx.record.Insert(start, end, v)
 	}
@@ -73,7 +80,7 @@ func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
 	if tx.record != nil {
 		tx.record.ShiftLeft(start, end)
 	}
-	tx.dirty = true
+	tx.wrote(false)
 	return nil
 }
 
@@ -89,8 +96,27 @@ func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	if tx.record != nil {
 		tx.record.ShiftRight(pos, size, skipStartNode)
 	}
-	tx.dirty = true
+	tx.wrote(false)
 	return nil
+}
+
+// wrote records a write that changed the tree (certain) or may have.
+func (tx *Txn[K, V]) wrote(certain bool) {
+	tx.changes++
+	tx.certain = certain && tx.changes == 1
+}
+
+// unchanged reports whether t, the transaction's tree, holds what base
+// holds. One write that reported a change answers it in O(1); otherwise it
+// compares the trees, skipping the subtrees the transaction did not copy.
+func (tx *Txn[K, V]) unchanged(t, base *fst.Tree[K, V]) bool {
+	switch {
+	case tx.changes == 0:
+		return true
+	case tx.changes == 1 && tx.certain:
+		return false
+	}
+	return t.Equal(base)
 }
 
 // Commit ends the transaction and publishes its writes as the next version,
@@ -102,8 +128,10 @@ func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 // and swaps in the new head and history with one atomic store; then it
 // wakes the watchers of the previous version and lets the next writer in.
 // Besides the write work already done, it costs O(log r) for r retained
-// versions and a check that something changed ([fst.Tree.Equal] against
-// the base version), which skips the subtrees the transaction did not copy.
+// versions. A transaction whose only change is one Insert that reported
+// changing something needs no further check; otherwise Commit checks that
+// something changed ([fst.Tree.Equal] against the base version), which
+// skips the subtrees the transaction did not copy.
 //
 // On a finished transaction Commit returns nil and [ErrTxDone].
 func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
@@ -134,7 +162,7 @@ func (tx *Txn[K, V]) commit(version uint64) (*Snapshot[K, V], error) {
 	tx.finish()
 	tx.committed = true
 	defer s.writer.Unlock()
-	if !tx.dirty || t.Equal(base.tree) {
+	if tx.unchanged(t, base.tree) {
 		return base, nil
 	}
 	t.Freeze()
@@ -160,7 +188,7 @@ func (tx *Txn[K, V]) Load(t *fst.Tree[K, V]) error {
 	}
 	t.Freeze()
 	tx.tree = t.Clone()
-	tx.dirty = true
+	tx.wrote(false)
 	return nil
 }
 

@@ -1,10 +1,12 @@
 package cow
 
 import (
+	"math"
 	"unsafe"
 
 	"go.uber.org/atomic"
 
+	"github.com/flatseg/flatseg/internal/num"
 	"github.com/flatseg/flatseg/internal/tune"
 )
 
@@ -80,53 +82,86 @@ func mutableChild[K Number, P any](in *node[K, ptr], i int, o *owner) *node[K, P
 // floorIndex returns the index of the last key k with origin+k <= x (or < x
 // when strict), or -1. Keys are compared as absolute values because a
 // relative key compared with x-origin could wrap around.
-//
-// It probes first where x would sit if the node's keys were evenly spread
-// between its first and last key, and the key after that probe; when the
-// keys are close to even (a flat segment tree's boundaries often are) that
-// settles the search in two probes of one cache line. Otherwise the probe
-// has narrowed the window, and a binary search finishes it: never more than
-// two probes beyond a plain binary search. An interpolation that wraps
-// around (a span wider than K) only costs the shortcut, not correctness.
 func (nd *node[K, P]) floorIndex(origin, x K, strict bool) int {
-	n := nd.n
-	if n == 0 || !qualifies(origin+nd.keys[0], x, strict) {
-		return -1
-	}
-	last := origin + nd.keys[n-1]
-	if qualifies(last, x, strict) {
-		return n - 1
-	}
-	// keys[a] qualifies, keys[b] does not.
-	a, b := 0, n-1
-	first := origin + nd.keys[0]
-	if g := int(float64(n-1) * (float64(x-first) / float64(last-first))); a < g && g < b {
-		if qualifies(origin+nd.keys[g], x, strict) {
-			if !qualifies(origin+nd.keys[g+1], x, strict) {
-				return g
-			}
-			a = g + 1
-		} else {
-			if qualifies(origin+nd.keys[g-1], x, strict) {
-				return g - 1
-			}
-			b = g - 1
+	if strict {
+		var ok bool
+		if x, ok = before(x); !ok {
+			return -1 // no key is below the least value of K
 		}
 	}
+	return floorLE(&nd.keys, nd.n, origin, x, x, false)
+}
+
+// floorLE returns the index of the last of keys[:n] with origin+k <= x, or
+// -1. When bounded, end is an exclusive upper bound of the node's keys that
+// the caller knows is above x (the separator after the node in its
+// parent); otherwise end is unused and the last key serves as the bound.
+//
+// It probes first where x would sit if the keys were evenly spread between
+// the first key and the bound, and the key after that probe; when the keys
+// are close to even (a flat segment tree's boundaries often are) that
+// settles the search in two probes of one cache line, and the branches
+// that check it are predicted, so the processor goes on to the probed
+// child before the check has even loaded. Otherwise the probe has narrowed
+// the window, and a binary search finishes it: never more than two probes
+// beyond a plain binary search. A bound from the parent saves loading the
+// node's last key, a second cache line whose load the probe would wait
+// for. An interpolation that wraps around (a span wider than K) only costs
+// the shortcut, not correctness.
+func floorLE[K Number](keys *[maxFanout]K, n int, origin, x, end K, bounded bool) int {
+	if n <= 0 || !(origin+keys[0] <= x) {
+		return -1 // keys[0] is above x (or x is NaN), or n is 0
+	}
+	// The answer is in [0, m), and x < hi.
+	m, hi := n, end
+	if !bounded {
+		hi = origin + keys[n-1]
+		if hi <= x {
+			return n - 1
+		}
+		m = n - 1
+	}
+	first := origin + keys[0]
+	g := min(max(int(float64(m)*(float64(x-first)/float64(hi-first))), 0), m-1)
+	// keys[a] qualifies; the answer is below b.
+	a, b := 0, m
+	if origin+keys[g] <= x {
+		if g+1 == m || !(origin+keys[g+1] <= x) {
+			return g
+		}
+		a = g + 1
+	} else {
+		if origin+keys[g-1] <= x { // g > 0: keys[0] qualifies
+			return g - 1
+		}
+		b = g - 1
+	}
 	for b-a > 1 {
-		m := int(uint(a+b) >> 1)
-		k := nd.keys[m]
-		if qualifies(origin+k, x, strict) {
-			a = m
+		mid := int(uint(a+b) >> 1)
+		if origin+keys[mid] <= x {
+			a = mid
 		} else {
-			b = m
+			b = mid
 		}
 	}
 	return a
 }
 
-// qualifies reports k <= x, or k < x when strict.
-func qualifies[K Number](k, x K, strict bool) bool { return k < x || (!strict && k == x) }
+// before returns the greatest value of K below x, so that k < x is
+// k <= before(x): x-1 for integers, the next float towards -Inf for floats.
+// It reports false when no value of K is below x (x is the least integer,
+// or -Inf).
+func before[K Number](x K) (K, bool) {
+	if !num.IsFloat[K]() {
+		return x - 1, x-1 < x
+	}
+	if unsafe.Sizeof(x) == 4 {
+		p := K(math.Nextafter32(float32(x), float32(math.Inf(-1))))
+		return p, p < x
+	}
+	p := K(math.Nextafter(float64(x), math.Inf(-1)))
+	return p, p < x
+}
 
 // insertAt puts (k, v) at index i, moving the tail right. The node has room.
 func (nd *node[K, P]) insertAt(i int, k K, v P) {

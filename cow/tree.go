@@ -167,10 +167,17 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 	if t.root == nil {
 		return iv, false
 	}
+	x := k // the search is for the last key <= x
+	if strict {
+		var ok bool
+		if x, ok = before(k); !ok {
+			return iv, false // no key is below the least value of K
+		}
+	}
 	p, origin := t.root, t.base
 	for h := t.height; h > 0; h-- {
 		in := asInner[K](p)
-		i := in.floorIndex(origin, k, strict)
+		i := floorLE(&in.keys, in.n, origin, x, iv.End, !iv.Open)
 		if i < 0 {
 			return iv, false
 		}
@@ -181,7 +188,7 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 		p = in.p[i]
 	}
 	lf := asLeaf[K, V](p)
-	i := lf.floorIndex(origin, k, strict)
+	i := floorLE(&lf.keys, lf.n, origin, x, iv.End, !iv.Open)
 	if i < 0 {
 		return iv, false
 	}

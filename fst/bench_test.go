@@ -56,44 +56,117 @@ func randomKeys(m int, span int64) []int64 {
 	return keys
 }
 
-func BenchmarkSearch(b *testing.B) {
-	for _, n := range benchSizes {
-		t := benchTree(b, n)
-		keys := randomKeys(1<<16, int64(n)*width)
-		b.Run(fmt.Sprintf("impl=fst/n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			var sink int64
-			for b.Loop() {
-				s, _ := t.Search(keys[i&(len(keys)-1)])
-				sink += s.Value
-				i++
-			}
-			_ = sink
-		})
-		// The baseline: binary search for the greatest boundary <= key in a
-		// sorted slice of the same boundaries, with a parallel value slice.
-		bounds := make([]int64, 0, n)
-		vals := make([]int64, 0, n)
-		for k, v := range t.LeafNodes() {
-			bounds, vals = append(bounds, k), append(vals, v)
+// insertedTree returns a frozen tree of n segments [16i, 16i+16) holding
+// value i+1, built by Insert in increasing order (build=append) or in a
+// random order (build=random), built once per size and order. Random
+// inserts leave nodes less full and scattered in memory, as a long-running
+// service's tree is.
+func insertedTree(b *testing.B, how string, n int) *fst.Tree[int64, int64] {
+	b.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	key := fmt.Sprintf("%s/%d", how, n)
+	if t, ok := inserted[key]; ok {
+		return t
+	}
+	order := rand.New(rand.NewPCG(3, 4)).Perm(n)
+	if how == "append" {
+		slices.Sort(order)
+	}
+	t, err := fst.New[int64, int64](0, int64(n)*width, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, i := range order {
+		if _, err := t.Insert(int64(i)*width, int64(i+1)*width, int64(i+1)); err != nil {
+			b.Fatal(err)
 		}
-		bounds, vals = bounds[:n], vals[:n]
-		b.Run(fmt.Sprintf("impl=slice/n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			var sink int64
-			for b.Loop() {
-				k := keys[i&(len(keys)-1)]
-				j, found := slices.BinarySearch(bounds, k)
-				if !found {
-					j--
+	}
+	t.Freeze()
+	inserted[key] = t
+	return t
+}
+
+var inserted = map[string]*fst.Tree[int64, int64]{}
+
+// hotKeys is the size of the hot key set: 4096 keys searched over and over,
+// whose paths stay in the caches.
+const hotKeys = 4096
+
+// keySource yields the search keys of one benchmark: with keys=cold a fresh
+// random key per search from an inline generator (no key repeats, so the
+// tree is read from memory as a stream of unrelated lookups does), with
+// keys=hot the same 4096 random keys over and over. Both cost a few cycles
+// per key and the same for every impl.
+type keySource struct {
+	x    uint64
+	span uint64
+	hot  []int64
+	i    int
+}
+
+func newKeySource(keys string, span int64) *keySource {
+	s := &keySource{x: 0x9e3779b97f4a7c15, span: uint64(span)}
+	if keys == "hot" {
+		s.hot = randomKeys(hotKeys, span)
+	}
+	return s
+}
+
+func (s *keySource) next() int64 {
+	if s.hot != nil {
+		k := s.hot[s.i&(hotKeys-1)]
+		s.i++
+		return k
+	}
+	s.x ^= s.x << 13
+	s.x ^= s.x >> 7
+	s.x ^= s.x << 17
+	return int64((s.x >> 32) * s.span >> 32) // span < 2^32
+}
+
+// BenchmarkSearch looks up keys in trees built by appends and by random
+// inserts, with a stream of fresh random keys (keys=cold) and with a hot set
+// of 4096 keys (keys=hot). impl=slice is the baseline: a binary search for
+// the greatest boundary <= key in a sorted []int64 of the same boundaries,
+// with a parallel value slice.
+func BenchmarkSearch(b *testing.B) {
+	for _, how := range []string{"append", "random"} {
+		for _, keys := range []string{"cold", "hot"} {
+			for _, n := range benchSizes {
+				t := insertedTree(b, how, n)
+				span := int64(n) * width
+				b.Run(fmt.Sprintf("build=%s/keys=%s/impl=fst/n=%d", how, keys, n), func(b *testing.B) {
+					ks := newKeySource(keys, span)
+					b.ReportAllocs()
+					var sink int64
+					for b.Loop() {
+						s, _ := t.Search(ks.next())
+						sink += s.Value
+					}
+					_ = sink
+				})
+				bounds := make([]int64, 0, n)
+				vals := make([]int64, 0, n)
+				for k, v := range t.LeafNodes() {
+					bounds, vals = append(bounds, k), append(vals, v)
 				}
-				sink += vals[j]
-				i++
+				bounds, vals = bounds[:n], vals[:n]
+				b.Run(fmt.Sprintf("build=%s/keys=%s/impl=slice/n=%d", how, keys, n), func(b *testing.B) {
+					ks := newKeySource(keys, span)
+					b.ReportAllocs()
+					var sink int64
+					for b.Loop() {
+						j, found := slices.BinarySearch(bounds, ks.next())
+						if !found {
+							j--
+						}
+						sink += vals[j]
+					}
+					_ = sink
+				})
 			}
-			_ = sink
-		})
+		}
 	}
 }
 
