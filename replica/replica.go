@@ -86,6 +86,7 @@ type Node[K fst.Key, V any] struct {
 	proposals chan *proposal[K, V]
 	stop      chan struct{}
 	done      chan struct{}
+	readyTerm uint64 // the term in which the proposer's barrier has applied every earlier entry; proposer only
 }
 
 // Open starts a node with values compared by ==. Before the cluster can

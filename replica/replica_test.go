@@ -346,13 +346,19 @@ func TestReplica_LeaderFailover(t *testing.T) {
 	ctx := ctxFor(t)
 	first := c.leader()
 	firstIdx := slices.Index(c.nodes, first)
-	// Update id writes id at key id and at key span/2+id: both or neither.
+	// Update id writes id at key id and at key span/2+id: both or neither;
+	// and it increments the counter at key span-1, a read-modify-write that
+	// loses increments if a transaction ever reads a stale state.
 	write := func(n *Node[int64, int64], id int64) error {
 		_, err := n.Update(ctx, func(tx *flatseg.Txn[int64, int64]) error {
 			if _, err := tx.Insert(id, id+1, id); err != nil {
 				return err
 			}
-			_, err := tx.Insert(span/2+id, span/2+id+1, id)
+			if _, err := tx.Insert(span/2+id, span/2+id+1, id); err != nil {
+				return err
+			}
+			counter, _ := tx.Search(span - 1)
+			_, err := tx.Insert(span-1, span, counter.Value+1)
 			return err
 		})
 		return err
@@ -371,7 +377,7 @@ func TestReplica_LeaderFailover(t *testing.T) {
 				id := next
 				next++
 				mu.Unlock()
-				if id >= span/2 {
+				if id >= span/2-1 {
 					return
 				}
 				n := first
@@ -407,11 +413,17 @@ func TestReplica_LeaderFailover(t *testing.T) {
 		a, _ := sn.Search(id)
 		require.Equal(t, id, a.Value, "acknowledged update %d lost", id)
 	}
-	for id := int64(1); id < span/2; id++ {
+	present := int64(0)
+	for id := int64(1); id < span/2-1; id++ {
 		a, _ := sn.Search(id)
 		b, _ := sn.Search(span/2 + id)
 		require.Equal(t, a.Value, b.Value, "update %d half applied", id)
+		if a.Value == id {
+			present++
+		}
 	}
+	counter, _ := sn.Search(span - 1)
+	assert.Equal(t, present, counter.Value, "every applied update incremented the counter once")
 	for i, n := range c.nodes {
 		if i == firstIdx {
 			continue

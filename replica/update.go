@@ -120,8 +120,20 @@ func (n *Node[K, V]) commitGroup(group []*proposal[K, V]) {
 		}
 		return
 	}
-	// The proposer waits for each entry to be applied before it starts the
-	// next group, so the head holds every acknowledged write.
+	// A new leader may not have applied every entry its predecessors
+	// committed: a barrier in its term waits until it has. After that the
+	// proposer waits for each entry to be applied before it starts the next
+	// group, so the head holds every acknowledged write.
+	if term := n.raft.CurrentTerm(); term != n.readyTerm {
+		if err := n.raft.Barrier(0).Error(); err != nil {
+			err = n.raftError(err)
+			for _, p := range group {
+				p.done <- result[K, V]{err: err}
+			}
+			return
+		}
+		n.readyTerm = term
+	}
 	stage, err := flatseg.NewFrom(n.store.Snapshot().Tree())
 	if err != nil {
 		for _, p := range group {
