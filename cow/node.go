@@ -4,7 +4,7 @@ import (
 	"math"
 	"unsafe"
 
-	"go.uber.org/atomic"
+	"sync/atomic"
 
 	"github.com/flatseg/flatseg/internal/num"
 	"github.com/flatseg/flatseg/internal/tune"

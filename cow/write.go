@@ -254,64 +254,71 @@ func (t *Tree[K, V]) shrinkRoot() {
 // Shift adds d to every key >= p. The caller keeps the keys strictly
 // increasing: when d < 0 there must be no key in [p+d, p), and no key may
 // leave K's range. For integer keys it is O(log n): it changes the
-// separators right of the path to the first moved key and the keys of one
-// leaf. For float keys it rewrites every key it moves, O(n) in them, each
-// with the rounding of one float addition. Shifting no key changes nothing.
+// separators right of the path to p and the keys of one leaf. For float keys
+// it rewrites every key it moves, O(n) in them, each with the rounding of
+// one float addition. Shifting no key changes nothing.
 func (t *Tree[K, V]) Shift(p, d K) {
-	if d == 0 {
-		return
-	}
-	c, ok := t.ceil(p) // the first key that moves
-	if !ok {
+	if t.root == nil || d == 0 || t.last() < p {
 		return
 	}
 	o := t.writer()
-	if !absolute[K]() && c == t.base {
+	if !absolute[K]() && p <= t.base {
 		t.base += d // every key moves: only the root's origin changes
 		return
 	}
 	t.mutableRoot(o)
 	if absolute[K]() {
-		t.shiftAbs(t.root, t.height, c, d, o)
+		t.shiftAbs(t.root, t.height, p, d, o)
 		return
 	}
-	t.shiftIn(t.root, t.height, t.base, c, d, o)
+	t.shiftIn(t.root, t.height, t.base, p, d, o)
 }
 
-// shiftIn adds d to the keys >= c below the writable node q, where c is the
-// smallest such key: the separators after the child holding c, then that
-// child's keys.
-func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, c, d K, o *owner) {
+// shiftIn adds d to the keys >= p below the writable node q: the
+// separators of the children after the one that holds the keys just below
+// p, then, down that child, the same one level lower. (When that child
+// holds no key >= p its path is copied for nothing; finding out first
+// would cost a descent on every shift.)
+func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
-		lf.addKeys(lf.floorIndex(origin, c, true)+1, lf.n, d)
+		lf.addKeys(lf.floorIndex(origin, p, true)+1, lf.n, d)
 		return
 	}
 	in := asInner[K](q)
-	i := in.floorIndex(origin, c, false) // the child holding c
-	if i > 0 && origin+in.keys[i] == c {
-		in.addKeys(i, in.n, d) // c starts child i: it moves whole, and so do the children after it
-		return
-	}
-	in.addKeys(i+1, in.n, d) // the children after child i move whole
+	i := in.floorIndex(origin, p, true) // >= 0: the node's first key is below p
+	in.addKeys(i+1, in.n, d)            // the children after it move whole
 	child := t.writableChild(in, i, h-1, o)
-	t.shiftIn(child, h-1, childOrigin(origin, in.keys[i]), c, d, o)
+	t.shiftIn(child, h-1, childOrigin(origin, in.keys[i]), p, d, o)
 }
 
-// shiftAbs adds d to every key >= c below the writable node q (float keys,
-// stored absolute), c being the smallest such key.
-func (t *Tree[K, V]) shiftAbs(q ptr, h int, c, d K, o *owner) {
+// shiftAbs adds d to every key >= p below the writable node q (float keys,
+// stored absolute).
+func (t *Tree[K, V]) shiftAbs(q ptr, h int, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
-		lf.addKeys(lf.floorIndex(0, c, true)+1, lf.n, d)
+		lf.addKeys(lf.floorIndex(0, p, true)+1, lf.n, d)
 		return
 	}
 	in := asInner[K](q)
-	for i := max(in.floorIndex(0, c, false), 0); i < in.n; i++ {
+	for i := max(in.floorIndex(0, p, true), 0); i < in.n; i++ {
 		child := t.writableChild(in, i, h-1, o)
-		t.shiftAbs(child, h-1, c, d, o)
+		t.shiftAbs(child, h-1, p, d, o)
 		t.refresh(in, i, h-1)
 	}
+}
+
+// last returns the greatest key; the tree is not empty. O(log n), no
+// search: it follows the right edge.
+func (t *Tree[K, V]) last() K {
+	p, origin := t.root, t.base
+	for h := t.height; h > 0; h-- {
+		in := asInner[K](p)
+		origin = childOrigin(origin, in.keys[in.n-1])
+		p = in.p[in.n-1]
+	}
+	lf := asLeaf[K, V](p)
+	return origin + lf.keys[lf.n-1]
 }
 
 // nodeLen returns the entry count of the node at p (at height h).

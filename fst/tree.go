@@ -262,7 +262,9 @@ func (t *Tree[K, V]) Search(key K) (Segment[K, V], bool) {
 // receiver's fields, so cloning a frozen tree (a published version) from many
 // goroutines at once is safe.
 func (t *Tree[K, V]) Clone() *Tree[K, V] {
-	return &Tree[K, V]{lo: t.lo, hi: t.hi, init: t.init, eq: t.eq, b: *t.b.Clone()}
+	c := *t
+	c.b = *t.b.Clone() // a fork of the B+tree: never t.b's owner token
+	return &c
 }
 
 // Freeze retires the tree's writer token in O(1): nodes reachable from the
