@@ -153,7 +153,7 @@ func (b *Builder[K, V]) Tree() *Tree[K, V] {
 	for h := 1; !ok; h++ {
 		root, base, ok = finishLevel(b, &b.inner[h-1], h+1)
 	}
-	t.root, t.height = root, len(b.inner)
+	t.root, t.levels = root, int32(len(b.inner))
 	if !absolute[K]() {
 		t.base = base
 	}

@@ -55,7 +55,7 @@ func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
 		}
 	}
 	if tr.root != nil {
-		walk(tr.root, tr.height, true)
+		walk(tr.root, int(tr.levels), true)
 	}
 	return nodes, minEntries
 }

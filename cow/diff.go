@@ -114,11 +114,11 @@ type cursor[K Number, V any] struct {
 }
 
 func newCursor[K Number, V any](t *Tree[K, V]) *cursor[K, V] {
-	c := &cursor[K, V]{stack: make([]frame[K], 0, t.height+1)}
+	c := &cursor[K, V]{stack: make([]frame[K], 0, int(t.levels)+1)}
 	if t.root != nil {
 		c.fresh = true
-		c.root = unit[K, V]{h: t.height, p: t.root, origin: t.base}
-		c.root.key = t.base + t.firstStored(t.root, t.height)
+		c.root = unit[K, V]{h: int(t.levels), p: t.root, origin: t.base}
+		c.root.key = t.base + t.firstStored(t.root, int(t.levels))
 	}
 	return c
 }

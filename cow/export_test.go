@@ -7,7 +7,7 @@ import "github.com/flatseg/flatseg/internal/tune"
 func NewFanout[K Number, V any](n int) *Tree[K, V] { return New[K, V](tune.Fanout(n)) }
 
 // Height returns the number of inner levels above the leaves.
-func (t *Tree[K, V]) Height() int { return t.height }
+func (t *Tree[K, V]) Height() int { return int(t.levels) }
 
 // MaxFanout is the node capacity.
 const MaxFanout = maxFanout

@@ -14,7 +14,7 @@ import "iter"
 func (t *Tree[K, V]) All() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
-			t.ascend(t.root, t.height, t.base, 0, false, yield)
+			t.ascend(t.root, int(t.levels), t.base, 0, false, yield)
 		}
 	}
 }
@@ -24,7 +24,7 @@ func (t *Tree[K, V]) All() iter.Seq2[K, V] {
 func (t *Tree[K, V]) Ascend(from K) iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
-			t.ascend(t.root, t.height, t.base, from, true, yield)
+			t.ascend(t.root, int(t.levels), t.base, from, true, yield)
 		}
 	}
 }
@@ -33,7 +33,7 @@ func (t *Tree[K, V]) Ascend(from K) iter.Seq2[K, V] {
 func (t *Tree[K, V]) Backward() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
-			t.descend(t.root, t.height, t.base, 0, false, yield)
+			t.descend(t.root, int(t.levels), t.base, 0, false, yield)
 		}
 	}
 }
@@ -42,7 +42,7 @@ func (t *Tree[K, V]) Backward() iter.Seq2[K, V] {
 func (t *Tree[K, V]) Descend(from K) iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
-			t.descend(t.root, t.height, t.base, from, true, yield)
+			t.descend(t.root, int(t.levels), t.base, from, true, yield)
 		}
 	}
 }

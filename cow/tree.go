@@ -47,10 +47,10 @@ var ErrUnsorted = errors.New("cow: keys not strictly increasing")
 // not be copied by value (use Clone).
 type Tree[K Number, V any] struct {
 	root   ptr // nil when empty
-	height int // levels of inner nodes above the leaves: 0 when root is a leaf
-	length int
-	base   K // origin of the root: the smallest key in relative mode, 0 in absolute mode
+	base   K   // origin of the root: the smallest key in relative mode, 0 in absolute mode
 	owner  *owner
+	length int
+	levels int32 // inner levels above the leaves: 0 when root is a leaf
 	slack  uint8 // maxFanout minus the logical fanout: 0, so the zero Tree has full nodes
 }
 
@@ -90,7 +90,7 @@ func (t *Tree[K, V]) Clone() *Tree[K, V] {
 // Clear removes every entry in O(1), keeping the tree's settings. Other
 // versions sharing nodes with t are not affected.
 func (t *Tree[K, V]) Clear() {
-	t.root, t.height, t.length, t.base = nil, 0, 0, 0
+	t.root, t.levels, t.length, t.base = nil, 0, 0, 0
 }
 
 // Freeze retires the tree's writer token in O(1): no node reachable from the
@@ -170,7 +170,7 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 		}
 	}
 	p, origin := t.root, t.base
-	for h := t.height; h > 0; h-- {
+	for h := int(t.levels); h > 0; h-- {
 		in := asInner[K](p)
 		i := floorLE(&in.keys, in.n, origin, x, iv.End, !iv.Open)
 		if i < 0 {
@@ -197,7 +197,7 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 // first returns the smallest key; the tree is not empty. O(log n).
 func (t *Tree[K, V]) first() K {
 	p, origin := t.root, t.base
-	for h := t.height; h > 0; h-- {
+	for h := int(t.levels); h > 0; h-- {
 		in := asInner[K](p)
 		origin = childOrigin(origin, in.keys[0])
 		p = in.p[0]
@@ -228,7 +228,7 @@ func Build[K Number, V any](keys []K, vals []V, opts ...tune.Option) (*Tree[K, V
 	level, mins := pack(o, t.fanout(), keys, vals)
 	for len(level) > 1 {
 		level, mins = pack(o, t.fanout(), mins, level)
-		t.height++
+		t.levels++
 	}
 	t.root, t.length = level[0], len(keys)
 	if !absolute[K]() {

@@ -20,8 +20,8 @@ var ErrCorrupt = errors.New("cow: invariant violated")
 // operation.
 func (t *Tree[K, V]) Verify() error {
 	if t.root == nil {
-		if t.length != 0 || t.height != 0 {
-			return fmt.Errorf("%w: empty tree with length %d height %d", ErrCorrupt, t.length, t.height)
+		if t.length != 0 || t.levels != 0 {
+			return fmt.Errorf("%w: empty tree with length %d height %d", ErrCorrupt, t.length, int(t.levels))
 		}
 		return nil
 	}
@@ -29,7 +29,7 @@ func (t *Tree[K, V]) Verify() error {
 		return fmt.Errorf("%w: absolute-key tree with base %v", ErrCorrupt, t.base)
 	}
 	v := verifier[K, V]{fanout: t.fanout()}
-	n, err := v.walk(t.root, t.height, t.base, bound[K]{}, bound[K]{}, true)
+	n, err := v.walk(t.root, int(t.levels), t.base, bound[K]{}, bound[K]{}, true)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ package cow
 // mutableRoot makes the root writable by o, storing a copy in t when o does
 // not own it.
 func (t *Tree[K, V]) mutableRoot(o *owner) {
-	if t.height == 0 {
+	if t.levels == 0 {
 		t.root = mutable(asLeaf[K, V](t.root), o).ptr()
 	} else {
 		t.root = mutable(asInner[K](t.root), o).ptr()
@@ -39,24 +39,24 @@ func (t *Tree[K, V]) Set(k K, v V) {
 		} else {
 			t.base = k
 		}
-		t.root, t.height, t.length = lf.ptr(), 0, 1
+		t.root, t.levels, t.length = lf.ptr(), 0, 1
 		return
 	}
-	if t.nodeLen(t.root, t.height) >= t.fanout() {
+	if t.nodeLen(t.root, int(t.levels)) >= t.fanout() {
 		// Splitting top-down keeps every node we enter non-full, so a
 		// split below always has room in its parent.
 		nr := newNode[K, ptr](o)
 		nr.n = 1
 		nr.p[0] = t.root
 		if absolute[K]() {
-			nr.keys[0] = t.firstStored(t.root, t.height)
+			nr.keys[0] = t.firstStored(t.root, int(t.levels))
 		}
 		t.root = nr.ptr()
-		t.height++
+		t.levels++
 	} else {
 		t.mutableRoot(o)
 	}
-	if t.setIn(t.root, t.height, t.base, k, v, o) {
+	if t.setIn(t.root, int(t.levels), t.base, k, v, o) {
 		t.length++
 	}
 	t.refreshRoot()
@@ -158,11 +158,11 @@ func (t *Tree[K, V]) deleteSpan(s span[K]) int {
 	total := 0
 	for ok {
 		t.mutableRoot(o)
-		n := t.deleteStep(t.root, t.height, t.base, 0, false, s, c, o)
+		n := t.deleteStep(t.root, int(t.levels), t.base, 0, false, s, c, o)
 		total += n
 		t.length -= n
-		if t.nodeLen(t.root, t.height) == 0 {
-			t.root, t.height, t.base = nil, 0, 0
+		if t.nodeLen(t.root, int(t.levels)) == 0 {
+			t.root, t.levels, t.base = nil, 0, 0
 			break
 		}
 		t.shrinkRoot()
@@ -240,14 +240,14 @@ func (t *Tree[K, V]) count(p ptr, h int) int {
 
 // shrinkRoot removes root levels that have a single child.
 func (t *Tree[K, V]) shrinkRoot() {
-	for t.height > 0 {
+	for t.levels > 0 {
 		in := asInner[K](t.root)
 		if in.n > 1 {
 			return
 		}
 		t.base = childOrigin(t.base, in.keys[0])
 		t.root = in.p[0]
-		t.height--
+		t.levels--
 	}
 }
 
@@ -268,10 +268,10 @@ func (t *Tree[K, V]) Shift(p, d K) {
 	}
 	t.mutableRoot(o)
 	if absolute[K]() {
-		t.shiftAbs(t.root, t.height, p, d, o)
+		t.shiftAbs(t.root, int(t.levels), p, d, o)
 		return
 	}
-	t.shiftIn(t.root, t.height, t.base, p, d, o)
+	t.shiftIn(t.root, int(t.levels), t.base, p, d, o)
 }
 
 // shiftIn adds d to the keys >= p below the writable node q: the
@@ -312,7 +312,7 @@ func (t *Tree[K, V]) shiftAbs(q ptr, h int, p, d K, o *owner) {
 // search: it follows the right edge.
 func (t *Tree[K, V]) last() K {
 	p, origin := t.root, t.base
-	for h := t.height; h > 0; h-- {
+	for h := int(t.levels); h > 0; h-- {
 		in := asInner[K](p)
 		origin = childOrigin(origin, in.keys[in.n-1])
 		p = in.p[in.n-1]
@@ -413,7 +413,7 @@ func (t *Tree[K, V]) refreshRoot() {
 	if absolute[K]() || t.root == nil {
 		return
 	}
-	if t.height == 0 {
+	if t.levels == 0 {
 		t.base += normalize(asLeaf[K, V](t.root))
 	} else {
 		t.base += normalize(asInner[K](t.root))

@@ -76,7 +76,7 @@ func (b *builder[K, V]) tree() (*Tree[K, V], error) {
 	}
 	ct := b.b.Tree()
 	b.b = nil
-	return &Tree[K, V]{lo: b.lo, hi: b.hi, init: b.init, eq: b.eq, b: *ct}, nil
+	return &Tree[K, V]{lo: b.lo, hi: b.hi, p: &props[V]{init: b.init, eq: b.eq}, b: *ct}, nil
 }
 
 var errBuilderSpent = errors.New("fst: builder used after tree")

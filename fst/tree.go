@@ -87,9 +87,24 @@ var (
 // trees with New, NewFunc, Build or BuildFunc.
 type Tree[K Key, V any] struct {
 	lo, hi K
-	init   V
-	eq     func(a, b V) bool // nil only in the zero Tree
-	b      cow.Tree[K, V]    // boundary -> value of the segment starting there; always holds lo
+	p      *props[V]      // shared by every clone; nil only in the zero Tree
+	b      cow.Tree[K, V] // boundary -> value of the segment starting there; always holds lo
+}
+
+// props are the parts of a tree that never change and that only writes
+// read: kept apart so that a Tree, which Clone copies, stays small.
+type props[V any] struct {
+	init V
+	eq   func(a, b V) bool
+}
+
+// def returns the default value.
+func (t *Tree[K, V]) def() V {
+	if t.p == nil {
+		var zero V
+		return zero
+	}
+	return t.p.init
 }
 
 // New returns a tree over [lo, hi) with every key mapped to init, comparing
@@ -115,7 +130,7 @@ func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.
 	if err := checkSpan(lo, hi); err != nil {
 		return nil, err
 	}
-	t := &Tree[K, V]{lo: lo, hi: hi, init: init, eq: eq}
+	t := &Tree[K, V]{lo: lo, hi: hi, p: &props[V]{init: init, eq: eq}}
 	t.b = *cow.New[K, V](opts...)
 	t.b.Set(lo, init)
 	return t, nil
@@ -219,7 +234,7 @@ func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[
 
 // same is the value equality that decides merging, the changed flag, Equal
 // and Diff. The zero Tree has no equality and holds no value to compare.
-func (t *Tree[K, V]) same(a, b V) bool { return t.eq == nil || t.eq(a, b) }
+func (t *Tree[K, V]) same(a, b V) bool { return t.p == nil || t.p.eq(a, b) }
 
 // SameValue reports whether a and b are equal under the tree's equality
 // (== for New and Build, the function given to NewFunc and BuildFunc). On
@@ -234,7 +249,7 @@ func (t *Tree[K, V]) MaxKey() K { return t.hi }
 
 // DefaultValue returns the value of keys no segment was inserted for, and the
 // value ShiftLeft and ShiftRight give to the keys they free. O(1).
-func (t *Tree[K, V]) DefaultValue() V { return t.init }
+func (t *Tree[K, V]) DefaultValue() V { return t.def() }
 
 // LeafSize returns the number of mdds leaf nodes: the number of segments
 // plus one (the node at max). O(1).
@@ -280,12 +295,12 @@ func (t *Tree[K, V]) Clear() {
 		return
 	}
 	if t.b.Len() == 1 {
-		if v, _ := t.b.Get(t.lo); t.same(v, t.init) {
+		if v, _ := t.b.Get(t.lo); t.same(v, t.def()) {
 			return
 		}
 	}
 	t.b.Clear()
-	t.b.Set(t.lo, t.init)
+	t.b.Set(t.lo, t.def())
 }
 
 // Equal reports whether t and o have the same span, default value and
@@ -296,7 +311,7 @@ func (t *Tree[K, V]) Equal(o *Tree[K, V]) bool {
 	if t == o {
 		return true
 	}
-	if t.lo != o.lo || t.hi != o.hi || !t.same(t.init, o.init) || t.b.Len() != o.b.Len() {
+	if t.lo != o.lo || t.hi != o.hi || !t.same(t.def(), o.def()) || t.b.Len() != o.b.Len() {
 		return false
 	}
 	for range Diff(t, o) {
@@ -394,7 +409,7 @@ func (t *Tree[K, V]) LeafNodes() iter.Seq2[K, V] {
 				return
 			}
 		}
-		yield(t.hi, t.init)
+		yield(t.hi, t.def())
 	}
 }
 
@@ -402,7 +417,7 @@ func (t *Tree[K, V]) LeafNodes() iter.Seq2[K, V] {
 // as mdds's rbegin()..rend().
 func (t *Tree[K, V]) LeafNodesBackward() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
-		if !(t.lo < t.hi) || !yield(t.hi, t.init) {
+		if !(t.lo < t.hi) || !yield(t.hi, t.def()) {
 			return
 		}
 		for k, v := range t.b.Backward() {

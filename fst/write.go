@@ -92,7 +92,7 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 		return fmt.Errorf("%w: ShiftLeft [%v, %v) reaches outside [%v, %v]", ErrOutOfSpan, start, end, t.lo, t.hi)
 	}
 	// Every value comparison happens before the first change (see Insert).
-	if iv, _ := t.b.Interval(start); iv.Open && t.same(iv.Value, t.init) {
+	if iv, _ := t.b.Interval(start); iv.Open && t.same(iv.Value, t.def()) {
 		return nil // [start, hi) is all default: removing and refilling changes nothing
 	}
 	var left V // the value just below start, which does not move
@@ -101,10 +101,10 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 		_, left, _ = t.b.Lower(start)
 	}
 	if end == t.hi { // nothing moves: [start, hi) takes the default value
-		mergeLeft := hasLeft && t.same(left, t.init)
+		mergeLeft := hasLeft && t.same(left, t.def())
 		t.b.DeleteRange(start, t.hi)
 		if !mergeLeft {
-			t.b.Set(start, t.init)
+			t.b.Set(start, t.def())
 		}
 		return nil
 	}
@@ -127,7 +127,7 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	if lk, lv, _ := t.b.Lower(t.hi); lk > end {
 		lastVal = lv
 	}
-	setTail := tail < t.hi && !t.same(lastVal, t.init)
+	setTail := tail < t.hi && !t.same(lastVal, t.def())
 
 	t.b.DeleteRange(start, end)
 	t.b.Delete(end)
@@ -139,7 +139,7 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 		t.b.Set(start, startVal)
 	}
 	if setTail {
-		t.b.Set(tail, t.init)
+		t.b.Set(tail, t.def())
 	}
 	return nil
 }
@@ -192,7 +192,7 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	// At min the gap takes the default value; the first segment moves on,
 	// unless rounding left the gap empty.
 	fillMin := pos == t.lo && !skipStartNode && pos+size != pos
-	v0IsInit := fillMin && t.same(f.Value, t.init)
+	v0IsInit := fillMin && t.same(f.Value, t.def())
 
 	if num.IsFloat[K]() {
 		// Drop what one float addition pushes to max or beyond, as mdds.
@@ -215,7 +215,7 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 	}
 	t.b.Shift(first, size)
 	if fillMin {
-		t.b.Set(t.lo, t.init)
+		t.b.Set(t.lo, t.def())
 		if v0IsInit {
 			t.b.Delete(t.lo + size) // the moved first boundary would not change the value
 		}
