@@ -56,7 +56,7 @@ func (t *Tree[K, V]) Set(k K, v V) {
 	} else {
 		t.mutableRoot(o)
 	}
-	if t.setIn(t.root, int(t.levels), t.base, k, v, o) {
+	if t.setIn(t.root, int(t.levels), t.base, k, v, o, t.fanout()) {
 		t.length++
 	}
 	t.refreshRoot()
@@ -64,7 +64,7 @@ func (t *Tree[K, V]) Set(k K, v V) {
 
 // setIn stores (k, v) below the writable node p at height h and reports
 // whether it added an entry.
-func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner) bool {
+func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int) bool {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, k, false)
@@ -77,7 +77,7 @@ func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner) bool {
 	}
 	in := asInner[K](p)
 	i := max(in.floorIndex(origin, k, false), 0)
-	if t.nodeLen(in.p[i], h-1) >= t.fanout() {
+	if t.nodeLen(in.p[i], h-1) >= fanout {
 		if t.spill(in, i, h, o) {
 			i = max(in.floorIndex(origin, k, false), 0)
 		} else {
@@ -87,9 +87,16 @@ func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner) bool {
 			}
 		}
 	}
-	c := t.writableChild(in, i, h-1, o)
-	added := t.setIn(c, h-1, childOrigin(origin, in.keys[i]), k, v, o)
-	t.refresh(in, i, h-1) // k may now be the child's first key
+	var added bool
+	if h == 1 {
+		c := mutableChild[K, V](in, i, o)
+		added = t.setIn(c.ptr(), 0, childOrigin(origin, in.keys[i]), k, v, o, fanout)
+		refreshSep(in, i, c) // k may now be the child's first key
+	} else {
+		c := mutableChild[K, ptr](in, i, o)
+		added = t.setIn(c.ptr(), h-1, childOrigin(origin, in.keys[i]), k, v, o, fanout)
+		refreshSep(in, i, c)
+	}
 	return added
 }
 
@@ -288,8 +295,14 @@ func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 	in := asInner[K](q)
 	i := in.floorIndex(origin, p, true) // >= 0: the node's first key is below p
 	in.addKeys(i+1, in.n, d)            // the children after it move whole
-	child := t.writableChild(in, i, h-1, o)
-	t.shiftIn(child, h-1, childOrigin(origin, in.keys[i]), p, d, o)
+	if h == 1 {
+		lf := mutableChild[K, V](in, i, o)
+		co := childOrigin(origin, in.keys[i])
+		lf.addKeys(lf.floorIndex(co, p, true)+1, lf.n, d)
+		return
+	}
+	child := mutableChild[K, ptr](in, i, o)
+	t.shiftIn(child.ptr(), h-1, childOrigin(origin, in.keys[i]), p, d, o)
 }
 
 // shiftAbs adds d to every key >= p below the writable node q (float keys,
