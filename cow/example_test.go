@@ -201,3 +201,20 @@ func ExampleDiff() {
 	// 3: "c"(true) -> ""(false)
 	// 4: ""(false) -> "d"(true)
 }
+
+// A Builder loads entries that arrive in key order, from a file or a
+// network stream, without collecting them first.
+func ExampleBuilder() {
+	b := cow.NewBuilder[int, string]()
+	for i, name := range []string{"a", "b", "c"} {
+		if err := b.Add(10*i, name); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println(b.Add(5, "late")) // keys must increase
+	t := b.Tree()
+	fmt.Println(t.Len(), t.Verify())
+	// Output:
+	// cow: keys not strictly increasing: key 5 after 20
+	// 3 <nil>
+}
