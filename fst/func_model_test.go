@@ -100,18 +100,7 @@ func (h *sliceHarness) step(op, a, b, c byte) {
 		h.check(o, h.oldM[i], fmt.Sprintf("clone %d", i))
 	}
 	// Diff against the state before the operation, as the models see it.
-	var want []fst.Change[int, int]
-	for k := m.min; k < m.max; k++ {
-		o, n := beforeM.at(k), m.at(k)
-		if o == n {
-			continue
-		}
-		if l := len(want) - 1; l >= 0 && want[l].End == k && want[l].Old == o && want[l].New == n {
-			want[l].End++
-			continue
-		}
-		want = append(want, fst.Change[int, int]{Start: k, End: k + 1, Old: o, New: n})
-	}
+	want := beforeM.changesTo(m)
 	var got []fst.Change[int, int]
 	for c := range fst.Diff(before, h.tree) {
 		got = append(got, fst.Change[int, int]{Start: c.Start, End: c.End, Old: c.Old[0], New: c.New[0]})

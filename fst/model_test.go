@@ -264,23 +264,30 @@ func (h *harness) check(tr *fst.Tree[int, int], m *dense, what string) {
 	}
 }
 
+// changesTo is what Diff(d, n) must yield: the maximal ranges over which
+// the two models differ, key by key, merged when they touch with the same
+// pair of values.
+func (d *dense) changesTo(n *dense) []fst.Change[int, int] {
+	var want []fst.Change[int, int]
+	for k := d.min; k < d.max; k++ {
+		o, v := d.at(k), n.at(k)
+		if o == v {
+			continue
+		}
+		if l := len(want) - 1; l >= 0 && want[l].End == k && want[l].Old == o && want[l].New == v {
+			want[l].End++
+			continue
+		}
+		want = append(want, fst.Change[int, int]{Start: k, End: k + 1, Old: o, New: v})
+	}
+	return want
+}
+
 // checkDiff compares Diff(before, now) with a key-by-key comparison of the
 // two models, and Equal with the models' equality.
 func (h *harness) checkDiff(before *fst.Tree[int, int], bm *dense) {
 	h.t.Helper()
-	m := h.model
-	var want []fst.Change[int, int]
-	for k := m.min; k < m.max; k++ {
-		o, n := bm.at(k), m.at(k)
-		if o == n {
-			continue
-		}
-		if l := len(want) - 1; l >= 0 && want[l].End == k && want[l].Old == o && want[l].New == n {
-			want[l].End++
-			continue
-		}
-		want = append(want, fst.Change[int, int]{Start: k, End: k + 1, Old: o, New: n})
-	}
+	want := bm.changesTo(h.model)
 	if got := slices.Collect(fst.Diff(before, h.tree)); !slices.Equal(got, want) {
 		h.fail("Diff = %v, want %v", got, want)
 	}
