@@ -75,6 +75,7 @@ type Store[K fst.Key, V any] struct {
 	writer sync.Mutex                  // held from Begin until Commit or Rollback
 	state  atomic.Pointer[state[K, V]] // the published head and history
 	retain int                         // versions reachable through At, head included
+	none   *fst.Tree[K, V]             // the zero Tree, read by finished transactions; never written
 }
 
 // state is what a commit publishes: the head and the retained versions,
@@ -151,7 +152,7 @@ func configure(opts []Option) (config, error) {
 // newStore publishes t, which the store now owns, as version 0.
 func newStore[K fst.Key, V any](t *fst.Tree[K, V], cfg config) *Store[K, V] {
 	t.Freeze()
-	s := &Store[K, V]{retain: cfg.retain}
+	s := &Store[K, V]{retain: cfg.retain, none: new(fst.Tree[K, V])}
 	head := newSnapshot(s, 0, t)
 	s.state.Store(&state[K, V]{
 		head:    head,

@@ -207,7 +207,7 @@ func (tx *Txn[K, V]) Rollback() {
 // neither its fork nor its base version are kept alive by a lingering Txn.
 // Its reads then see the zero Tree, which maps no key.
 func (tx *Txn[K, V]) finish() {
-	tx.tree = new(fst.Tree[K, V])
+	tx.tree = tx.store.none // shared: the zero Tree's methods never write
 	tx.base = nil
 	tx.record = nil
 }
