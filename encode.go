@@ -1,7 +1,6 @@
 package flatseg
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/flatseg/flatseg/fst"
@@ -42,25 +41,17 @@ func (sn *Snapshot[K, V]) Encode(w io.Writer, c fst.Codec[V]) (int64, error) {
 // the leader's order stays identical to it. The leader records its writes in
 // an [fst.Batch], commits them with Apply and ships [fst.AppendBatch]'s
 // bytes; the replica decodes them with [fst.DecodeBatch] and applies them.
-// The cost is that of the writes.
+// The cost is that of the writes, plus a Diff of the result against the
+// head that skips the subtrees the writes did not copy.
 func (s *Store[K, V]) Apply(b *fst.Batch[K, V]) (*Snapshot[K, V], error) {
 	tx := s.Begin()
 	defer tx.Rollback()
-	for i, op := range b.All() {
-		var err error
-		switch op.Kind {
-		case fst.OpInsert:
-			_, err = tx.Insert(op.Start, op.End, op.Value)
-		case fst.OpShiftLeft:
-			err = tx.ShiftLeft(op.Start, op.End)
-		case fst.OpShiftRight:
-			err = tx.ShiftRight(op.Start, op.Size, op.SkipStartNode)
-		default:
-			err = fmt.Errorf("flatseg: unknown write kind %v", op.Kind) // unreachable: a Batch records only the three
-		}
-		if err != nil {
-			return nil, fmt.Errorf("flatseg: batch write %d, %v: %w", i, op, err)
-		}
+	t := tx.tree.Clone()
+	if err := b.Apply(t); err != nil { // all or nothing, on the fork
+		return nil, err
+	}
+	if err := tx.Load(t); err != nil {
+		return nil, err // unreachable: t has the store's span and default value
 	}
 	return tx.Commit()
 }
