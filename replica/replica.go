@@ -77,7 +77,6 @@ type Config[K fst.Key, V any] struct {
 // node when done; snapshots taken from its store stay valid after Close.
 type Node[K fst.Key, V any] struct {
 	cfg   Config[K, V]
-	eq    func(a, b V) bool
 	store *flatseg.Store[K, V]
 	fsm   *fsm[K, V]
 	raft  *raft.Raft
@@ -164,7 +163,7 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 		return nil, err
 	}
 	n := &Node[K, V]{
-		cfg: cfg, eq: equal, store: store, fsm: f, raft: r, log: closer,
+		cfg: cfg, store: store, fsm: f, raft: r, log: closer,
 		proposals: make(chan *proposal[K, V], maxGroup),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
