@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/num"
 )
 
 // The float model: the boundaries of a tree as a plain sorted list, and each
@@ -74,11 +75,9 @@ func (m *fmodel[K]) commit(nb []fbound[K]) error {
 	return nil
 }
 
-func isNaNKey[K fst.Key](k K) bool { return k != k }
-
 func (m *fmodel[K]) insert(s, e K, v int) (bool, error) {
 	switch {
-	case isNaNKey(s) || isNaNKey(e):
+	case num.IsNaN(s) || num.IsNaN(e):
 		return false, fst.ErrNaN
 	case !(s < e):
 		return false, fst.ErrInvalidRange
@@ -110,7 +109,7 @@ func (m *fmodel[K]) insert(s, e K, v int) (bool, error) {
 
 func (m *fmodel[K]) shiftLeft(start, end K) error {
 	switch {
-	case isNaNKey(start) || isNaNKey(end):
+	case num.IsNaN(start) || num.IsNaN(end):
 		return fst.ErrNaN
 	case !(start < end):
 		return fst.ErrInvalidRange
@@ -130,7 +129,7 @@ func (m *fmodel[K]) shiftLeft(start, end K) error {
 		return m.commit(append(nb, fbound[K]{start, m.init}))
 	}
 	size := end - start
-	if isInf(size) {
+	if num.IsInf(size) {
 		return fst.ErrInvalidShift
 	}
 	tail := m.max - size
@@ -157,7 +156,7 @@ func (m *fmodel[K]) shiftLeft(start, end K) error {
 
 func (m *fmodel[K]) shiftRight(pos, size K, skip bool) error {
 	switch {
-	case isNaNKey(pos) || isNaNKey(size):
+	case num.IsNaN(pos) || num.IsNaN(size):
 		return fst.ErrNaN
 	case !(size > 0):
 		return fst.ErrInvalidShift
@@ -165,7 +164,7 @@ func (m *fmodel[K]) shiftRight(pos, size K, skip bool) error {
 		return fst.ErrOutOfSpan
 	}
 	p2 := pos + size
-	if isNaNKey(p2) {
+	if num.IsNaN(p2) {
 		return fst.ErrInvalidShift
 	}
 	hasB := m.isBoundary(pos)
@@ -203,8 +202,6 @@ func (m *fmodel[K]) shiftRight(pos, size K, skip bool) error {
 	return m.commit(nb)
 }
 
-func isInf[K fst.Key](k K) bool { return k-k != k-k }
-
 // floatHarness drives a float fst.Tree and the list model with the same
 // operations, checking after each one.
 type floatHarness[K ~float32 | ~float64] struct {
@@ -237,15 +234,15 @@ func (h *floatHarness[K]) keys() []K {
 	up, down := func(k K) K { return nextAfter(k, true) }, func(k K) K { return nextAfter(k, false) }
 	ks := []K{m.min, m.max, up(m.min), down(m.max), down(m.min), up(m.max), 0, K(math.Inf(-1)), K(math.Inf(1))}
 	lo, hi := m.min, m.max
-	if isInf(lo) {
+	if num.IsInf(lo) {
 		lo = K(-1e30)
-		if !isInf(hi) {
+		if !num.IsInf(hi) {
 			lo = min(lo, hi-1e30)
 		}
 	}
-	if isInf(hi) {
+	if num.IsInf(hi) {
 		hi = K(1e30)
-		if !isInf(m.min) {
+		if !num.IsInf(m.min) {
 			hi = max(hi, m.min+1e30)
 		}
 	}
@@ -265,7 +262,7 @@ func (h *floatHarness[K]) keys() []K {
 func (h *floatHarness[K]) sizes() []K {
 	m := h.model
 	ulp := func(k K) K {
-		if isInf(k) {
+		if num.IsInf(k) {
 			return K(maxF64)
 		}
 		return nextAfter(k, true) - k
