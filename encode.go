@@ -41,17 +41,9 @@ func (sn *Snapshot[K, V]) Encode(w io.Writer, c fst.Codec[V]) (int64, error) {
 // the leader's order stays identical to it. The leader records its writes in
 // an [fst.Batch], commits them with Apply and ships [fst.AppendBatch]'s
 // bytes; the replica decodes them with [fst.DecodeBatch] and applies them.
-// The cost is that of the writes, plus a Diff of the result against the
-// head that skips the subtrees the writes did not copy.
+// The cost is that of the writes, plus, when more than one write may have
+// changed something, the commit's check against the head, which skips the
+// subtrees the writes did not copy.
 func (s *Store[K, V]) Apply(b *fst.Batch[K, V]) (*Snapshot[K, V], error) {
-	tx := s.Begin()
-	defer tx.Rollback()
-	t := tx.tree.Clone()
-	if err := b.Apply(t); err != nil { // all or nothing, on the fork
-		return nil, err
-	}
-	if err := tx.Load(t); err != nil {
-		return nil, err // unreachable: t has the store's span and default value
-	}
-	return tx.Commit()
+	return s.update(0, false, nil, func(tx *Txn[K, V]) error { return b.ApplyTo(tx) })
 }

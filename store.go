@@ -24,13 +24,14 @@ var ErrInvalidOption = errors.New("flatseg: invalid option")
 // when the snapshot it is given is nil or belongs to another store.
 var ErrForeignSnapshot = errors.New("flatseg: snapshot is nil or of another store")
 
-// ErrVersion is returned (wrapped, with detail) by [Txn.CommitAt] for a
-// version that is not above the head's.
+// ErrVersion is returned (wrapped, with detail) by [Store.UpdateAt] for a
+// version that is not above the head's, and by a commit that would publish
+// a version past math.MaxUint64: versions only ever increase.
 var ErrVersion = errors.New("flatseg: version not above the head's")
 
 // ErrIncompatible is returned (wrapped) by [Txn.Load] for a tree whose span
-// or default value differs from the store's.
-var ErrIncompatible = errors.New("flatseg: tree does not match the store's span and default value")
+// or default value differs from the store's. It is [fst.ErrIncompatible].
+var ErrIncompatible = fst.ErrIncompatible
 
 // DefaultRetain is the number of versions, the head included, that a [Store]
 // keeps reachable through [Store.At] when no [WithRetain] option is given.
@@ -203,16 +204,90 @@ func (s *Store[K, V]) Begin() *Txn[K, V] {
 // applies a change twice: nil when fn committed (the commit stands), and
 // [ErrTxDone] when fn rolled back (nothing was written).
 func (s *Store[K, V]) Update(fn func(tx *Txn[K, V]) error) error {
+	_, err := s.update(0, false, nil, fn)
+	return err
+}
+
+// UpdateAt is Update publishing the transaction's writes as the given
+// version instead of the head's plus one, and returning the snapshot it
+// published (the head, unchanged, when fn changed nothing). It is for a
+// store whose versions follow an outside sequence, such as the indexes of
+// a replicated log (package replica). Versions only increase: when version
+// is not above the head's, UpdateAt returns an error wrapping [ErrVersion]
+// without running fn. fn must not end the transaction: if it does,
+// UpdateAt returns [ErrTxDone] (a commit fn made stands, at the head's
+// version plus one). A store that only commits through Update and Commit
+// is never affected by it.
+func (s *Store[K, V]) UpdateAt(version uint64, fn func(tx *Txn[K, V]) error) (*Snapshot[K, V], error) {
+	return s.update(version, true, nil, fn)
+}
+
+// Record is Update that also appends to b, in order, every write of the
+// transaction that succeeded, once the transaction commits (b is left as
+// it was when it rolls back), so that the transaction can be shipped as
+// data: applying b's new writes to the version the transaction started
+// from gives the version it committed (see [fst.Batch]). [Txn.Load]
+// records the inserts that make up the difference. Package replica
+// records every Update this way. Recording costs an append per write.
+func (s *Store[K, V]) Record(b *fst.Batch[K, V], fn func(tx *Txn[K, V]) error) error {
+	if b == nil {
+		return fmt.Errorf("%w: Record(nil, fn)", ErrInvalidOption)
+	}
+	_, err := s.update(0, false, b, fn)
+	return err
+}
+
+// update runs fn in a transaction that records into rec when it is not
+// nil, and commits it at version (exact) or at the head's version plus
+// one.
+func (s *Store[K, V]) update(version uint64, exact bool, rec *fst.Batch[K, V], fn func(tx *Txn[K, V]) error) (*Snapshot[K, V], error) {
 	tx := s.Begin()
 	defer tx.Rollback()
+	if exact && version <= tx.base.version {
+		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, tx.base.version)
+	}
+	var own fst.Batch[K, V] // the writes recorded, appended to rec on commit
+	if rec != nil {
+		tx.record = &own
+	}
 	if err := fn(tx); err != nil {
-		return err
+		return nil, err
 	}
-	if tx.committed {
-		return nil
+	var (
+		sn  *Snapshot[K, V]
+		err error
+	)
+	switch {
+	case tx.committed: // fn committed: the commit stands
+		if exact {
+			return nil, fmt.Errorf("%w: fn committed the transaction of UpdateAt", ErrTxDone)
+		}
+		sn = s.Snapshot()
+	case tx.base == nil:
+		return nil, ErrTxDone // fn rolled back
+	case exact:
+		sn, err = tx.commitAt(version, true)
+	default:
+		sn, err = tx.Commit()
 	}
-	_, err := tx.Commit()
-	return err
+	if err == nil && rec != nil {
+		for _, op := range own.All() {
+			appendOp(rec, op)
+		}
+	}
+	return sn, err
+}
+
+// appendOp records op in b.
+func appendOp[K fst.Key, V any](b *fst.Batch[K, V], op fst.Op[K, V]) {
+	switch op.Kind {
+	case fst.OpInsert:
+		b.Insert(op.Start, op.End, op.Value)
+	case fst.OpShiftLeft:
+		b.ShiftLeft(op.Start, op.End)
+	case fst.OpShiftRight:
+		b.ShiftRight(op.Start, op.Size, op.SkipStartNode)
+	}
 }
 
 // publish makes sn, the successor of the head, the new head: it builds the

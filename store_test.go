@@ -786,29 +786,29 @@ func TestNewFunc_SliceValues(t *testing.T) {
 	assert.ErrorIs(t, err, fst.ErrNilEqual)
 }
 
-// TestTxn_CommitAt: versions that follow an outside sequence stay
-// increasing, retention counts versions (not version numbers), and a
-// commit that changes nothing publishes nothing.
-func TestTxn_CommitAt(t *testing.T) {
+// TestStore_UpdateAt: versions that follow an outside sequence stay
+// increasing, retention counts versions (not version numbers), a commit
+// that changes nothing publishes nothing, and versions never wrap.
+func TestStore_UpdateAt(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t, WithRetain(3))
-	commitAt := func(v uint64, start int) (*Snapshot[int, int], error) {
-		tx := s.Begin()
-		defer tx.Rollback()
-		if _, err := tx.Insert(start, start+1, 7); err != nil {
-			return nil, err
-		}
-		return tx.CommitAt(v)
+	updateAt := func(v uint64, start int) (*Snapshot[int, int], error) {
+		return s.UpdateAt(v, func(tx *Txn[int, int]) error {
+			_, err := tx.Insert(start, start+1, 7)
+			return err
+		})
 	}
-	sn, err := commitAt(10, 1)
+	sn, err := updateAt(10, 1)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(10), sn.Version())
-	_, err = commitAt(10, 2)
+	ran := false
+	_, err = s.UpdateAt(10, func(*Txn[int, int]) error { ran = true; return nil })
 	require.ErrorIs(t, err, ErrVersion)
-	_, err = commitAt(5, 2)
+	assert.False(t, ran, "fn does not run for a version not above the head's")
+	_, err = updateAt(5, 2)
 	require.ErrorIs(t, err, ErrVersion)
 	for i, v := range []uint64{25, 26, 40} {
-		sn, err = commitAt(v, 3+i)
+		sn, err = updateAt(v, 3+i)
 		require.NoError(t, err)
 		assert.Equal(t, v, sn.Version())
 	}
@@ -816,7 +816,7 @@ func TestTxn_CommitAt(t *testing.T) {
 		_, ok := s.At(v)
 		assert.Equal(t, want, ok, "At(%d)", v)
 	}
-	sn, err = commitAt(50, 3) // [3, 4) already holds 7
+	sn, err = updateAt(50, 3) // [3, 4) already holds 7
 	require.NoError(t, err)
 	assert.Equal(t, uint64(40), sn.Version(), "no change, no version")
 	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
@@ -824,6 +824,125 @@ func TestTxn_CommitAt(t *testing.T) {
 		return err
 	}))
 	assert.Equal(t, uint64(41), s.Snapshot().Version(), "Commit continues from the head")
+
+	// fn must not end UpdateAt's transaction.
+	_, err = s.UpdateAt(60, func(tx *Txn[int, int]) error {
+		_, _ = tx.Insert(700, 701, 2)
+		_, err := tx.Commit()
+		return err
+	})
+	require.ErrorIs(t, err, ErrTxDone)
+	assert.Equal(t, uint64(42), s.Snapshot().Version(), "fn's own commit stands, at the next version")
+
+	// The last version there is: a further commit fails and changes nothing.
+	sn, err = updateAt(math.MaxUint64, 8)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(math.MaxUint64), sn.Version())
+	err = s.Update(func(tx *Txn[int, int]) error {
+		_, err := tx.Insert(9, 10, 7)
+		return err
+	})
+	require.ErrorIs(t, err, ErrVersion)
+	assert.Same(t, sn, s.Snapshot(), "nothing published")
+	head, ok := s.At(0)
+	assert.False(t, ok, "At(0) is not the head: versions did not wrap (got %v)", head)
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		_, err := tx.Insert(8, 9, 7) // no change: no version needed
+		return err
+	}))
+	_, err = s.Apply(new(fst.Batch[int, int]))
+	require.NoError(t, err, "an empty batch changes nothing")
+}
+
+// TestStore_Record: the writes of a committed transaction are appended to
+// the batch, in order; replayed on the version the transaction started
+// from they give the version it committed. A transaction that fails or
+// panics leaves the batch as it was.
+func TestStore_Record(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	var b fst.Batch[int, int]
+	b.Insert(990, 991, 5) // recorded earlier: kept
+	start := s.Snapshot()
+	built, err := fst.Build(testMin, testMax, 0, []fst.Segment[int, int]{{Start: 100, End: 200, Value: 42}, {Start: 300, End: 310, Value: 1}})
+	require.NoError(t, err)
+	require.NoError(t, s.Record(&b, func(tx *Txn[int, int]) error {
+		if _, err := tx.Insert(10, 20, 3); err != nil {
+			return err
+		}
+		if _, err := tx.Insert(5, 4, 1); err == nil { // fails: not recorded
+			return errors.New("an invalid range was accepted")
+		}
+		if err := tx.Load(built); err != nil { // recorded as the inserts that make the difference
+			return err
+		}
+		return tx.ShiftRight(0, 5, false)
+	}))
+	committed := s.Snapshot()
+	require.Equal(t, uint64(1), committed.Version())
+	ops := slices.Collect(func(yield func(fst.Op[int, int]) bool) {
+		for _, op := range b.All() {
+			if !yield(op) {
+				return
+			}
+		}
+	})
+	require.NotEmpty(t, ops)
+	assert.Equal(t, fst.Op[int, int]{Kind: fst.OpInsert, Start: 990, End: 991, Value: 5}, ops[0], "earlier writes kept")
+	assert.Equal(t, fst.Op[int, int]{Kind: fst.OpInsert, Start: 10, End: 20, Value: 3}, ops[1])
+	assert.Equal(t, fst.OpShiftRight, ops[len(ops)-1].Kind)
+	var replay fst.Batch[int, int]
+	for _, op := range ops[1:] {
+		appendOp(&replay, op)
+	}
+	got := start.Tree()
+	require.NoError(t, replay.Apply(got))
+	assert.True(t, got.Equal(committed.tree), "the record replays to the committed version")
+
+	before := b.Len()
+	boom := errors.New("boom")
+	require.ErrorIs(t, s.Record(&b, func(tx *Txn[int, int]) error {
+		_, _ = tx.Insert(1, 2, 3)
+		return boom
+	}), boom)
+	assert.Panics(t, func() {
+		_ = s.Record(&b, func(tx *Txn[int, int]) error {
+			_, _ = tx.Insert(1, 2, 3)
+			panic("in fn")
+		})
+	})
+	assert.Equal(t, before, b.Len(), "a failed transaction records nothing")
+	require.ErrorIs(t, s.Record(nil, func(*Txn[int, int]) error { return nil }), ErrInvalidOption)
+}
+
+// TestTxn_LoadKeepsEquality: a tree built apart, with another equality,
+// is loaded under the store's: neighbours the store's equality finds
+// equal merge, and the store keeps comparing with its own function.
+func TestTxn_LoadKeepsEquality(t *testing.T) {
+	t.Parallel()
+	sameParity := func(a, b int) bool { return a%2 == b%2 }
+	s, err := NewFunc(testMin, testMax, 0, sameParity)
+	require.NoError(t, err)
+	built, err := fst.Build(testMin, testMax, 0, []fst.Segment[int, int]{{Start: 10, End: 20, Value: 1}, {Start: 20, End: 30, Value: 3}, {Start: 30, End: 40, Value: 2}})
+	require.NoError(t, err)
+	require.Equal(t, 5, built.Len())
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error { return tx.Load(built) }))
+	sn := s.Snapshot()
+	require.NoError(t, sn.tree.Verify())
+	assert.Equal(t, 3, sn.Len(), "under the store's equality 1 and 3 merge, and so do 2 and the 0 after it")
+	assert.True(t, sn.tree.SameValue(4, 6), "the store's equality, not ==")
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
+		changed, err := tx.Insert(10, 30, 5) // odd over odd: no change under the store's equality
+		assert.False(t, changed)
+		return err
+	}))
+	assert.Equal(t, sn.Version(), s.Snapshot().Version())
+	// A fork of the store's own version loads in O(1): it shares the nodes.
+	fork := sn.Tree()
+	_, err = fork.Insert(500, 510, 1)
+	require.NoError(t, err)
+	require.NoError(t, s.Update(func(tx *Txn[int, int]) error { return tx.Load(fork) }))
+	assert.True(t, fork.SameOrigin(s.Snapshot().tree))
 }
 
 // TestTxn_Load publishes the contents of a separately built tree and wakes

@@ -43,13 +43,6 @@ type Txn[K fst.Key, V any] struct {
 	record    *fst.Batch[K, V] // where successful writes are recorded, if set
 }
 
-// Record makes the transaction append each write that succeeds from now on
-// to b, in order, so that the transaction can be shipped as data (see
-// [fst.Batch]): applying b to the version the transaction started from
-// gives the version it commits. Package replica records every Update this
-// way. A nil b stops recording. Recording costs an append per write.
-func (tx *Txn[K, V]) Record(b *fst.Batch[K, V]) { tx.record = b }
-
 // Insert sets the value of [start, end) to v, merging equal neighbours, as
 // [fst.Tree.Insert]. It reports whether the contents of the transaction
 // changed. It costs what [fst.Tree.Insert] costs: O(log n) when the range
@@ -133,61 +126,77 @@ func (tx *Txn[K, V]) unchanged(t, base *fst.Tree[K, V]) bool {
 // something changed ([fst.Tree.Equal] against the base version), which
 // skips the subtrees the transaction did not copy.
 //
-// On a finished transaction Commit returns nil and [ErrTxDone].
+// Versions never wrap: when the head is at math.MaxUint64 (which only
+// [Store.UpdateAt] can reach), a commit that changes something returns an
+// error wrapping [ErrVersion] and the transaction stays open. On a
+// finished transaction Commit returns nil and [ErrTxDone].
 func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
 	if tx.base == nil {
 		return nil, ErrTxDone
 	}
-	return tx.commit(tx.base.version + 1)
+	return tx.commitAt(tx.base.version+1, false)
 }
 
-// CommitAt is Commit publishing the writes as the given version instead of
-// the head's version plus one, for a store whose versions follow an outside
-// sequence, such as the indexes of a replicated log (package replica).
-// Versions stay increasing: when version is not above the head's, CommitAt
-// returns an error wrapping [ErrVersion] and the transaction stays open. A
-// store that only commits with Commit is never affected by it.
-func (tx *Txn[K, V]) CommitAt(version uint64) (*Snapshot[K, V], error) {
-	if tx.base == nil {
-		return nil, ErrTxDone
-	}
-	if version <= tx.base.version {
-		return nil, fmt.Errorf("%w: CommitAt(%d) with the head at version %d", ErrVersion, version, tx.base.version)
-	}
-	return tx.commit(version)
-}
-
-func (tx *Txn[K, V]) commit(version uint64) (*Snapshot[K, V], error) {
+// commitAt is Commit publishing the writes as version, which must be above
+// the head's; exact says the caller chose it (UpdateAt), otherwise it is
+// the head's plus one, which wraps to 0 past math.MaxUint64.
+func (tx *Txn[K, V]) commitAt(version uint64, exact bool) (*Snapshot[K, V], error) {
 	s, base, t := tx.store, tx.base, tx.tree
+	if tx.unchanged(t, base.tree) {
+		tx.finish()
+		tx.committed = true
+		s.writer.Unlock()
+		return base, nil
+	}
+	if version <= base.version {
+		if exact {
+			return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, base.version)
+		}
+		return nil, fmt.Errorf("%w: the head is at version %d, the last there is", ErrVersion, base.version)
+	}
 	tx.finish()
 	tx.committed = true
 	defer s.writer.Unlock()
-	if tx.unchanged(t, base.tree) {
-		return base, nil
-	}
 	t.Freeze()
 	sn := newSnapshot(s, version, t)
 	s.publish(sn)
 	return sn, nil
 }
 
-// Load replaces the transaction's contents with those of t, in O(1): t is
-// frozen and shared, and later writes of the transaction copy what they
-// change. t must have the store's span and default value (equal under the
-// store's equality); otherwise Load returns an error wrapping
-// [ErrIncompatible] and changes nothing. It is how a decoded version (see
-// [fst.Decode]) is published into a running store, waking its watchers as
-// any commit does.
+// Load replaces the transaction's contents with those of t. t must have
+// the store's span and default value (equal under the store's equality);
+// otherwise Load returns an error wrapping [ErrIncompatible] and changes
+// nothing. The store keeps its own equality: Load costs O(1) when t is a
+// fork of one of the store's versions (a [Snapshot.Tree], or a tree
+// written after it; see [fst.Tree.SameOrigin]): t is frozen and shared,
+// and later writes of the transaction copy what they change. A tree made
+// apart, by [fst.Decode] or [fst.Build], is read once and rebuilt under the
+// store's equality in O(n) (see [fst.Tree.Assign]). Load is how a decoded
+// version is published into a running store, waking its watchers as any
+// commit does.
+//
+// In a transaction whose writes are recorded ([Store.Record], and so in
+// every Update of package replica), Load records the inserts that turn
+// the transaction's contents into t's: one per range of keys whose value
+// differs ([fst.Diff]), so a replica that replays the record gets t.
 func (tx *Txn[K, V]) Load(t *fst.Tree[K, V]) error {
 	if tx.base == nil {
 		return ErrTxDone
 	}
-	if t == nil || t.MinKey() != tx.tree.MinKey() || t.MaxKey() != tx.tree.MaxKey() ||
-		!tx.tree.SameValue(t.DefaultValue(), tx.tree.DefaultValue()) {
-		return fmt.Errorf("%w: Load", ErrIncompatible)
+	if t == nil {
+		return fmt.Errorf("flatseg: Load(nil): %w", ErrIncompatible)
 	}
-	t.Freeze()
-	tx.tree = t.Clone()
+	t.Freeze() // its nodes may be shared with the store from now on
+	next := tx.tree.Clone()
+	if err := next.Assign(t); err != nil {
+		return fmt.Errorf("flatseg: Load: %w", err)
+	}
+	if tx.record != nil {
+		for c := range fst.Diff(tx.tree, next) {
+			tx.record.Insert(c.Start, c.End, c.New)
+		}
+	}
+	tx.tree = next
 	tx.wrote(false)
 	return nil
 }

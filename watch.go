@@ -29,6 +29,19 @@ func (s *Store[K, V]) Wait(ctx context.Context, after uint64) (*Snapshot[K, V], 
 	}
 }
 
+// WaitFor returns the head as soon as its version is at least version:
+// at once when it already is (WaitFor(ctx, 0) never waits), otherwise as
+// [Store.Wait] does, or nil and ctx.Err() when ctx is done first. It is the
+// read-your-writes wait: given the snapshot sn a write returned, possibly
+// on another node of package replica, WaitFor(ctx, sn.Version()) returns a
+// snapshot that holds the write.
+func (s *Store[K, V]) WaitFor(ctx context.Context, version uint64) (*Snapshot[K, V], error) {
+	if version == 0 {
+		return s.Snapshot(), nil
+	}
+	return s.Wait(ctx, version-1)
+}
+
 // WaitRange returns the first head it sees whose contents over
 // [start, end) differ from those of held, blocking until a commit publishes
 // one or ctx is done, in which case it returns nil and ctx.Err(). Commits

@@ -129,27 +129,11 @@ func (b *Batch[K, V]) Apply(t *Tree[K, V]) error {
 		return nil
 	}
 	c := t.Clone()
-	for i, op := range b.ops {
-		if err := applyOp(c, op); err != nil {
-			return fmt.Errorf("fst: batch write %d, %v: %w", i, op, err)
-		}
+	if err := b.ApplyTo(c); err != nil {
+		return err
 	}
 	*t = *c
 	return nil
-}
-
-// applyOp runs o on t.
-func applyOp[K Key, V any](t *Tree[K, V], o Op[K, V]) error {
-	switch o.Kind {
-	case OpInsert:
-		_, err := t.Insert(o.Start, o.End, o.Value)
-		return err
-	case OpShiftLeft:
-		return t.ShiftLeft(o.Start, o.End)
-	case OpShiftRight:
-		return t.ShiftRight(o.Start, o.Size, o.SkipStartNode)
-	}
-	return fmt.Errorf("fst: unknown write kind %v", o.Kind) // unreachable: a Batch records only the three
 }
 
 // The batch format, version 1 (FORMAT.md, "Batches").

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"math/rand/v2"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
@@ -25,8 +25,14 @@ var ErrNotLeader = errors.New("replica: not the leader")
 var ErrClosed = errors.New("replica: node closed")
 
 // ErrConfig is returned (wrapped, with detail) by [Open] for an invalid
-// [Config].
+// [Config], or one that differs from the configuration recorded in its Dir
+// (the error names the field).
 var ErrConfig = errors.New("replica: invalid config")
+
+// ErrLocked is returned (wrapped) by [Open] when another node, in this
+// process or another, holds the Dir and does not release it within
+// Config.LockTimeout.
+var ErrLocked = errors.New("replica: Dir held by another node")
 
 // Config configures a [Node].
 type Config[K fst.Key, V any] struct {
@@ -36,14 +42,20 @@ type Config[K fst.Key, V any] struct {
 	// Transport carries raft's messages: raft.NewInmemTransport in tests,
 	// raft.NewTCPTransport in production. Close does not close it.
 	Transport raft.Transport
-	// Dir holds the raft log (a bbolt file, raft.db) and the snapshots when
-	// set, so that a node reopened with the same Dir comes back with every
-	// write it acknowledged; "" keeps both in memory.
+	// Dir holds the raft log (a bbolt file, raft.db), the snapshots and the
+	// configuration that decides their bytes (flatseg.json) when set, so
+	// that a node reopened with the same Dir comes back with every write it
+	// acknowledged; "" keeps everything in memory. One node at a time opens
+	// a Dir.
 	Dir string
+	// LockTimeout bounds how long Open waits for a Dir that another node
+	// holds before it fails with [ErrLocked]; 0 means one second.
+	LockTimeout time.Duration
 	// Codec encodes the values of V in log entries and snapshots.
 	Codec fst.Codec[V]
 	// Min and Max are the span of the tree, Init its default value: the
-	// arguments of [flatseg.New]. Every node of a cluster needs the same.
+	// arguments of [flatseg.New]. Every node of a cluster needs the same,
+	// and a Dir keeps the ones it was first opened with.
 	Min, Max K
 	Init     V
 	// Raft is raft's configuration; nil means raft.DefaultConfig() with
@@ -59,7 +71,8 @@ type Config[K fst.Key, V any] struct {
 // Node is one member of a replicated flatseg store: a [flatseg.Store] that
 // holds the state of the cluster's raft log, and the raft instance that
 // fills it. Reads go to [Node.Store], locally and lock-free, on any node;
-// writes go through [Node.Update] on the leader.
+// writes and linearizable reads go through [Node.Update] and
+// [Node.Barrier] on the leader.
 //
 // # Versions
 //
@@ -68,24 +81,32 @@ type Config[K fst.Key, V any] struct {
 // contents on every node. An entry that changes nothing publishes no
 // version. After [Node.Update] returns a snapshot of version v, a reader
 // on any node sees that write once its store reaches v:
-// n.Store().Wait(ctx, v-1).
+// n.Store().WaitFor(ctx, v).
 //
 // # Lifetime and concurrency
 //
 // All methods are safe for concurrent use. The local store must be read,
 // never written directly: its writes would not be replicated. Close the
-// node when done; snapshots taken from its store stay valid after Close.
+// node when done: every call then returns, and no goroutine of the node
+// survives. Snapshots taken from its store stay valid after Close.
 type Node[K fst.Key, V any] struct {
-	cfg   Config[K, V]
-	store *flatseg.Store[K, V]
-	fsm   *fsm[K, V]
-	raft  *raft.Raft
-	log   io.Closer // the bbolt log store, when Dir is set
+	cfg      Config[K, V]
+	store    *flatseg.Store[K, V]
+	fsm      *fsm[K, V]
+	raft     *raft.Raft
+	log      io.Closer // the bbolt log store, when Dir is set
+	observer *raft.Observer
 
 	proposals chan *proposal[K, V]
+	changed   chan raft.Observation // raft's state or leader changed; a signal, never blocks raft
 	stop      chan struct{}
+	closing   sync.Once
 	done      chan struct{}
-	readyTerm uint64 // the term in which the proposer's barrier has applied every earlier entry; proposer only
+
+	// The proposer's own state.
+	nonce   uint64 // the last entry nonce used
+	term    uint64 // the term the proposer works in
+	isReady bool   // the store holds every entry committed before term
 }
 
 // Open starts a node with values compared by ==. Before the cluster can
@@ -93,6 +114,13 @@ type Node[K fst.Key, V any] struct {
 // with the initial membership. A node reopened with the Dir of an earlier
 // run restores its latest snapshot and replays its log; [Node.Barrier] on
 // the leader returns once everything acknowledged is applied again.
+//
+// Open checks what it can before it starts raft: the Config ([ErrConfig]),
+// the Dir's lock ([ErrLocked] after LockTimeout), the configuration
+// recorded in the Dir (key and value types, the codec, Min, Max and Init;
+// a difference is an [ErrConfig] naming the field), and every snapshot
+// and log entry in it, which must decode and apply in order ([ErrCorrupt]
+// otherwise, never a panic and never an entry skipped).
 func Open[K fst.Key, V comparable](cfg Config[K, V]) (*Node[K, V], error) {
 	return OpenFunc(cfg, func(a, b V) bool { return a == b })
 }
@@ -108,12 +136,25 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 		return nil, fmt.Errorf("%w: no Codec", ErrConfig)
 	case equal == nil:
 		return nil, fmt.Errorf("%w: no equality function", ErrConfig)
+	case cfg.Retain < 0:
+		return nil, fmt.Errorf("%w: Retain %d is negative", ErrConfig, cfg.Retain)
+	case cfg.SnapshotRetain < 0:
+		return nil, fmt.Errorf("%w: SnapshotRetain %d is negative", ErrConfig, cfg.SnapshotRetain)
+	case cfg.LockTimeout < 0:
+		return nil, fmt.Errorf("%w: LockTimeout %v is negative", ErrConfig, cfg.LockTimeout)
 	}
-	var opts []flatseg.Option
-	if cfg.Retain > 0 {
-		opts = append(opts, flatseg.WithRetain(cfg.Retain))
+	newStore := func() (*flatseg.Store[K, V], error) {
+		var opts []flatseg.Option
+		if cfg.Retain > 0 {
+			opts = append(opts, flatseg.WithRetain(cfg.Retain))
+		}
+		s, err := flatseg.NewFunc(cfg.Min, cfg.Max, cfg.Init, equal, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: Min %v, Max %v: %w", ErrConfig, cfg.Min, cfg.Max, err)
+		}
+		return s, nil
 	}
-	store, err := flatseg.NewFunc(cfg.Min, cfg.Max, cfg.Init, equal, opts...)
+	store, err := newStore()
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +166,9 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 		rc.LogLevel = "WARN"
 	}
 	rc.LocalID = cfg.ID
+	if err := raft.ValidateConfig(rc); err != nil {
+		return nil, fmt.Errorf("%w: Raft: %w", ErrConfig, err)
+	}
 
 	var (
 		logs   raft.LogStore
@@ -136,26 +180,14 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 		mem := raft.NewInmemStore()
 		logs, stable, snaps = mem, mem, raft.NewInmemSnapshotStore()
 	} else {
-		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-			return nil, err
-		}
-		bolt, err := raftboltdb.NewBoltStore(filepath.Join(cfg.Dir, "raft.db"))
+		bolt, fss, err := openDir(cfg, equal, newStore)
 		if err != nil {
-			return nil, err
-		}
-		retain := cfg.SnapshotRetain
-		if retain <= 0 {
-			retain = 2
-		}
-		fss, err := raft.NewFileSnapshotStore(cfg.Dir, retain, os.Stderr)
-		if err != nil {
-			bolt.Close()
 			return nil, err
 		}
 		logs, stable, snaps, closer = bolt, bolt, fss, bolt
 	}
-	f := &fsm[K, V]{store: store, codec: cfg.Codec, eq: equal}
-	r, err := raft.NewRaft(rc, f, logs, stable, snaps, cfg.Transport)
+	f := newFSM(store, cfg.Codec, equal)
+	r, err := newRaft(rc, f, logs, stable, snaps, cfg.Transport)
 	if err != nil {
 		if closer != nil {
 			closer.Close()
@@ -165,11 +197,36 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 	n := &Node[K, V]{
 		cfg: cfg, store: store, fsm: f, raft: r, log: closer,
 		proposals: make(chan *proposal[K, V], maxGroup),
+		changed:   make(chan raft.Observation, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
+		nonce:     rand.Uint64(),
 	}
+	n.observer = raft.NewObserver(n.changed, false, func(o *raft.Observation) bool {
+		switch o.Data.(type) {
+		case raft.RaftState, raft.LeaderObservation:
+			return true
+		}
+		return false
+	})
+	r.RegisterObserver(n.observer)
 	go n.propose()
 	return n, nil
+}
+
+// newRaft is raft.NewRaft, with a panic (raft reading a damaged store)
+// turned into an error wrapping ErrCorrupt.
+func newRaft(rc *raft.Config, f raft.FSM, logs raft.LogStore, stable raft.StableStore, snaps raft.SnapshotStore, tr raft.Transport) (r *raft.Raft, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r, err = nil, fmt.Errorf("%w: starting raft: %v", ErrCorrupt, v)
+		}
+	}()
+	r, err = raft.NewRaft(rc, f, logs, stable, snaps, tr)
+	if err != nil && strings.Contains(err.Error(), "snapshot") {
+		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return r, err
 }
 
 // Bootstrap makes the cluster's first configuration: servers lists every
@@ -177,6 +234,9 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 // node that already has state (a reopened Dir, or a cluster already
 // bootstrapped) it does nothing and returns nil.
 func (n *Node[K, V]) Bootstrap(servers []raft.Server) error {
+	if n.closed() {
+		return ErrClosed
+	}
 	err := n.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error()
 	if errors.Is(err, raft.ErrCantBootstrap) {
 		return nil
@@ -184,67 +244,62 @@ func (n *Node[K, V]) Bootstrap(servers []raft.Server) error {
 	return err
 }
 
-// Store returns the local replica: Snapshot, At, Wait and WaitRange as on
-// any [flatseg.Store], lock-free, on every node. Do not write to it.
+// Store returns the local replica: Snapshot, At, Wait, WaitFor and
+// WaitRange as on any [flatseg.Store], lock-free, on every node. Do not
+// write to it.
 func (n *Node[K, V]) Store() *flatseg.Store[K, V] { return n.store }
 
 // Raft returns the raft instance, for membership changes (AddVoter,
 // RemoveServer), leadership transfer and Stats.
 func (n *Node[K, V]) Raft() *raft.Raft { return n.raft }
 
-// Barrier returns, on the leader, a snapshot that includes every write
-// acknowledged before the call: a linearizable read point. It commits a
-// barrier entry through raft, so it costs one round trip to a quorum. On
-// a follower it returns an error wrapping ErrNotLeader; when ctx ends
-// first, ctx's error.
+// Barrier returns, on the leader, a snapshot that includes every Update
+// acknowledged anywhere before the call: a linearizable read point, like
+// a read-only Update. It is batched with the Updates waiting at the time,
+// and costs at most one round trip to a quorum (a leadership
+// confirmation, or the commit of the group's entry). On a follower it
+// returns an error wrapping ErrNotLeader; on a closed node ErrClosed; when
+// ctx ends first, ctx's error.
 func (n *Node[K, V]) Barrier(ctx context.Context) (*flatseg.Snapshot[K, V], error) {
-	if err := n.leader(); err != nil {
-		return nil, err
-	}
-	f := n.raft.Barrier(timeoutOf(ctx))
-	errc := make(chan error, 1)
-	go func() { errc <- f.Error() }()
-	select {
-	case err := <-errc:
-		if err != nil {
-			return nil, n.raftError(err)
-		}
-		return n.store.Snapshot(), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-n.stop:
-		return nil, ErrClosed
-	}
+	return n.submit(ctx, nil)
 }
 
 // Close stops the node: it ends raft (which hands leadership over only by
 // timing out: call Raft().LeadershipTransfer first for a quick handover),
-// fails the Updates still waiting, and closes the log store. It does not
-// close the Transport. Calling it twice returns ErrClosed.
+// makes every waiting Update and Barrier return (ErrClosed, or their
+// outcome if it was already known), and closes the log store. It does not
+// close the Transport. An Update whose fn is running when Close is called
+// returns ErrClosed once fn returns. Calling Close again returns ErrClosed.
 func (n *Node[K, V]) Close() error {
+	err := ErrClosed
+	n.closing.Do(func() {
+		close(n.stop)
+		err = n.raft.Shutdown().Error()
+		<-n.done
+		n.raft.DeregisterObserver(n.observer)
+		if n.log != nil {
+			if cerr := n.log.Close(); err == nil {
+				err = cerr
+			}
+		}
+	})
+	return err
+}
+
+func (n *Node[K, V]) closed() bool {
 	select {
 	case <-n.stop:
-		return ErrClosed
+		return true
 	default:
+		return false
 	}
-	close(n.stop)
-	<-n.done
-	err := n.raft.Shutdown().Error()
-	if n.log != nil {
-		if cerr := n.log.Close(); err == nil {
-			err = cerr
-		}
-	}
-	return err
 }
 
 // leader returns nil on the leader and ErrNotLeader, naming the leader when
 // known, elsewhere.
 func (n *Node[K, V]) leader() error {
-	select {
-	case <-n.stop:
+	if n.closed() {
 		return ErrClosed
-	default:
 	}
 	if n.raft.State() == raft.Leader {
 		return nil
@@ -269,12 +324,4 @@ func (n *Node[K, V]) raftError(err error) error {
 		return fmt.Errorf("%w: %v", ErrClosed, err)
 	}
 	return err
-}
-
-// timeoutOf turns ctx's deadline into raft's enqueue timeout (0: none).
-func timeoutOf(ctx context.Context) time.Duration {
-	if d, ok := ctx.Deadline(); ok {
-		return max(time.Until(d), time.Millisecond)
-	}
-	return 0
 }

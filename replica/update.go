@@ -11,46 +11,93 @@ import (
 // maxGroup is the most transactions one log entry carries.
 const maxGroup = 256
 
-// proposal is one Update waiting for the proposer.
+// proposal is one Update (or Barrier, with no fn) waiting for the
+// proposer. The caller runs fn itself, on its own goroutine, when the
+// proposer hands it the group's stage: so a panic or runtime.Goexit in fn
+// ends only the caller's goroutine.
 type proposal[K fst.Key, V any] struct {
-	ctx  context.Context
-	fn   func(tx *flatseg.Txn[K, V]) error
-	done chan result[K, V] // buffered: the proposer never blocks on a caller that left
+	fn    func(tx *flatseg.Txn[K, V]) error // nil for a Barrier
+	turn  chan *flatseg.Store[K, V]         // unbuffered: the proposer hands the stage over
+	gone  chan struct{}                     // closed by a caller that leaves before its turn
+	ran   chan ran                          // buffered: what fn did
+	done  chan result[K, V]                 // buffered: the proposer never blocks on a caller that left
+	batch fst.Batch[K, V]                   // fn's writes
 }
+
+// ran is what a caller reports once fn has run on the stage.
+type ran uint8
+
+const (
+	ranFailed ran = iota // fn returned an error, panicked or exited: rolled back
+	ranRead              // fn wrote nothing
+	ranWrote             // fn's writes are in the proposal's batch
+)
 
 type result[K fst.Key, V any] struct {
-	sn       *flatseg.Snapshot[K, V]
-	err      error
-	panicked bool
-	panicVal any
+	sn  *flatseg.Snapshot[K, V]
+	err error
 }
 
-// Update runs fn in a write transaction on the leader, with the same
-// contract as [flatseg.Store.Update], and replicates what it wrote: the
-// writes of the transaction (its batch, see [fst.Batch]) go into one raft
-// log entry and are applied, all or nothing, on every node. Update returns
-// once the entry is committed and applied locally, with the snapshot that
-// holds the write; its version is the entry's index.
+// Update runs fn in a write transaction on the leader, with the contract of
+// [flatseg.Store.Update], and replicates what it wrote: the writes of the
+// transaction (recorded as an [fst.Batch]; [flatseg.Txn.Load] included)
+// go into a raft log entry and are applied, all or nothing, on every node.
 //
-// fn sees the latest state, including every earlier acknowledged write.
-// Updates from many goroutines are committed in groups: while one entry is
-// replicated, the transactions that arrive meanwhile run one after the
-// other, each seeing the writes of those before it, and go out together in
-// the next entry. Each transaction stays atomic and the order is
-// serializable.
+// Every Update that returns nil is linearizable, those that write nothing
+// included: it took effect exactly once, at a point between its call and
+// its return; fn saw exactly the state made by every write ordered before
+// it, including every Update acknowledged anywhere before the call; and
+// nothing it saw can be rolled back. Update returns the snapshot of the
+// state fn saw, or of a later one, with every write fn made: its version
+// is the index of the log entry that holds the write (for a transaction
+// that wrote nothing, the version of the state it read, 0 on a fresh
+// store). Readers on any node see the write once their store reaches that
+// version: n.Store().WaitFor(ctx, sn.Version()).
 //
-// A transaction whose fn returns an error is rolled back and Update
-// returns that error; one that writes nothing proposes nothing and Update
-// returns the local head. A panic in fn rolls back and is re-raised in the
-// caller's goroutine. On a follower Update returns an error wrapping
-// [ErrNotLeader]. When ctx ends first, Update returns ctx's error, but the
-// write may still commit, as with any raft proposal: check for it with a
-// read before retrying writes that are not idempotent.
+// Updates from many goroutines are committed in groups: the transactions
+// that arrive while an entry is replicating run one after the other, each
+// on the state the ones before it left, and go out together in the next
+// entry. Every transaction of a group returns only once that entry is
+// committed and applied locally, and fails with it. A group that writes
+// nothing proposes nothing: it returns once the node has confirmed with a
+// quorum, after its transactions ran, that it still leads (one
+// confirmation per group).
+//
+// fn runs on the caller's goroutine, one transaction at a time. A
+// transaction whose fn returns an error is rolled back and Update returns
+// that error at once. A panic in fn rolls back and propagates in the
+// caller; runtime.Goexit in fn rolls back and ends the caller's goroutine;
+// the node serves on in both cases. On a follower Update returns an error
+// wrapping [ErrNotLeader], and on a closed node (or one closed while the
+// call waits) [ErrClosed]. When ctx ends first, Update returns ctx's
+// error. After fn has run, an error other than fn's own (ctx's,
+// ErrNotLeader for a leadership lost while committing, ErrClosed) leaves
+// the outcome unknown, as with any raft proposal: the write may still
+// commit. Check for it with a read before retrying writes that are not
+// idempotent.
 func (n *Node[K, V]) Update(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) error) (*flatseg.Snapshot[K, V], error) {
+	if fn == nil {
+		return nil, fmt.Errorf("%w: Update(ctx, nil)", ErrConfig)
+	}
+	return n.submit(ctx, fn)
+}
+
+// submit queues a proposal, runs its fn when its turn comes and waits for
+// the outcome of its group.
+func (n *Node[K, V]) submit(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) error) (*flatseg.Snapshot[K, V], error) {
 	if err := n.leader(); err != nil {
 		return nil, err
 	}
-	p := &proposal[K, V]{ctx: ctx, fn: fn, done: make(chan result[K, V], 1)}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := &proposal[K, V]{
+		fn:   fn,
+		turn: make(chan *flatseg.Store[K, V]),
+		gone: make(chan struct{}),
+		ran:  make(chan ran, 1),
+		done: make(chan result[K, V], 1),
+	}
 	select {
 	case n.proposals <- p:
 	case <-ctx.Done():
@@ -58,20 +105,54 @@ func (n *Node[K, V]) Update(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) 
 	case <-n.stop:
 		return nil, ErrClosed
 	}
+	if fn != nil {
+		var stage *flatseg.Store[K, V]
+		select {
+		case stage = <-p.turn:
+		case r := <-p.done: // refused before its turn
+			return r.sn, r.err
+		case <-ctx.Done():
+			close(p.gone)
+			return nil, ctx.Err()
+		case <-n.stop:
+			close(p.gone)
+			return nil, ErrClosed
+		}
+		if err := p.run(stage); err != nil {
+			return nil, err
+		}
+	}
 	select {
 	case r := <-p.done:
-		if r.panicked {
-			panic(r.panicVal)
-		}
 		return r.sn, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-n.stop:
+		return nil, ErrClosed
 	}
 }
 
-// propose is the node's one proposer goroutine: it takes the Updates that
-// are waiting, runs their functions one after the other and replicates
-// their batches in one log entry, then starts over.
+// run runs fn on the stage, recording its writes, and reports to the
+// proposer what it did, also when fn panics or calls runtime.Goexit (the
+// stage's transaction is rolled back by then). It returns fn's error.
+func (p *proposal[K, V]) run(stage *flatseg.Store[K, V]) error {
+	report := ranFailed
+	defer func() { p.ran <- report }()
+	before := stage.Snapshot().Version()
+	if err := stage.Record(&p.batch, p.fn); err != nil {
+		return err
+	}
+	if stage.Snapshot().Version() == before {
+		report = ranRead
+	} else {
+		report = ranWrote
+	}
+	return nil
+}
+
+// propose is the node's one proposer goroutine: it takes the proposals
+// that are waiting, hands each its turn on a stage and replicates their
+// writes in one log entry, then starts over.
 func (n *Node[K, V]) propose() {
 	defer close(n.done)
 	group := make([]*proposal[K, V], 0, maxGroup)
@@ -80,8 +161,7 @@ func (n *Node[K, V]) propose() {
 		case p := <-n.proposals:
 			group = append(group[:0], p)
 		case <-n.stop:
-			n.failWaiting()
-			return
+			return // every caller also waits on stop
 		}
 	drain:
 		for len(group) < maxGroup {
@@ -92,123 +172,143 @@ func (n *Node[K, V]) propose() {
 				break drain
 			}
 		}
-		n.commitGroup(group)
+		n.runGroup(group)
 		clear(group)
 	}
 }
 
-// failWaiting answers the Updates still queued when the node closes.
-func (n *Node[K, V]) failWaiting() {
-	for {
-		select {
-		case p := <-n.proposals:
-			p.done <- result[K, V]{err: ErrClosed}
-		default:
-			return
-		}
-	}
-}
-
-// commitGroup runs the functions of group on a stage, an O(1) fork of the
+// runGroup runs the transactions of group on a stage, an O(1) fork of the
 // local head in a private store, so that each sees the writes of those
-// before it, and proposes the batches of those that wrote something as one
-// log entry.
-func (n *Node[K, V]) commitGroup(group []*proposal[K, V]) {
-	if err := n.leader(); err != nil {
-		for _, p := range group {
-			p.done <- result[K, V]{err: err}
-		}
+// before it, and commits what they wrote as one log entry; a group that
+// wrote nothing confirms the leadership instead.
+func (n *Node[K, V]) runGroup(group []*proposal[K, V]) {
+	if err := n.ready(); err != nil {
+		answer(group, result[K, V]{err: err})
 		return
 	}
-	// A new leader may not have applied every entry its predecessors
-	// committed: a barrier in its term waits until it has. After that the
-	// proposer waits for each entry to be applied before it starts the next
-	// group, so the head holds every acknowledged write.
-	if term := n.raft.CurrentTerm(); term != n.readyTerm {
-		if err := n.raft.Barrier(0).Error(); err != nil {
-			err = n.raftError(err)
-			for _, p := range group {
-				p.done <- result[K, V]{err: err}
-			}
-			return
-		}
-		n.readyTerm = term
-	}
-	stage, err := flatseg.NewFrom(n.store.Snapshot().Tree())
+	base := n.store.Snapshot()
+	stage, err := flatseg.NewFrom(base.Tree())
 	if err != nil {
-		for _, p := range group {
-			p.done <- result[K, V]{err: err}
-		}
+		answer(group, result[K, V]{err: err}) // unreachable: no option is given
 		return
 	}
 	var (
-		body    []byte
-		count   int
-		writers []*proposal[K, V]
+		members []*proposal[K, V] // those that wait for the group's outcome
+		entry   entryWriter
 	)
 	for i, p := range group {
-		if err := p.ctx.Err(); err != nil {
-			p.done <- result[K, V]{err: err} // the caller has gone: run nothing for it
+		if p.fn == nil { // a Barrier
+			members = append(members, p)
 			continue
 		}
-		var b fst.Batch[K, V]
-		before := stage.Snapshot().Version()
-		r := runTxn(stage, &b, p.fn)
-		switch {
-		case r.panicked || r.err != nil:
-			p.done <- r
-			continue
-		case stage.Snapshot().Version() == before:
-			p.done <- result[K, V]{sn: n.store.Snapshot()} // wrote nothing: proposes nothing
-			continue
+		r, ok := n.handOver(p, stage)
+		if !ok {
+			return // closed: every caller waits on stop too
 		}
-		if body, err = appendEntryBatch(body, &b, n.cfg.Codec); err != nil {
-			// The stage holds a write that cannot be encoded: fail the
-			// whole group, nothing of which was proposed.
-			err = fmt.Errorf("replica: encoding the batch of an Update: %w", err)
-			for _, w := range append(writers, p) {
-				w.done <- result[K, V]{err: err}
+		switch r {
+		case ranRead:
+			members = append(members, p)
+		case ranWrote:
+			enc, err := fst.AppendBatch(nil, &p.batch, n.cfg.Codec)
+			if err != nil {
+				// The stage holds writes that cannot be encoded, and the
+				// transactions after this one may have read them: fail
+				// the whole group, nothing of which was proposed.
+				err = fmt.Errorf("replica: encoding the writes of an Update: %w", err)
+				answer(append(members, p), result[K, V]{err: err})
+				answer(group[i+1:], result[K, V]{err: err})
+				return
 			}
-			for _, q := range group[i+1:] {
-				q.done <- result[K, V]{err: err}
-			}
-			return
+			entry.add(enc)
+			members = append(members, p)
 		}
-		count++
-		writers = append(writers, p)
 	}
-	if count == 0 {
+	if len(members) == 0 {
 		return
 	}
-	f := n.raft.Apply(entry(count, body), 0)
 	var r result[K, V]
-	if err := f.Error(); err != nil {
-		r.err = n.raftError(err)
-	} else {
-		switch v := f.Response().(type) {
-		case *flatseg.Snapshot[K, V]:
-			r.sn = v
-		case error:
-			r.err = v
+	if entry.count == 0 {
+		if err := n.raft.VerifyLeader().Error(); err != nil {
+			r.err = n.raftError(err)
+		} else {
+			r.sn = base
 		}
+	} else {
+		r = n.commit(&entry)
 	}
-	for _, w := range writers {
-		w.done <- r
+	answer(members, r)
+}
+
+// handOver gives p the stage and waits until its fn has run. It reports
+// false when the node closes first.
+func (n *Node[K, V]) handOver(p *proposal[K, V], stage *flatseg.Store[K, V]) (ran, bool) {
+	select {
+	case p.turn <- stage:
+	case <-p.gone:
+		return ranFailed, true
+	case <-n.stop:
+		return ranFailed, false
+	}
+	select {
+	case r := <-p.ran:
+		return r, true
+	case <-n.stop:
+		return ranFailed, false
 	}
 }
 
-// runTxn runs fn as stage.Update would, recording the transaction's writes
-// in b, and turns a panic into a result to re-raise in the caller.
-func runTxn[K fst.Key, V any](stage *flatseg.Store[K, V], b *fst.Batch[K, V], fn func(tx *flatseg.Txn[K, V]) error) (r result[K, V]) {
-	defer func() {
-		if v := recover(); v != nil {
-			b.Reset()
-			r = result[K, V]{panicked: true, panicVal: v}
+// answer tells every proposal of ps the outcome r.
+func answer[K fst.Key, V any](ps []*proposal[K, V], r result[K, V]) {
+	for _, p := range ps {
+		p.done <- r
+	}
+}
+
+// ready returns nil once the node leads and its store holds every entry
+// committed before its term: a new leader may not have applied every entry
+// its predecessors committed, so its first group commits an empty entry
+// of its own and waits until the store has applied it. After that the
+// proposer waits for each entry to be applied before it starts the next
+// group, so the head holds every acknowledged write.
+func (n *Node[K, V]) ready() error {
+	if err := n.leader(); err != nil {
+		return err
+	}
+	term := n.raft.CurrentTerm()
+	if term == n.term && n.isReady {
+		return nil
+	}
+	n.term, n.isReady = term, false
+	if r := n.commit(new(entryWriter)); r.err != nil {
+		return r.err
+	}
+	n.isReady = true
+	return nil
+}
+
+// commit proposes the entry and waits until the local store has applied
+// it. It does not wait on raft's future, which raft may drop when it shuts
+// down: the FSM reports the entry by its nonce, and a change of leadership
+// or term, or Close, ends the wait.
+func (n *Node[K, V]) commit(e *entryWriter) result[K, V] {
+	n.nonce++
+	nonce := n.nonce
+	applied := n.fsm.expect(nonce)
+	defer n.fsm.forget(nonce)
+	n.raft.Apply(e.bytes(nonce), 0)
+	for {
+		select {
+		case a := <-applied:
+			return result[K, V]{sn: a.sn, err: a.err}
+		case <-n.stop:
+			return result[K, V]{err: ErrClosed}
+		case <-n.changed:
+			if err := n.leader(); err != nil {
+				return result[K, V]{err: fmt.Errorf("%w (leadership lost while committing)", err)}
+			}
+			if n.raft.CurrentTerm() != n.term {
+				return result[K, V]{err: fmt.Errorf("%w (a new term began while committing)", n.notLeader())}
+			}
 		}
-	}()
-	r.err = stage.Update(func(tx *flatseg.Txn[K, V]) error {
-		tx.Record(b)
-		return fn(tx)
-	})
-	return r
+	}
 }
