@@ -299,7 +299,7 @@ func (s *Store[K, V]) publish(sn *Snapshot[K, V]) {
 	history := old.history
 	if s.retain > 1 {
 		history = history.Set(old.head.version, old.head)
-		if history.Len() >= s.retain { // drop the oldest: versions need not be consecutive (CommitAt)
+		if history.Len() >= s.retain { // drop the oldest: versions need not be consecutive (UpdateAt)
 			it := history.Iterator()
 			oldest, _, _ := it.Next()
 			history = history.Delete(oldest)

@@ -4,24 +4,52 @@
 //
 // # How it works
 //
-// Each [Node] holds a local Store. On the leader, [Node.Update] runs the
-// caller's transaction, records its writes as an fst.Batch and proposes
-// them as one raft log entry (transactions that arrive while an entry is
-// being replicated go out together in the next, each still atomic). Every
-// node applies committed entries to its local Store and publishes the
-// result as the version equal to the entry's log index, so the same
-// version means the same contents everywhere. raft's snapshots are the
-// Store's head, captured in O(1) and streamed in package fst's encoding; a
-// node restores one on restart or when it fell too far behind, publishing
-// it as a new version and waking its Wait and WaitRange callers.
+// Each [Node] holds a local Store. On the leader, [Node.Update] hands the
+// caller's transaction a stage (an O(1) fork of the head), records its
+// writes as an fst.Batch and proposes them as one raft log entry:
+// transactions that arrive while an entry is being replicated run one
+// after the other on the next stage and go out together in the next
+// entry, each still atomic. Every node applies committed entries to its
+// local Store, all or nothing, and publishes the result as the version
+// equal to the entry's log index, so the same version means the same
+// contents everywhere. raft's snapshots are the Store's head, captured in
+// O(1) and streamed in package fst's encoding; a node restores one on
+// restart or when it fell too far behind, publishing it at its version
+// and waking its Wait and WaitRange callers.
 //
-// # Reads and writes
+// # The contract
 //
-// Reads go to [Node.Store] on any node: local, lock-free, and possibly
-// stale. [Node.Barrier] on the leader gives a linearizable read point, and
-// n.Store().Wait(ctx, v-1) gives read-your-writes for a version v that
-// Update returned. Writes go to the leader; elsewhere Update returns
-// [ErrNotLeader].
+//   - Every [Node.Update] that returns nil is linearizable, read-only ones
+//     included: it took effect exactly once, at a point between its call
+//     and its return; fn saw exactly the state made by every write ordered
+//     before it, every Update acknowledged anywhere before the call
+//     included; nothing it saw can later be rolled back. In a group, every
+//     transaction returns only after the group's entry is committed and
+//     applied, and fails with it; a group that writes nothing returns
+//     after the node confirmed with a quorum, after the group ran, that it
+//     still leads.
+//   - [Node.Barrier] returns a snapshot that includes every Update
+//     acknowledged anywhere before it was called.
+//   - Everything fn can do to its [flatseg.Txn] is replicated: Insert,
+//     ShiftLeft, ShiftRight and Load. A panic in fn is re-raised in the
+//     caller, runtime.Goexit ends only the caller's goroutine, and the
+//     node serves on.
+//   - An error other than fn's own leaves the outcome of a write unknown
+//     (ctx's error, [ErrNotLeader] for a leadership lost while committing,
+//     [ErrClosed]), as with any raft proposal: the write may still commit.
+//   - [Node.Close] makes every waiting call return and leaves no goroutine
+//     of the node behind.
+//   - Reads on [Node.Store], on any node, are local, lock-free and may be
+//     stale. For read-your-writes, n.Store().WaitFor(ctx, v) with the
+//     version v of the snapshot Update returned (a transaction that wrote
+//     nothing returns the version of the state it read, 0 on a fresh
+//     store, for which WaitFor returns at once).
+//
+// These are checked under injected faults (partitions, an isolated leader
+// that still believes it leads, dropped and delayed messages, leadership
+// transfers, nodes closed and reopened on their Dir) by a linearizability
+// checker over the recorded client histories (porcupine), in the package's
+// tests.
 //
 // # Durability
 //
@@ -29,5 +57,9 @@
 // (github.com/hashicorp/raft-boltdb/v2), fsynced before a write is
 // acknowledged, and snapshots in raft's file snapshot store: a node closed
 // or killed comes back with every write it acknowledged, at the same
-// version.
+// version. The Dir also records the configuration that decides what its
+// bytes mean; [Open] refuses a Dir opened with another ([ErrConfig],
+// naming the field), one that another node holds ([ErrLocked]), and one
+// whose snapshots or entries do not decode and apply in order
+// ([ErrCorrupt]), before it starts raft.
 package replica

@@ -47,7 +47,7 @@ func ExampleNode() {
 	}
 	// On any node, the write is visible once the local store reaches its
 	// version.
-	local, _ := n.Store().Wait(ctx, sn.Version()-1)
+	local, _ := n.Store().WaitFor(ctx, sn.Version())
 	seg, _ := local.Search(15)
 	fmt.Printf("[%d, %d) %s, at the version of the write: %v\n", seg.Start, seg.End, seg.Value, local.Version() == sn.Version())
 	// Output:

@@ -130,7 +130,7 @@ func main() {
 		if i == old || i == leader {
 			continue
 		}
-		sn, err := nd.n.Store().Wait(ctx, last.Version()-1)
+		sn, err := nd.n.Store().WaitFor(ctx, last.Version())
 		if err != nil {
 			log.Fatal(err)
 		}
