@@ -9,21 +9,25 @@ import (
 
 	"github.com/hashicorp/raft"
 
+	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
 )
 
 // BenchmarkUpdate measures Updates per second on the leader: writers
-// goroutines each doing one insert per Update, on 3 nodes over the
+// goroutines each doing one Update after the other, on 3 nodes over the
 // in-memory transport (store=mem) and on one durable node that fsyncs its
-// bbolt log (store=bolt). It reports updates/s and the mean number of
-// transactions per log entry (group commit).
+// bbolt log (store=bolt). With reads=0 every Update inserts; with
+// reads=50 every other Update of a goroutine only reads (and so waits for
+// its group's leadership confirmation or entry). It reports updates/s and
+// the mean number of transactions per log entry (group commit).
 func BenchmarkUpdate(b *testing.B) {
 	for _, bc := range []struct {
 		store   string
 		nodes   int
 		writers int
-	}{{"mem", 3, 1}, {"mem", 3, 16}, {"bolt", 1, 1}, {"bolt", 1, 16}} {
-		b.Run(fmt.Sprintf("store=%s/nodes=%d/writers=%d", bc.store, bc.nodes, bc.writers), func(b *testing.B) {
+		reads   int // percent of read-only Updates
+	}{{"mem", 3, 1, 0}, {"mem", 3, 16, 0}, {"mem", 3, 16, 50}, {"bolt", 1, 1, 0}, {"bolt", 1, 16, 0}} {
+		b.Run(fmt.Sprintf("store=%s/nodes=%d/writers=%d/reads=%d", bc.store, bc.nodes, bc.writers, bc.reads), func(b *testing.B) {
 			var leader *Node[int64, int64]
 			if bc.store == "mem" {
 				leader = newCluster(b, bc.nodes, nil).leader()
@@ -52,7 +56,16 @@ func BenchmarkUpdate(b *testing.B) {
 				wg.Go(func() {
 					for i := range per {
 						k := int64((w*per + i) % (span - 1))
-						if _, err := insert(ctx, leader, k, k+1, int64(i%7)+1); err != nil {
+						var err error
+						if bc.reads > 0 && i%100 < bc.reads {
+							_, err = leader.Update(ctx, func(tx *flatseg.Txn[int64, int64]) error {
+								_, _ = tx.Search(k)
+								return nil
+							})
+						} else {
+							_, err = insert(ctx, leader, k, k+1, int64(i%7)+1)
+						}
+						if err != nil {
 							b.Error(err)
 							return
 						}
