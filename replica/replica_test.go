@@ -478,53 +478,79 @@ func TestReplica_DurableReopen(t *testing.T) {
 }
 
 // TestReplica_KillAndReopen: a process killed without Close loses no
-// acknowledged write. The child (this test binary, re-run) writes and
-// prints each acknowledgement; the parent kills it with SIGKILL mid-stream
-// and reopens its Dir.
+// acknowledged write, at any point. The child (this test binary, re-run)
+// opens the Dir, writes and prints each acknowledgement; the parent kills
+// it with SIGKILL after a random number of them, reopens the Dir, checks
+// every write acknowledged so far, and starts the next child on the same
+// Dir. FLATSEG_KILL_POINTS sets the number of kill points (1 by default,
+// 200 with FLATSEG_DEEP).
 func TestReplica_KillAndReopen(t *testing.T) {
 	if dir := os.Getenv("FLATSEG_REPLICA_CHILD"); dir != "" {
-		killChild(dir)
+		from, _ := strconv.ParseInt(os.Getenv("FLATSEG_REPLICA_FROM"), 10, 64)
+		killChild(dir, from)
 		return
 	}
+	points := 1
+	if os.Getenv("FLATSEG_DEEP") != "" {
+		points = 200
+	}
+	if env := os.Getenv("FLATSEG_KILL_POINTS"); env != "" {
+		n, err := strconv.Atoi(env)
+		require.NoError(t, err, "FLATSEG_KILL_POINTS")
+		points = n
+	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestReplica_KillAndReopen$")
-	cmd.Env = append(os.Environ(), "FLATSEG_REPLICA_CHILD="+dir)
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	acked := map[int64]bool{}
-	var lastVersion uint64
-	lines := bufio.NewScanner(out)
-	for lines.Scan() && len(acked) < 100 {
-		var id int64
-		var version uint64
-		if _, err := fmt.Sscanf(lines.Text(), "ack %d %d", &id, &version); err == nil {
-			acked[id] = true
-			lastVersion = max(lastVersion, version)
+	r := rand.New(rand.NewPCG(uint64(points), 7))
+	from := int64(1)
+	lost, total := 0, 0
+	for point := range points {
+		want := 1 + r.IntN(60)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestReplica_KillAndReopen$")
+		cmd.Env = append(os.Environ(), "FLATSEG_REPLICA_CHILD="+dir, fmt.Sprint("FLATSEG_REPLICA_FROM=", from))
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		cmd.Stderr = os.Stderr
+		require.NoError(t, cmd.Start())
+		acked := map[int64]bool{}
+		var lastVersion uint64
+		lines := bufio.NewScanner(out)
+		for lines.Scan() && len(acked) < want {
+			var id int64
+			var version uint64
+			if _, err := fmt.Sscanf(lines.Text(), "ack %d %d", &id, &version); err == nil {
+				acked[id] = true
+				lastVersion = max(lastVersion, version)
+			}
 		}
-	}
-	require.NoError(t, cmd.Process.Kill())
-	_ = cmd.Wait()
-	require.Len(t, acked, 100, "the child acknowledged writes")
+		require.NoError(t, cmd.Process.Kill())
+		_ = cmd.Wait()
+		require.Len(t, acked, want, "kill point %d: the child acknowledged writes", point)
 
-	_, tr := raft.NewInmemTransport("node0")
-	n, err := Open(Config[int64, int64]{ID: "node0", Transport: tr, Dir: dir, Codec: fst.NumberCodec[int64](), Max: span, Raft: testRaftConfig()})
-	require.NoError(t, err)
-	defer n.Close()
-	require.NoError(t, n.Bootstrap([]raft.Server{{ID: "node0", Address: "node0"}}))
-	require.Eventually(t, func() bool { return n.Raft().State() == raft.Leader }, waitFor, 5*time.Millisecond)
-	sn, err := n.Barrier(ctxFor(t))
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, sn.Version(), lastVersion)
-	for id := range acked {
-		seg, _ := sn.Search(id)
-		assert.Equal(t, id, seg.Value, "acknowledged write %d lost", id)
+		_, tr := raft.NewInmemTransport("node0")
+		n, err := Open(Config[int64, int64]{ID: "node0", Transport: tr, Dir: dir, Codec: fst.NumberCodec[int64](), Max: span, Raft: testRaftConfig()})
+		require.NoError(t, err, "kill point %d", point)
+		require.NoError(t, n.Bootstrap([]raft.Server{{ID: "node0", Address: "node0"}}))
+		require.Eventually(t, func() bool { return n.Raft().State() == raft.Leader }, waitFor, time.Millisecond)
+		sn, err := n.Barrier(ctxFor(t))
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, sn.Version(), lastVersion, "kill point %d", point)
+		for id := range acked {
+			seg, _ := sn.Search(id % span)
+			if !assert.Equal(t, id, seg.Value, "kill point %d: acknowledged write %d lost", point, id) {
+				lost++
+			}
+		}
+		total += len(acked)
+		require.NoError(t, n.Close())
+		from += int64(want) + 200 // past anything the child may have written unacknowledged
 	}
+	t.Logf("%d kill points, %d acknowledged writes, %d lost", points, total, lost)
 }
 
-// killChild is the child of TestReplica_KillAndReopen: it writes until it
-// is killed, printing "ack id version" once each write is acknowledged.
-func killChild(dir string) {
+// killChild is the child of TestReplica_KillAndReopen: it writes id at key
+// id mod span, for id = from, from+1, ..., until it is killed, printing
+// "ack id version" once each write is acknowledged.
+func killChild(dir string, from int64) {
 	_, tr := raft.NewInmemTransport("node0")
 	n, err := Open(Config[int64, int64]{ID: "node0", Transport: tr, Dir: dir, Codec: fst.NumberCodec[int64](), Max: span, Raft: testRaftConfig()})
 	if err != nil {
@@ -534,11 +560,11 @@ func killChild(dir string) {
 		panic(err)
 	}
 	for n.Raft().State() != raft.Leader {
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	for id := int64(1); ; id++ {
-		sn, err := insert(context.Background(), n, id, id+1, id)
+	for id := from; ; id++ {
+		sn, err := insert(context.Background(), n, id%span, id%span+1, id)
 		if err != nil {
 			panic(err)
 		}
