@@ -18,8 +18,10 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"github.com/flatseg/flatseg"
+	"github.com/flatseg/flatseg/fst"
 )
 
 // The robustness test, in the manner of etcd's tests/robustness: clients
@@ -83,14 +85,27 @@ var faultNames = [faultKinds]string{"depose-slow-leader", "restart", "isolate-le
 
 // regInput and regOutput are an operation of the register model of one key.
 type regInput struct {
-	kind  opKind
-	key   int64
-	value int64 // opWrite: the value written
+	kind opKind
+	key  int64
+	tag  int64 // opWrite, opRMW: the call's unique tag (see rmwValue)
+}
+
+// Every value written is unique: a blind write writes its tag; a
+// read-modify-write that read r writes r's counter plus one, tagged with
+// its own tag. The tag tells which call wrote a value in the log.
+const tagBits = 24
+
+func rmwValue(read, tag int64) int64 { return (read>>tagBits+1)<<tagBits | tag }
+
+func (in regInput) written(out regOutput) int64 {
+	if in.kind == opWrite {
+		return in.tag
+	}
+	return rmwValue(out.value, in.tag)
 }
 
 type regOutput struct {
-	value   int64 // opRMW: the value read; opRead, opBarrier: the value read
-	known   bool  // opRMW: value holds what fn read
+	value   int64 // opRMW, opRead, opBarrier: the value read
 	unknown bool  // a write whose call failed after fn ran: pending
 }
 
@@ -118,13 +133,13 @@ var registerModel = porcupine.Model{
 		s, in, out := state.(int64), input.(regInput), output.(regOutput)
 		switch in.kind {
 		case opWrite:
-			return true, in.value
+			return true, in.tag
 		case opRMW:
 			switch {
 			case !out.unknown:
-				return s == out.value, out.value + 1
-			case out.known && s == out.value:
-				return true, s + 1 // took effect here
+				return s == out.value, in.written(out)
+			case s == out.value:
+				return true, in.written(out) // took effect here
 			default:
 				// Pending: it takes effect where it read s, or, placed
 				// at the end of time, never; any state is legal.
@@ -142,12 +157,9 @@ var registerModel = porcupine.Model{
 		}
 		switch in.kind {
 		case opWrite:
-			return fmt.Sprintf("write(%d, %d)%s", in.key, in.value, q)
+			return fmt.Sprintf("write(%d, %d)%s", in.key, in.tag, q)
 		case opRMW:
-			if !out.known {
-				return fmt.Sprintf("rmw(%d): ? -> ?+1%s", in.key, q)
-			}
-			return fmt.Sprintf("rmw(%d): %d -> %d%s", in.key, out.value, out.value+1, q)
+			return fmt.Sprintf("rmw(%d): %d -> %d%s", in.key, out.value, in.written(out), q)
 		default:
 			return fmt.Sprintf("%s(%d) = %d", opNames[in.kind], in.key, out.value)
 		}
@@ -167,10 +179,12 @@ type robustStats struct {
 	byNodes    map[int]int
 	ops        [opKinds]int // operations in the checked histories
 	refused    int          // writes whose fn never ran, and failed reads: left out
-	unknown    int          // writes recorded as pending
+	unknown    int          // writes of unknown outcome left pending
+	resolved   int          // writes of unknown outcome that the log decided
 	faults     [faultKinds]int
 	hangs      []string
 	violations []string
+	classes    map[string]int // first stuck op of each failing key, by kind and cause
 	checkTime  time.Duration
 }
 
@@ -210,8 +224,16 @@ func (s *robustStats) String() string {
 		}
 		fmt.Fprintf(&b, " %s %d", faultNames[k], s.faults[k])
 	}
-	fmt.Fprintf(&b, "; unknown %d, refused %d, hangs %d, violations %d, checking took %v",
-		s.unknown, s.refused, len(s.hangs), len(s.violations), s.checkTime.Round(time.Millisecond))
+	fmt.Fprintf(&b, "; unknown outcome %d (%d more decided by the log), refused %d, hangs %d, violations %d, checking took %v",
+		s.unknown, s.resolved, s.refused, len(s.hangs), len(s.violations), s.checkTime.Round(time.Millisecond))
+	if len(s.classes) > 0 {
+		var cs []string
+		for c, n := range s.classes {
+			cs = append(cs, fmt.Sprintf("%s %d", c, n))
+		}
+		slices.Sort(cs)
+		fmt.Fprintf(&b, " (failing keys: %s)", strings.Join(cs, ", "))
+	}
 	return b.String()
 }
 
@@ -254,7 +276,7 @@ func TestRobust_Linearizable(t *testing.T) {
 	budget := robustBudget(t)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	st := &robustStats{byNodes: map[int]int{}}
+	st := &robustStats{byNodes: map[int]int{}, classes: map[string]int{}}
 	start := time.Now()
 	for h := 0; ; h++ {
 		var nodes int
@@ -435,7 +457,8 @@ func runHistory(t *testing.T, st *robustStats, idx, n int, seed uint64, runFor t
 		h.fail("the fault injector did not stop (a Close or a reopen hangs)")
 	}
 	<-wdDone
-	finalReads(c, h)
+	fin := finalReads(c, h)
+	var lost map[[2]int64]porcupine.Operation // writes the log shows never committed
 	closed := make(chan error, 1)
 	go func() { closed <- c.close() }()
 	select {
@@ -450,10 +473,22 @@ func runHistory(t *testing.T, st *robustStats, idx, n int, seed uint64, runFor t
 	h.mu.Lock()
 	ops := slices.Clone(h.ops)
 	h.mu.Unlock()
+	if fin.ok {
+		committed, maybe, ok, err := logOutcomes(c.dirs[fin.node], fin)
+		switch {
+		case err != nil:
+			h.fail("reading the final leader's log: %v", err)
+		case ok:
+			var won int
+			ops, won, lost = resolve(ops, committed, maybe, fin.ret)
+			st.resolved += won + len(lost)
+			h.counts.unknown -= won + len(lost)
+		}
+	}
 	st.histories++
 	st.byNodes[n]++
-	for k := range opKinds {
-		st.ops[k] += h.counts.ops[k]
+	for _, op := range ops {
+		st.ops[op.Input.(regInput).kind]++
 	}
 	st.refused += h.counts.refused
 	st.unknown += h.counts.unknown
@@ -488,8 +523,12 @@ func runHistory(t *testing.T, st *robustStats, idx, n int, seed uint64, runFor t
 				path = fmt.Sprintf("(writing %s failed: %v)", path, err)
 			}
 		}
+		desc, classes := culprit(ops, h.faults, lost)
+		for _, c := range classes {
+			st.classes[c]++
+		}
 		st.violations = append(st.violations, fmt.Sprintf("history %d (%d nodes, seed %d, %d ops, faults %s): %s; visualisation %s",
-			idx, n, seed, len(ops), faultList(h.faults), culprit(ops), path))
+			idx, n, seed, len(ops), faultList(h.faults), desc, path))
 	}
 	return ok
 }
@@ -503,29 +542,116 @@ func faultList(faults []porcupine.Annotation) string {
 }
 
 // culprit names the smallest set of op kinds whose history is already not
-// linearizable, and the keys that fail: writes and read-modify-writes, then
-// with read-only Updates, then with Barrier reads.
-func culprit(ops []porcupine.Operation) string {
-	for _, kinds := range [][]opKind{{opWrite, opRMW}, {opWrite, opRMW, opRead}, {opWrite, opRMW, opBarrier}} {
+// linearizable (writes and read-modify-writes alone, then with read-only
+// Updates, then with Barrier reads) and, for each key that fails, the first
+// op that porcupine's longest partial linearization cannot take, with the
+// state the register had there and the faults under way.
+func culprit(ops []porcupine.Operation, faults []porcupine.Annotation, lost map[[2]int64]porcupine.Operation) (desc string, classes []string) {
+	for _, kinds := range [][]opKind{{opWrite, opRMW}, {opWrite, opRMW, opRead}, {opWrite, opRMW, opBarrier}, {opWrite, opRMW, opRead, opBarrier}} {
 		sub := slices.DeleteFunc(slices.Clone(ops), func(op porcupine.Operation) bool {
 			return !slices.Contains(kinds, op.Input.(regInput).kind)
 		})
 		if porcupine.CheckOperationsTimeout(registerModel, sub, checkTimeout) != porcupine.Illegal {
 			continue
 		}
-		var bad []int64
-		for _, part := range registerModel.Partition(sub) {
-			if porcupine.CheckOperationsTimeout(registerModel, part, checkTimeout) == porcupine.Illegal {
-				bad = append(bad, part[0].Input.(regInput).key)
-			}
-		}
-		var names []string
+		var names, keys []string
 		for _, k := range kinds {
 			names = append(names, opNames[k])
 		}
-		return fmt.Sprintf("illegal with only %s ops (keys %v)", strings.Join(names, "+"), bad)
+		for _, part := range registerModel.Partition(sub) {
+			res, info := porcupine.CheckOperationsVerbose(registerModel, part, checkTimeout)
+			if res == porcupine.Illegal {
+				d, c := firstStuck(part, info, faults, lost)
+				keys, classes = append(keys, d), append(classes, c)
+			}
+		}
+		return fmt.Sprintf("illegal with %s ops: %s", strings.Join(names, "+"), strings.Join(keys, "; ")), classes
 	}
-	return "illegal only with every kind together"
+	return "illegal, but no subset of kinds is", []string{"other"}
+}
+
+// firstStuck describes, for one key's history, the op that returns first
+// among those porcupine's longest partial linearization leaves out.
+func firstStuck(part []porcupine.Operation, info porcupine.LinearizationInfo, faults []porcupine.Annotation, lost map[[2]int64]porcupine.Operation) (desc, class string) {
+	key := part[0].Input.(regInput).key
+	var longest []porcupine.Operation
+	for _, parts := range info.PartialLinearizationsOperations() {
+		for _, l := range parts {
+			if len(l) > len(longest) {
+				longest = l
+			}
+		}
+	}
+	in := map[porcupine.Operation]bool{}
+	state := registerModel.Init()
+	for _, op := range longest {
+		in[op] = true
+		_, state = registerModel.Step(state, op.Input, op.Output)
+	}
+	var stuck *porcupine.Operation
+	for i, op := range part {
+		if !in[op] && (stuck == nil || op.Return < stuck.Return) {
+			stuck = &part[i]
+		}
+	}
+	if stuck == nil {
+		return fmt.Sprintf("key %d", key), "other"
+	}
+	var under []string
+	for _, f := range faults {
+		if f.Start <= stuck.Return && stuck.Call <= f.End {
+			under = append(under, f.Description)
+		}
+	}
+	during := "no fault under way"
+	if len(under) > 0 {
+		during = "during " + strings.Join(under, " + ")
+	}
+	// Who wrote the value a stuck read saw, and the value the register held.
+	// Who wrote the value a stuck read saw, and the value the register held.
+	writer := func(v int64) (string, *porcupine.Operation, bool) {
+		if v == 0 {
+			return "the initial value", nil, false
+		}
+		if op, ok := lost[[2]int64{key, v}]; ok {
+			return fmt.Sprintf("%s at [%s, -] (%s), which never committed", describe(op), ms(op.Call), op.Metadata), &op, true
+		}
+		for i, op := range part {
+			in := op.Input.(regInput)
+			if (in.kind == opWrite || in.kind == opRMW) && in.written(op.Output.(regOutput)) == v {
+				return fmt.Sprintf("%s at [%s, %s] (%s)", describe(op), ms(op.Call), ms(op.Return), op.Metadata), &part[i], false
+			}
+		}
+		return "no op", nil, false
+	}
+	why := ""
+	kind := stuck.Input.(regInput).kind
+	class = opNames[kind] + " other"
+	if kind == opRead || kind == opBarrier {
+		readDesc, readOp, dirty := writer(stuck.Output.(regOutput).value)
+		heldDesc, heldOp, _ := writer(state.(int64))
+		why = fmt.Sprintf("; it read the value of %s; the register held that of %s", readDesc, heldDesc)
+		switch {
+		case dirty:
+			class = opNames[kind] + " dirty (saw a write that never committed)"
+		case heldOp != nil && (readOp == nil || heldOp.Call > readOp.Return) && heldOp.Return < stuck.Call:
+			class = opNames[kind] + " stale (missed a write acknowledged before it began)"
+		}
+	}
+	return fmt.Sprintf("key %d: %s at [%s, %s] (%s, %s) after %d ops linearized with the register at %v%s",
+		key, describe(*stuck), ms(stuck.Call), ms(stuck.Return), stuck.Metadata, during, len(longest), state, why), class
+}
+
+func describe(op porcupine.Operation) string {
+	return registerModel.DescribeOperation(op.Input, op.Output)
+}
+
+// ms formats a history timestamp; the end of time is "-".
+func ms(ns int64) string {
+	if ns == math.MaxInt64 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fms", float64(ns)/1e6)
 }
 
 // runClient issues calls until stop, bound to a random node; after a call
@@ -574,8 +700,8 @@ func runClient(c *faultCluster, h *history, wd *watchdog, cl int, seed uint64, w
 			limit = time.Now().Add(callTimeout + hangGrace)
 		}
 		in := regInput{kind: kind, key: key}
-		if kind == opWrite {
-			in.value = 1_000_000 + writeSeq.Add(1)
+		if kind == opWrite || kind == opRMW {
+			in.tag = writeSeq.Add(1)
 		}
 		rec := &opRecord{}
 		id := wd.add(limit, cancel, fmt.Sprintf("client %d: %s(%d) on node %d", cl, opNames[kind], key, bound))
@@ -595,10 +721,10 @@ func runClient(c *faultCluster, h *history, wd *watchdog, cl int, seed uint64, w
 				rec.read = seg.Value
 				switch kind {
 				case opWrite:
-					_, err := tx.Insert(key, key+1, in.value)
+					_, err := tx.Insert(key, key+1, in.tag)
 					return err
 				case opRMW:
-					_, err := tx.Insert(key, key+1, seg.Value+1)
+					_, err := tx.Insert(key, key+1, rmwValue(seg.Value, in.tag))
 					return err
 				}
 				return nil
@@ -627,9 +753,9 @@ func runClient(c *faultCluster, h *history, wd *watchdog, cl int, seed uint64, w
 		case err == nil && kind == opWrite:
 			op.Output = regOutput{}
 		case err == nil:
-			op.Output = regOutput{value: read, known: true}
+			op.Output = regOutput{value: read}
 		case (kind == opWrite || kind == opRMW) && ran:
-			op.Output = regOutput{value: read, known: true, unknown: true}
+			op.Output = regOutput{value: read, unknown: true}
 			op.Return = math.MaxInt64
 			counts.unknown++
 		default:
@@ -786,7 +912,7 @@ func injectFault(c *faultCluster, h *history, r *rand.Rand, kind faultKind, stop
 // finalReads heals the cluster and appends, for every key, a Barrier read
 // on the leader to the history (every acknowledged write must be there);
 // then every node must reach that state with the same contents.
-func finalReads(c *faultCluster, h *history) {
+func finalReads(c *faultCluster, h *history) (fin finalRead) {
 	c.net.heal()
 	for i := range c.ids {
 		if c.node(i) == nil {
@@ -811,12 +937,13 @@ func finalReads(c *faultCluster, h *history) {
 			continue
 		}
 		ret := h.now()
+		fin = finalRead{node: l, applied: n.Raft().AppliedIndex(), ret: ret, ok: true}
 		h.mu.Lock()
 		for k := range int64(robustKeys) {
 			seg, _ := sn.Search(k)
 			h.ops = append(h.ops, porcupine.Operation{
 				ClientId: h.clients, Input: regInput{kind: opBarrier, key: k},
-				Output: regOutput{value: seg.Value, known: true}, Call: call, Return: ret,
+				Output: regOutput{value: seg.Value}, Call: call, Return: ret,
 				Metadata: fmt.Sprintf("final read on node %d", l),
 			})
 			h.counts.ops[opBarrier]++
@@ -853,7 +980,91 @@ func finalReads(c *faultCluster, h *history) {
 				}
 			}
 		}
-		return
+		return fin
 	}
 	h.fail("no Barrier succeeded on a leader within %v of healing", waitFor)
+	return fin
+}
+
+// finalRead is where the final Barrier succeeded: on which node, the
+// index it had applied (every entry up to it is committed), and when.
+type finalRead struct {
+	node    int
+	applied uint64
+	ret     int64
+	ok      bool
+}
+
+// logOutcomes reads the log of the node that made the final read, after
+// the cluster closed, and returns the (key, value) pairs written by the
+// entries up to the index it had applied (committed) and by the entries
+// after it (maybe committed). A write of a pair in neither never committed:
+// raft's leader holds every committed entry. It returns ok false when the
+// log does not start at index 1 (compacted), and tells nothing then.
+func logOutcomes(dir string, fin finalRead) (committed, maybe map[[2]int64]bool, ok bool, err error) {
+	bolt, err := raftboltdb.NewBoltStore(filepath.Join(dir, "raft.db"))
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer bolt.Close()
+	first, err := bolt.FirstIndex()
+	if err != nil || first > 1 {
+		return nil, nil, false, err
+	}
+	last, err := bolt.LastIndex()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	committed, maybe = map[[2]int64]bool{}, map[[2]int64]bool{}
+	for i := first; i <= last && i > 0; i++ {
+		var l raft.Log
+		if err := bolt.GetLog(i, &l); err != nil {
+			return nil, nil, false, fmt.Errorf("log entry %d: %w", i, err)
+		}
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		batches, err := decodeEntry[int64, int64](l.Data, fst.NumberCodec[int64]())
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("log entry %d: %w", i, err)
+		}
+		into := committed
+		if i > fin.applied {
+			into = maybe
+		}
+		for _, b := range batches {
+			for _, op := range b.All() {
+				if op.Kind == fst.OpInsert && op.End == op.Start+1 {
+					into[[2]int64{op.Start, op.Value}] = true
+				}
+			}
+		}
+	}
+	return committed, maybe, true, nil
+}
+
+// resolve settles the writes of unknown outcome that the final leader's
+// log decides: one in a committed entry took effect before the final read
+// returned; one in no entry never took effect and leaves the history.
+// It returns the history and how many it found committed and lost.
+func resolve(ops []porcupine.Operation, committed, maybe map[[2]int64]bool, finalRet int64) (out []porcupine.Operation, won int, lost map[[2]int64]porcupine.Operation) {
+	out = ops[:0]
+	lost = map[[2]int64]porcupine.Operation{}
+	for _, op := range ops {
+		in, o := op.Input.(regInput), op.Output.(regOutput)
+		if o.unknown {
+			pair := [2]int64{in.key, in.written(o)}
+			switch {
+			case committed[pair]:
+				o.unknown = false
+				op.Output, op.Return = o, max(finalRet, op.Call)
+				won++
+			case !maybe[pair]:
+				lost[pair] = op
+				continue
+			}
+		}
+		out = append(out, op)
+	}
+	return out, won, lost
 }
