@@ -4,11 +4,9 @@ go 1.26.8
 
 require (
 	github.com/benbjohnson/immutable v0.4.3
-	github.com/google/btree v1.1.3
 	github.com/hashicorp/raft v1.7.3
 	github.com/hashicorp/raft-boltdb/v2 v2.3.1
 	github.com/stretchr/testify v1.12.1
-	github.com/tidwall/btree v1.8.2
 	go.uber.org/atomic v1.12.0
 )
 
