@@ -5,11 +5,9 @@ go 1.26.8
 require (
 	github.com/anishathalye/porcupine v1.3.1
 	github.com/benbjohnson/immutable v0.4.3
-	github.com/google/btree v1.1.3
 	github.com/hashicorp/raft v1.7.3
 	github.com/hashicorp/raft-boltdb/v2 v2.3.1
 	github.com/stretchr/testify v1.12.1
-	github.com/tidwall/btree v1.8.2
 	go.etcd.io/bbolt v1.3.11
 	go.uber.org/atomic v1.12.0
 	go.uber.org/goleak v1.3.0

@@ -4,11 +4,13 @@
 // tidwall/btree, google/btree), on the same workloads, sizes and random
 // keys, and writes a Markdown report with SVG plots.
 //
-// Usage:
+// bench is a module of its own (github.com/flatseg/flatseg/bench), so from
+// the repository root:
 //
-//	go run ./bench/cmd/compare            # n = 10³..10⁷, writes bench/results
-//	go run ./bench/cmd/compare -sizes 1000,10000,100000,1000000
-//	go run ./bench/cmd/compare -quick     # n = 10³, 10⁴ in seconds, writes a temp dir
+//	go -C bench run ./cmd/compare            # n = 10³..10⁷, writes bench/results
+//	go -C bench run ./cmd/compare -sizes 1000,10000,100000,1000000
+//	go -C bench run ./cmd/compare -quick     # n = 10³, 10⁴ in seconds, writes a temp dir
+//	go -C bench run ./cmd/compare -from results/results.json   # re-render, measure nothing
 //
 // A cell whose single op would take far longer than the time budget (an
 // O(n)-per-op operation at a large n) is skipped, and the report says so.
@@ -21,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -33,7 +36,7 @@ func main() {
 	var (
 		quick   = flag.Bool("quick", false, "small sizes and short runs (seconds); writes to a temp dir unless -out is given")
 		sizes   = flag.String("sizes", "", "comma-separated tree sizes in segments (default 1000,10000,100000,1000000,10000000; -quick: 1000,10000)")
-		out     = flag.String("out", "", "directory for results.md, results.json and the SVG plots (default bench/results; -quick: a temp dir)")
+		out     = flag.String("out", "", "directory for results.md, results.json and the SVG plots (default the bench module's results/; -quick: a temp dir)")
 		mdds    = flag.Bool("mdds", true, "build and run the mdds C++ driver (needs g++ and libmdds-dev)")
 		seed    = flag.Uint64("seed", 1, "random seed of segments and op streams")
 		budget  = flag.Duration("budget", 0, "time after which an op stream is cut short (default 400ms; -quick: 10ms)")
@@ -50,7 +53,10 @@ func main() {
 		Sizes: []int{1_000, 10_000, 100_000, 1_000_000, 10_000_000}, Stream: 1 << 17, Budget: 400 * time.Millisecond,
 		Seed: *seed, Mdds: *mdds, Batch: *batch, Readers: *readers, TputDuration: time.Second, WriteRate: *rate, Log: os.Stderr,
 	}
-	dir := "bench/results"
+	dir := "results"
+	if d, ok := moduleDir(".", benchModule); ok {
+		dir = filepath.Join(d, "results")
+	}
 	if *quick {
 		cfg.Sizes, cfg.Stream, cfg.Budget, cfg.TputDuration = []int{1_000, 10_000}, 1<<13, 10*time.Millisecond, 50*time.Millisecond
 		dir = ""
@@ -88,7 +94,7 @@ func main() {
 		dir = d
 	}
 	var err error
-	cfg.Command = strings.Join(append([]string{"go run ./bench/cmd/compare"}, os.Args[1:]...), " ")
+	cfg.Command = strings.Join(append([]string{"go -C bench run ./cmd/compare"}, os.Args[1:]...), " ")
 
 	start := time.Now()
 	var res *compare.Results
@@ -107,7 +113,7 @@ func main() {
 	if err := res.WriteMarkdown(os.Stdout); err != nil {
 		fail(err)
 	}
-	if err := res.WriteDir(dir); err != nil {
+	if err := res.WriteDir(dir, fromRoot(dir)); err != nil {
 		fail(err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (results.md, results.json, *.svg) in %s\n", dir, time.Since(start).Round(time.Second))
@@ -120,4 +126,50 @@ func main() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "compare:", err)
 	os.Exit(1)
+}
+
+const (
+	benchModule = "github.com/flatseg/flatseg/bench"
+	rootModule  = "github.com/flatseg/flatseg"
+)
+
+// moduleDir returns the nearest directory at or above dir whose go.mod
+// declares module.
+func moduleDir(dir, module string) (string, bool) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == module {
+					return dir, true
+				}
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+// fromRoot returns dir relative to the repository root, for the links of
+// summary.md (a README section); dir as given outside the repository.
+func fromRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	root, ok := moduleDir(abs, rootModule)
+	if !ok {
+		return dir
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return dir
+	}
+	return rel
 }

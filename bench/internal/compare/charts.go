@@ -5,9 +5,28 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/flatseg/flatseg/bench/internal/plot"
 )
+
+// Chart is one log-log line chart of the report: n on the x axis, a time,
+// size or rate on the y axis. svg.go draws it.
+type Chart struct {
+	Title, XLabel, YLabel string
+	// YFormat labels the decades of the y axis; nil writes 10ⁿ.
+	YFormat func(float64) string
+	Series  []Series
+}
+
+// Series is one line of a [Chart]. Points with a non-positive or non-finite
+// coordinate cannot sit on a log scale and are left out.
+type Series struct {
+	Name   string
+	Color  string // #rrggbb
+	Dashed bool
+	Points []Point // in increasing X
+}
+
+// Point is one (x, y) sample of a [Series].
+type Point struct{ X, Y float64 }
 
 // timeDecade labels a power of ten of nanoseconds.
 func timeDecade(ns float64) string {
@@ -30,38 +49,38 @@ func rateDecade(v float64) string {
 
 // series returns the line of implementation id in context, with the
 // colour of its entry in [Impls]; other implementations' lines are dashed.
-func (r *Results) series(context, id string, points []plot.Point) plot.Series {
+func (r *Results) series(context, id string, points []Point) Series {
 	im, _ := implByID(id)
-	slices.SortFunc(points, func(a, b plot.Point) int { return cmp.Compare(a.X, b.X) })
-	return plot.Series{Name: LabelIn(context, id, r.Meta.Batch), Color: im.Color, Dashed: !im.Ours, Points: points}
+	slices.SortFunc(points, func(a, b Point) int { return cmp.Compare(a.X, b.X) })
+	return Series{Name: LabelIn(context, id, r.Meta.Batch), Color: im.Color, Dashed: !im.Ours, Points: points}
 }
 
 // Charts returns the plots: one per workload, memory and throughput.
-func (r *Results) Charts() map[string]plot.Chart {
-	out := map[string]plot.Chart{}
+func (r *Results) Charts() map[string]Chart {
+	out := map[string]Chart{}
 	for _, wl := range Workloads {
 		ids := r.implsOf(wl.Name)
 		if len(ids) == 0 {
 			continue
 		}
-		c := plot.Chart{Title: wl.Title, XLabel: "n (segments)", YLabel: "time per " + wl.Unit, YFormat: timeDecade}
+		c := Chart{Title: wl.Title, XLabel: "n (segments)", YLabel: "time per " + wl.Unit, YFormat: timeDecade}
 		for _, id := range ids {
-			var ps []plot.Point
+			var ps []Point
 			for _, cl := range r.Cells {
 				if cl.Workload == wl.Name && cl.Impl == id && cl.ok() {
-					ps = append(ps, plot.Point{X: float64(cl.N), Y: cl.Ns})
+					ps = append(ps, Point{X: float64(cl.N), Y: cl.Ns})
 				}
 			}
 			c.Series = append(c.Series, r.series(wl.Name, id, ps))
 		}
 		out[wl.Name] = c
 	}
-	mem := plot.Chart{Title: "Memory per segment", XLabel: "n (segments)", YLabel: "bytes per segment"}
+	mem := Chart{Title: "Memory per segment", XLabel: "n (segments)", YLabel: "bytes per segment"}
 	for _, id := range r.memImpls() {
-		var ps []plot.Point
+		var ps []Point
 		for _, m := range r.Memory {
 			if m.Impl == id {
-				ps = append(ps, plot.Point{X: float64(m.N), Y: m.PerSegment})
+				ps = append(ps, Point{X: float64(m.N), Y: m.PerSegment})
 			}
 		}
 		mem.Series = append(mem.Series, r.series(InMemory, id, ps))
@@ -71,13 +90,13 @@ func (r *Results) Charts() map[string]plot.Chart {
 	if r.Meta.WriteRate > 0 {
 		title += fmt.Sprintf(" (≤%s writes/s)", rate(r.Meta.WriteRate))
 	}
-	tp := plot.Chart{Title: title, XLabel: "n (segments)", YLabel: "reads per second", YFormat: rateDecade}
+	tp := Chart{Title: title, XLabel: "n (segments)", YLabel: "reads per second", YFormat: rateDecade}
 	for _, id := range r.tputImpls() {
 		for _, writer := range []bool{false, true} {
-			var ps []plot.Point
+			var ps []Point
 			for _, t := range r.Throughput {
 				if t.Impl == id && t.Writer == writer {
-					ps = append(ps, plot.Point{X: float64(t.N), Y: t.Reads})
+					ps = append(ps, Point{X: float64(t.N), Y: t.Reads})
 				}
 			}
 			if len(ps) == 0 {

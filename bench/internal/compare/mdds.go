@@ -203,7 +203,118 @@ func runDriver(path, opFile string, line func(fields []string) error) error {
 	return lineErr
 }
 
-func atoi(s string) int64 {
-	v, _ := strconv.ParseInt(s, 10, 64)
+// errDriverOutput is returned for a line of the driver's output that
+// [parseDriverLine] cannot read.
+var errDriverOutput = errors.New("mdds driver: unexpected output")
+
+// driverLine is one line of the driver's output, parsed: exactly one of its
+// fields is set.
+type driverLine struct {
+	cell *Cell
+	mem  *Memory
+	tput *Throughput
+}
+
+// parseDriverLine parses the tab-separated fields of one line of the
+// driver's output (see mdds_driver.cpp):
+//
+//	RESULT workload n impl calls ns checksum state   a timed task (ns in all)
+//	MEM n impl bytes                                  the heap of a structure
+//	TPUT n impl writer reader_ops writer_ops ns       a throughput case
+//
+// streams gives the length of each workload's op stream, readers the number
+// of reader threads of the throughput test. A line it cannot read is an
+// error wrapping errDriverOutput.
+func parseDriverLine(fields []string, streams map[string]int, readers int) (driverLine, error) {
+	want := map[string]int{"RESULT": 8, "MEM": 4, "TPUT": 7}
+	r := &fieldReader{fields: fields}
+	var line driverLine
+	switch {
+	case len(fields) == 0 || want[fields[0]] == 0:
+		r.fail("unknown record")
+	case len(fields) != want[fields[0]]:
+		r.fail(fmt.Sprintf("%d fields, want %d", len(fields), want[fields[0]]))
+	case fields[0] == "RESULT":
+		line.cell = r.result(streams)
+	case fields[0] == "MEM":
+		line.mem = r.memory()
+	default:
+		line.tput = r.throughput(readers)
+	}
+	if r.err != nil {
+		return driverLine{}, fmt.Errorf("%w: %q: %v", errDriverOutput, strings.Join(fields, "\t"), r.err)
+	}
+	return line, nil
+}
+
+// fieldReader reads the fields of one line of the driver's output, keeping
+// the first error.
+type fieldReader struct {
+	fields []string
+	err    error
+}
+
+func (r *fieldReader) fail(why string) {
+	if r.err == nil {
+		r.err = errors.New(why)
+	}
+}
+
+// int returns field j as an integer.
+func (r *fieldReader) int(j int) int64 {
+	v, err := strconv.ParseInt(r.fields[j], 10, 64)
+	if err != nil {
+		r.fail(fmt.Sprintf("field %d: %v", j+1, err))
+	}
 	return v
+}
+
+// uint returns field j as an unsigned integer.
+func (r *fieldReader) uint(j int) uint64 {
+	v, err := strconv.ParseUint(r.fields[j], 10, 64)
+	if err != nil {
+		r.fail(fmt.Sprintf("field %d: %v", j+1, err))
+	}
+	return v
+}
+
+// result reads RESULT workload n impl calls ns checksum state.
+func (r *fieldReader) result(streams map[string]int) *Cell {
+	c := &Cell{Workload: r.fields[1], N: int(r.int(2)), Impl: r.fields[3], Calls: int(r.int(4)),
+		Stream: streams[r.fields[1]], Checksum: r.uint(6), State: r.uint(7)}
+	ns := r.int(5)
+	if c.N < 1 || c.Calls < 0 || ns < 0 {
+		r.fail("n below 1, or a negative count or time")
+	}
+	per := 1
+	if w, ok := workload(c.Workload); ok && w.Unit == "segment" {
+		per = max(c.N, 1)
+	}
+	c.Ns = float64(ns) / float64(max(c.Calls, 1)*per)
+	return c
+}
+
+// memory reads MEM n impl bytes.
+func (r *fieldReader) memory() *Memory {
+	m := &Memory{N: int(r.int(1)), Impl: r.fields[2], Bytes: r.int(3)}
+	if m.N < 1 {
+		r.fail("n below 1")
+	}
+	m.PerSegment = float64(m.Bytes) / float64(max(m.N, 1))
+	return m
+}
+
+// throughput reads TPUT n impl writer reader_ops writer_ops ns.
+func (r *fieldReader) throughput(readers int) *Throughput {
+	t := &Throughput{Impl: r.fields[2], N: int(r.int(1)), Writer: r.fields[3] == "1", Readers: readers}
+	reads, writes, ns := r.int(4), r.int(5), r.int(6)
+	if r.fields[3] != "0" && r.fields[3] != "1" {
+		r.fail("writer is neither 0 nor 1")
+	}
+	if t.N < 1 || reads < 0 || writes < 0 || ns <= 0 {
+		r.fail("n below 1, a negative count or a time not above 0")
+	}
+	sec := float64(max(ns, 1)) / 1e9
+	t.Reads, t.Writes = float64(reads)/sec, float64(writes)/sec
+	return t
 }

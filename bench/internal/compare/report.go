@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"text/template"
-
-	"github.com/flatseg/flatseg/bench/internal/plot"
 )
 
 // The prose of the report and of its README summary; the figures come from
@@ -116,8 +114,9 @@ func (r *Results) WriteSummary(w io.Writer, dir string) error {
 }
 
 // WriteDir writes results.md, summary.md, results.json and the SVG plots
-// into dir.
-func (r *Results) WriteDir(dir string) error {
+// into dir. rel is dir relative to the repository root, for the links of
+// summary.md.
+func (r *Results) WriteDir(dir, rel string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -131,7 +130,7 @@ func (r *Results) WriteDir(dir string) error {
 	if err := write("results.md", r.WriteMarkdown); err != nil {
 		return err
 	}
-	if err := write("summary.md", func(w io.Writer) error { return r.WriteSummary(w, filepath.ToSlash(dir)) }); err != nil {
+	if err := write("summary.md", func(w io.Writer) error { return r.WriteSummary(w, filepath.ToSlash(rel)) }); err != nil {
 		return err
 	}
 	if err := write("results.json", func(w io.Writer) error {
@@ -142,13 +141,13 @@ func (r *Results) WriteDir(dir string) error {
 		return err
 	}
 	charts := r.Charts()
-	var overview []plot.Chart
+	var overview []Chart
 	for _, wl := range Workloads {
 		if c, ok := charts[wl.Name]; ok {
 			overview = append(overview, c)
 		}
 	}
-	if err := write("overview.svg", func(w io.Writer) error { return plot.Grid(w, overview, 2) }); err != nil {
+	if err := write("overview.svg", func(w io.Writer) error { return writeGrid(w, overview, 2) }); err != nil {
 		return err
 	}
 	for name, c := range charts {

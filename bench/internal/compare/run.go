@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"time"
 )
 
@@ -168,10 +167,16 @@ func (b *bed) build(im Impl, setup Setup) (structure, error) {
 	return x.Clone(), nil
 }
 
+// runSize measures size n: every workload, the memory and the reader
+// throughput, on the Go implementations and, if driver is set, on mdds.
+// The mdds tasks go to opFile while the Go side runs; the driver runs them
+// at the end, once the Go structures are gone.
 func runSize(cfg *Config, res *Results, n int, driver, opFile string) error {
 	base := Base(rngFor(cfg.Seed, n, "base"), n)
-	var ow *opWriter
-	var f *os.File
+	var (
+		ow *opWriter // the driver's tasks; nil without a driver
+		f  *os.File
+	)
 	if driver != "" {
 		var err error
 		if f, err = os.Create(opFile); err != nil {
@@ -181,34 +186,64 @@ func runSize(cfg *Config, res *Results, n int, driver, opFile string) error {
 		ow = newOpWriter(f)
 		ow.setup(base)
 	}
+	streams, err := runGo(cfg, res, base, ow)
+	if err != nil || ow == nil {
+		return err
+	}
+	ow.i64(0) // no more tasks
+	if err := ow.flush(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	runtime.GC() // runGo's structures are garbage: free them before mdds builds its own
+	runMdds(cfg, res, n, driver, opFile, streams)
+	return nil
+}
+
+// runGo measures the Go implementations on base: workloads, memory and
+// throughput, writing the same tasks for mdds to ow (nil: none). It returns
+// the length of each workload's op stream.
+func runGo(cfg *Config, res *Results, base []Segment, ow *opWriter) (map[string]int, error) {
 	b := &bed{cfg: cfg, base: base, built: map[string]structure{}}
+	streams := runWorkloads(b, res, ow)
+	runMemory(b, res, ow)
+	return streams, runThroughput(b, res, ow)
+}
+
+// runWorkloads runs every workload on every Go implementation that runs it,
+// or records why a cell is skipped, and writes the mdds cells to ow (nil:
+// none). It returns the length of each workload's op stream.
+func runWorkloads(b *bed, res *Results, ow *opWriter) map[string]int {
+	cfg, n := b.cfg, len(b.base)
 	streams := map[string]int{}
 	for _, w := range Workloads {
-		ops := w.Ops(rngFor(cfg.Seed, n, w.Name), base, cfg.Stream)
+		ops := w.Ops(rngFor(cfg.Seed, n, w.Name), b.base, cfg.Stream)
 		streams[w.Name] = len(ops)
 		for _, im := range Impls {
 			if !im.runs(w) || (im.Driver && ow == nil) {
 				continue
 			}
 			c := Cell{Workload: w.Name, Impl: im.ID, N: n, Stream: len(ops)}
-			if c.Skipped = skipReason(res.Cells, w, im.ID, n, cfg.Budget); c.Skipped != "" {
-				res.Cells = append(res.Cells, c)
-				cfg.logf("n=%-8d %-14s %-16s %s\n", n, w.Name, im.ID, cellText(c))
-				continue
-			}
-			if im.Driver {
+			switch c.Skipped = skipReason(res.Cells, w, im.ID, n, cfg.Budget); {
+			case c.Skipped != "":
+				res.addCell(cfg, c)
+			case im.Driver:
 				ow.task(w.Name, im.ID, n, w.Setup == Empty, cfg.Budget, ops)
-				continue
+			default:
+				res.addCell(cfg, runCell(b, im, w, c, ops))
 			}
-			res.Cells = append(res.Cells, runCell(b, im, w, c, ops))
-			if c := res.Cells[len(res.Cells)-1]; c.Err != "" {
-				res.Problems = append(res.Problems, fmt.Sprintf("%s/%s/n=%d: %s", w.Name, im.ID, n, c.Err))
-			}
-			cfg.logf("n=%-8d %-14s %-16s %s\n", n, w.Name, im.ID, cellText(res.Cells[len(res.Cells)-1]))
 		}
 	}
+	return streams
+}
 
-	mem, errs := measureMemory(base, cfg)
+// runMemory measures the heap each Go structure holding b.base takes, and
+// asks ow (nil: no driver) for mdds's.
+func runMemory(b *bed, res *Results, ow *opWriter) {
+	n := len(b.base)
+	mem, errs := measureMemory(b.base, b.cfg)
 	res.Memory = append(res.Memory, mem...)
 	for _, err := range errs {
 		res.Problems = append(res.Problems, fmt.Sprintf("memory n=%d: %v", n, err))
@@ -216,14 +251,14 @@ func runSize(cfg *Config, res *Results, n int, driver, opFile string) error {
 	if ow != nil {
 		ow.mem(n)
 	}
+}
 
-	keys := make([]Key, 1<<16)
-	krng := rngFor(cfg.Seed, n, "tput-keys")
-	for i := range keys {
-		keys[i] = krng.Int64N(Stride * int64(n))
-	}
-	inserts, _ := workload("insert-random")
-	writes := inserts.Ops(rngFor(cfg.Seed, n, "tput-writes"), base, 1<<16)
+// runThroughput runs the reader-throughput cases, without and with a
+// writer, on every Go implementation that can share its structure, and
+// writes mdds's to ow (nil: no driver).
+func runThroughput(b *bed, res *Results, ow *opWriter) error {
+	cfg, n := b.cfg, len(b.base)
+	keys, writes := throughputInput(cfg, b.base)
 	for _, im := range Impls {
 		for _, writer := range []bool{false, true} {
 			if im.Sharing == NotShared || (im.Sharing == ReadersOnly && writer) {
@@ -234,60 +269,69 @@ func runSize(cfg *Config, res *Results, n int, driver, opFile string) error {
 				return fmt.Errorf("throughput %s: %w", im.ID, err)
 			}
 			t.N = n
-			res.Throughput = append(res.Throughput, t)
-			cfg.logf("n=%-8d throughput     %-16s writer=%-5v reads/s=%.3g writes/s=%.3g\n", n, im.ID, writer, t.Reads, t.Writes)
+			res.addThroughput(cfg, t)
 		}
 	}
-	if ow == nil {
-		return nil
+	if ow != nil {
+		for _, writer := range []bool{false, true} {
+			ow.tput(n, cfg.Readers, cfg.TputDuration, cfg.WriteRate, writer, keys, writes)
+		}
 	}
-	for _, writer := range []bool{false, true} {
-		ow.tput(n, cfg.Readers, cfg.TputDuration, cfg.WriteRate, writer, keys, writes)
+	return nil
+}
+
+// throughputInput returns the keys the throughput test's readers search
+// and the inserts its writer makes, on a tree of base.
+func throughputInput(cfg *Config, base []Segment) (keys []Key, writes []Op) {
+	n := len(base)
+	keys = make([]Key, 1<<16)
+	krng := rngFor(cfg.Seed, n, "tput-keys")
+	for i := range keys {
+		keys[i] = krng.Int64N(Stride * int64(n))
 	}
-	ow.i64(0)
-	if err := ow.flush(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	base, b = nil, nil
-	runtime.GC()
+	inserts, _ := workload("insert-random")
+	return keys, inserts.Ops(rngFor(cfg.Seed, n, "tput-writes"), base, 1<<16)
+}
+
+// runMdds runs the driver on opFile and adds what it measured to res. A
+// failure of the driver becomes a problem of the report, keeping what it
+// measured before.
+func runMdds(cfg *Config, res *Results, n int, driver, opFile string, streams map[string]int) {
 	cfg.logf("n=%-8d running mdds driver\n", n)
-	err := runDriver(driver, opFile, func(fs []string) error {
+	err := runDriver(driver, opFile, func(fields []string) error {
+		line, err := parseDriverLine(fields, streams, cfg.Readers)
+		if err != nil {
+			return err
+		}
 		switch {
-		case fs[0] == "RESULT" && len(fs) == 8:
-			c := Cell{Workload: fs[1], N: int(atoi(fs[2])), Impl: fs[3], Calls: int(atoi(fs[4])), Stream: streams[fs[1]]}
-			c.Checksum, _ = strconv.ParseUint(fs[6], 10, 64)
-			c.State, _ = strconv.ParseUint(fs[7], 10, 64)
-			per := 1
-			if w, ok := workload(c.Workload); ok && w.Unit == "segment" {
-				per = c.N
-			}
-			c.Ns = float64(atoi(fs[5])) / float64(max(c.Calls, 1)*per)
-			res.Cells = append(res.Cells, c)
-			cfg.logf("n=%-8d %-14s %-16s %s\n", c.N, c.Workload, c.Impl, cellText(c))
-		case fs[0] == "MEM" && len(fs) == 4:
-			m := Memory{N: int(atoi(fs[1])), Impl: fs[2], Bytes: atoi(fs[3])}
-			m.PerSegment = float64(m.Bytes) / float64(m.N)
-			res.Memory = append(res.Memory, m)
-		case fs[0] == "TPUT" && len(fs) == 7:
-			sec := float64(atoi(fs[6])) / 1e9
-			t := Throughput{Impl: fs[2], N: int(atoi(fs[1])), Writer: fs[3] == "1", Readers: cfg.Readers,
-				Reads: float64(atoi(fs[4])) / sec, Writes: float64(atoi(fs[5])) / sec}
-			res.Throughput = append(res.Throughput, t)
-			cfg.logf("n=%-8d throughput     %-16s writer=%-5v reads/s=%.3g writes/s=%.3g\n", t.N, t.Impl, t.Writer, t.Reads, t.Writes)
-		default:
-			return fmt.Errorf("mdds driver: unexpected line %q", fs)
+		case line.cell != nil:
+			res.addCell(cfg, *line.cell)
+		case line.mem != nil:
+			res.Memory = append(res.Memory, *line.mem)
+		case line.tput != nil:
+			res.addThroughput(cfg, *line.tput)
 		}
 		return nil
 	})
 	if err != nil {
-		// Keep what was measured; the report lists the failure.
 		cfg.logf("n=%-8d %v\n", n, err)
 		res.Problems = append(res.Problems, fmt.Sprintf("n=%d: %v", n, err))
 	}
-	return nil
+}
+
+// addCell adds c to the results, and its error, if any, to the problems.
+func (r *Results) addCell(cfg *Config, c Cell) {
+	r.Cells = append(r.Cells, c)
+	if c.Err != "" {
+		r.Problems = append(r.Problems, fmt.Sprintf("%s/%s/n=%d: %s", c.Workload, c.Impl, c.N, c.Err))
+	}
+	cfg.logf("n=%-8d %-14s %-16s %s\n", c.N, c.Workload, c.Impl, cellText(c))
+}
+
+// addThroughput adds t to the results.
+func (r *Results) addThroughput(cfg *Config, t Throughput) {
+	r.Throughput = append(r.Throughput, t)
+	cfg.logf("n=%-8d throughput     %-16s writer=%-5v reads/s=%.3g writes/s=%.3g\n", t.N, t.Impl, t.Writer, t.Reads, t.Writes)
 }
 
 // runCell measures workload w on the Go implementation im.

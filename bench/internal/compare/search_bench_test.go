@@ -111,9 +111,13 @@ func mddsSearch(b *testing.B, base []Segment, ks []Key) (ns, calls float64) {
 	}
 	for b.Loop() {
 		err := runDriver(driver, opFile, func(fs []string) error {
-			if fs[0] == "RESULT" && len(fs) == 8 {
-				calls += float64(atoi(fs[4]))
-				ns += float64(atoi(fs[5]))
+			line, err := parseDriverLine(fs, nil, 0)
+			if err != nil {
+				return err
+			}
+			if c := line.cell; c != nil {
+				calls += float64(c.Calls)
+				ns += c.Ns * float64(c.Calls)
 			}
 			return nil
 		})

@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-
-	"github.com/flatseg/flatseg/bench/internal/plot"
 )
 
 // FormatNs formats a duration in nanoseconds with three significant digits.
@@ -61,7 +59,7 @@ func groupThousands(s string) string {
 // SizeLabel formats n as 10ⁿ when it is a power of ten.
 func SizeLabel(n int) string {
 	if e := math.Log10(float64(n)); e == math.Trunc(e) && n >= 1000 {
-		return plot.Decade(float64(n))
+		return decade(float64(n))
 	}
 	return fmt.Sprint(n)
 }
@@ -496,4 +494,28 @@ func (r *Results) skipped() []string {
 		out = append(out, fmt.Sprintf("%s on %s at n = %s: %s", title, LabelIn(c.Workload, c.Impl, r.Meta.Batch), SizeLabel(c.N), c.Skipped))
 	}
 	return out
+}
+
+// decade formats a power of ten as 10ⁿ (or 1, 10, 100).
+func decade(v float64) string {
+	e := int(math.Round(math.Log10(v)))
+	switch e {
+	case 0:
+		return "1"
+	case 1:
+		return "10"
+	case 2:
+		return "100"
+	}
+	const digits = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+	var b strings.Builder
+	b.WriteString("10")
+	if e < 0 {
+		b.WriteString("⁻")
+		e = -e
+	}
+	for _, c := range fmt.Sprint(e) {
+		b.WriteString(string([]rune(digits)[c-'0']))
+	}
+	return b.String()
 }
