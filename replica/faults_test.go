@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -169,6 +170,8 @@ type faultCluster struct {
 	addrs []raft.ServerAddress
 	dirs  []string
 
+	readsOnly atomic.Int32 // 1 + the node whose clients only run read-only Updates for now; 0: none
+
 	mu    sync.Mutex
 	nodes []*Node[int64, int64] // nil while a node is down
 	inner []*raft.InmemTransport
@@ -255,6 +258,22 @@ func (c *faultCluster) leader() int {
 		}
 	}
 	return -1
+}
+
+// newestLeader returns the index of the node that leads in the highest
+// term, the one a follower would name: -1 if none.
+func (c *faultCluster) newestLeader() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	best, term := -1, uint64(0)
+	for i, n := range c.nodes {
+		if n != nil && n.Raft().State() == raft.Leader {
+			if t := n.Raft().CurrentTerm(); best < 0 || t > term {
+				best, term = i, t
+			}
+		}
+	}
+	return best
 }
 
 // waitLeader waits up to d for a leader and returns its index, -1 if none.
