@@ -310,14 +310,16 @@ func (c *faultCluster) lossy(p float64, delay time.Duration) {
 }
 
 // stop closes node i while clients may be calling it; the node stays down
-// until restart.
+// until restart. Its links stay up while it closes, so that the entry it
+// is committing can commit and Close races the calls still arriving; after
+// Close, messages to it fail at once.
 func (c *faultCluster) stop(i int) error {
 	n := c.node(i)
 	if n == nil {
 		return nil
 	}
-	c.net.setDown(c.addrs[i], true)
 	err := n.Close()
+	c.net.setDown(c.addrs[i], true)
 	c.mu.Lock()
 	c.nodes[i] = nil
 	c.mu.Unlock()
