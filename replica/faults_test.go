@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -169,6 +170,8 @@ type faultCluster struct {
 	addrs []raft.ServerAddress
 	dirs  []string
 
+	readsOnly atomic.Int32 // 1 + the node whose clients only run read-only Updates for now; 0: none
+
 	mu    sync.Mutex
 	nodes []*Node[int64, int64] // nil while a node is down
 	inner []*raft.InmemTransport
@@ -257,6 +260,22 @@ func (c *faultCluster) leader() int {
 	return -1
 }
 
+// newestLeader returns the index of the node that leads in the highest
+// term, the one a follower would name: -1 if none.
+func (c *faultCluster) newestLeader() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	best, term := -1, uint64(0)
+	for i, n := range c.nodes {
+		if n != nil && n.Raft().State() == raft.Leader {
+			if t := n.Raft().CurrentTerm(); best < 0 || t > term {
+				best, term = i, t
+			}
+		}
+	}
+	return best
+}
+
 // waitLeader waits up to d for a leader and returns its index, -1 if none.
 func (c *faultCluster) waitLeader(d time.Duration) int {
 	deadline := time.Now().Add(d)
@@ -291,14 +310,16 @@ func (c *faultCluster) lossy(p float64, delay time.Duration) {
 }
 
 // stop closes node i while clients may be calling it; the node stays down
-// until restart.
+// until restart. Its links stay up while it closes, so that the entry it
+// is committing can commit and Close races the calls still arriving; after
+// Close, messages to it fail at once.
 func (c *faultCluster) stop(i int) error {
 	n := c.node(i)
 	if n == nil {
 		return nil
 	}
-	c.net.setDown(c.addrs[i], true)
 	err := n.Close()
+	c.net.setDown(c.addrs[i], true)
 	c.mu.Lock()
 	c.nodes[i] = nil
 	c.mu.Unlock()
