@@ -63,7 +63,8 @@ type result[K fst.Key, V any] struct {
 // quorum, after its transactions ran, that it still leads (one
 // confirmation per group).
 //
-// fn runs on the caller's goroutine, one transaction at a time. A
+// fn runs on the caller's goroutine, one transaction at a time; it must
+// not call Update or Barrier on the same node, which would wait for fn. A
 // transaction whose fn returns an error is rolled back and Update returns
 // that error at once. A panic in fn rolls back and propagates in the
 // caller; runtime.Goexit in fn rolls back and ends the caller's goroutine;
