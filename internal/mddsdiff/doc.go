@@ -19,7 +19,8 @@
 // # Knobs
 //
 // FLATSEG_MDDS_SEEDS (or -mdds.seeds) sets the number of random seeds per key
-// type; a failing seed is reproduced with -run 'TestDifferential_Mdds/seed=N$'.
+// type: 20 by default, 120 with FLATSEG_DEEP=1 (as CI's second test step
+// sets, see internal/testenv), 10 with -short. A failing seed is reproduced with -run 'TestDifferential_Mdds/seed=N$'.
 // On a mismatch the test shrinks the operation sequence and prints the
 // shortest failing one it found, as Go calls and as driver input.
 //

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 const (
@@ -26,27 +27,23 @@ const (
 	mddsHeader  = mddsInclude + "/mdds/flat_segment_tree.hpp"
 	installHint = "apt-get install -y g++ libmdds-dev"
 
-	defaultSeeds = 60 // per key type
+	quickSeeds   = 20  // per key type
+	deepSeeds    = 120 // per key type, with FLATSEG_DEEP=1
 	opsPerSeed   = 150
 	maxShrinkRun = 400 // driver runs spent on shrinking one failure
 )
 
-var seedsFlag = flag.Int("mdds.seeds", 0, "number of random seeds per key type (default $FLATSEG_MDDS_SEEDS or 60)")
+var seedsFlag = flag.Int("mdds.seeds", 0, "number of random seeds per key type (default $FLATSEG_MDDS_SEEDS, else 20, 120 with FLATSEG_DEEP=1, 10 with -short)")
 
 func numSeeds(t *testing.T) int {
 	if *seedsFlag > 0 {
 		return *seedsFlag
 	}
-	if s := os.Getenv("FLATSEG_MDDS_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		require.NoError(t, err, "FLATSEG_MDDS_SEEDS")
-		require.Positive(t, n, "FLATSEG_MDDS_SEEDS")
-		return n
-	}
+	def := testenv.Pick(t, quickSeeds, deepSeeds)
 	if testing.Short() {
-		return 10
+		def = 10
 	}
-	return defaultSeeds
+	return testenv.Int(t, "FLATSEG_MDDS_SEEDS", def)
 }
 
 // The driver is built once per test binary; TestMain removes it.
