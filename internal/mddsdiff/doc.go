@@ -5,7 +5,10 @@
 // mdds::flat_segment_tree) with g++, generates random operation sequences
 // from a seed, runs each sequence through the driver and through an
 // [fst.Tree], and compares the two after every operation: the leaf list, the
-// changed flag of an insert and the result of a search.
+// changed flag of an insert and the result of a search. The compiled driver
+// is kept in the user's cache directory (flatseg-mddsdiff/, under a hash of
+// driver.cpp, the mdds headers and the compiler's version), so only the
+// first run pays for the compile.
 //
 // # Requirements
 //
