@@ -237,9 +237,9 @@ func sameError(got, want error) bool {
 // segment turns a subject's segment into the model's, checking that the
 // subject stored the value it was given.
 func (h *harness[K, V, T, M]) segment(s fst.Segment[K, V], what string) fst.Segment[K, int] {
-	h.t.Helper()
 	v := h.cfg.unbox(s.Value)
 	if !h.cfg.eq(s.Value, h.cfg.box(v)) {
+		h.t.Helper() // only here: Helper costs a stack walk, and this runs per segment
 		h.fail("%s: value %v of segment [%v, %v) was not stored as given", what, s.Value, s.Start, s.End)
 	}
 	return fst.Segment[K, int]{Start: s.Start, End: s.End, Value: v}
@@ -301,9 +301,9 @@ func (h *harness[K, V, T, M]) check(tr T, m M, what string) {
 			h.fail("%s: Search(%v) = %v, want %v", what, k, got, want[i])
 		}
 	}
-	// Windows at both ends, in the middle, empty, reversed and nearly all.
+	// Windows at both ends, in the middle, empty and nearly all.
 	n := len(probes)
-	for _, w := range [][2]int{{0, n / 4}, {n / 4, 3 * n / 4}, {3 * n / 4, n - 1}, {n / 2, n / 2}, {n - 1, 0}, {1, n - 2}} {
+	for _, w := range [][2]int{{0, n / 4}, {n / 4, 3 * n / 4}, {3 * n / 4, n - 1}, {n / 2, n / 2}, {1, n - 2}} {
 		lo, hi := probes[w[0]], probes[max(w[1], 0)]
 		var exp []fst.Segment[K, int]
 		if lo < hi {
