@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -17,23 +16,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
-var stressFlag = flag.Duration("stress", 0, "how long TestStore_Stress runs (default $FLATSEG_STRESS, else 2s, 300ms with -short)")
+var stressFlag = flag.Duration("stress", 0, "how long TestStore_Stress runs (default $FLATSEG_STRESS, else 1s, 5s with FLATSEG_DEEP=1, 300ms with -short)")
 
 func stressDuration(t *testing.T) time.Duration {
 	if *stressFlag > 0 {
 		return *stressFlag
 	}
-	if env := os.Getenv("FLATSEG_STRESS"); env != "" {
-		d, err := time.ParseDuration(env)
-		require.NoError(t, err, "FLATSEG_STRESS")
-		return d
-	}
+	def := testenv.Pick(t, time.Second, 5*time.Second)
 	if testing.Short() {
-		return 300 * time.Millisecond
+		def = 300 * time.Millisecond
 	}
-	return 2 * time.Second
+	return testenv.Duration(t, "FLATSEG_STRESS", def)
 }
 
 // commitLog records, by version, the ops of each transaction that

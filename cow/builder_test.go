@@ -89,6 +89,7 @@ func checkBuilt[K Number, V comparable](t *testing.T, fanout int, keys []K, vals
 }
 
 func TestBuilder_MatchesBuild(t *testing.T) {
+	t.Parallel()
 	for _, fanout := range []int{4, 5, 6, 7, 8, 11, 16, MaxFanout} {
 		t.Run(fmt.Sprintf("fanout=%d", fanout), func(t *testing.T) {
 			fan := fanout
@@ -116,6 +117,7 @@ func TestBuilder_MatchesBuild(t *testing.T) {
 // smallest fanouts, where each size ends the levels with a different fill and
 // so takes a different branch of the right-edge fix (none, borrow, merge).
 func TestBuilder_EveryEdgeFill(t *testing.T) {
+	t.Parallel()
 	for _, fanout := range []int{4, 5, 6} {
 		fan := fanout
 		for n := range 700 {

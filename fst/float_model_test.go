@@ -1,10 +1,8 @@
 package fst_test
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -202,20 +200,17 @@ func (m *fmodel[K]) shiftRight(pos, size K, skip bool) error {
 	return m.commit(nb)
 }
 
-// floatHarness drives a float fst.Tree and the list model with the same
-// operations, checking after each one.
-type floatHarness[K ~float32 | ~float64] struct {
-	t     testing.TB
-	tree  *fst.Tree[K, int]
-	model *fmodel[K]
-	old   []*fst.Tree[K, int]
-	oldM  []*fmodel[K]
-	log   []string
-}
+func (m *fmodel[K]) clear() { m.b = []fbound[K]{{m.min, m.init}} }
 
-func (h *floatHarness[K]) fail(format string, args ...any) {
-	h.t.Helper()
-	h.t.Fatalf("%s\nspan [%v, %v) init %d\nops: %v", fmt.Sprintf(format, args...), h.model.min, h.model.max, h.model.init, h.log)
+func (m *fmodel[K]) segments() []fst.Segment[K, int] {
+	out := make([]fst.Segment[K, int], len(m.b))
+	for i, x := range m.b {
+		out[i] = fst.Segment[K, int]{Start: x.k, End: m.max, Value: x.v}
+		if i > 0 {
+			out[i-1].End = x.k
+		}
+	}
+	return out
 }
 
 // floatSpans are the spans the interpreter picks from: infinite and huge
@@ -229,8 +224,7 @@ var floatSpans = [][2]float64{
 // keys returns the palette operations draw keys from: the bounds and their
 // next floats both ways, points inside the span at several scales, the
 // current boundaries and their next floats, and keys outside the span.
-func (h *floatHarness[K]) keys() []K {
-	m := h.model
+func floatKeys[K ~float32 | ~float64](m *fmodel[K]) []K {
 	up, down := func(k K) K { return nextAfter(k, true) }, func(k K) K { return nextAfter(k, false) }
 	ks := []K{m.min, m.max, up(m.min), down(m.max), down(m.min), up(m.max), 0, K(math.Inf(-1)), K(math.Inf(1))}
 	lo, hi := m.min, m.max
@@ -259,8 +253,7 @@ func (h *floatHarness[K]) keys() []K {
 // sizes returns the palette of shift sizes: subnormals, sizes below half an
 // ulp of either bound, ordinary sizes, the whole span, huge and infinite
 // sizes, and invalid ones (zero, negative, NaN).
-func (h *floatHarness[K]) sizes() []K {
-	m := h.model
+func floatSizes[K ~float32 | ~float64](m *fmodel[K]) []K {
 	ulp := func(k K) K {
 		if num.IsInf(k) {
 			return K(maxF64)
@@ -290,7 +283,29 @@ func nextAfter[K ~float32 | ~float64](k K, up bool) K {
 	return K(math.Nextafter(float64(k), dir))
 }
 
-func runFloat[K ~float32 | ~float64](t testing.TB, fanout int, ops []byte) {
+// floatConfig is the model test of float keys, K float32 or float64.
+func floatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Tree[K, int], *fmodel[K]] {
+	return &config[K, int, *fst.Tree[K, int], *fmodel[K]]{
+		mix:    []weight{{opInsert, 6}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
+		keys:   floatKeys[K],
+		sizes:  floatSizes[K],
+		values: 4,
+		box:    func(v int) int { return v },
+		unbox:  func(v int) int { return v },
+		eq:     func(a, b int) bool { return a == b },
+		keep:   3,
+		diff:   fst.Diff[K, int],
+	}
+}
+
+var (
+	float64Config = floatConfig[float64]()
+	float32Config = floatConfig[float32]()
+)
+
+// runFloat interprets ops: the first byte chooses the span, the second the
+// default value, then every four bytes are one operation.
+func runFloat[K ~float32 | ~float64](t testing.TB, cfg *config[K, int, *fst.Tree[K, int], *fmodel[K]], fanout int, ops []byte) {
 	if len(ops) < 2 {
 		return
 	}
@@ -304,102 +319,7 @@ func runFloat[K ~float32 | ~float64](t testing.TB, fanout int, ops []byte) {
 	if err != nil {
 		t.Fatalf("New(%v, %v): %v", lo, hi, err)
 	}
-	h := &floatHarness[K]{t: t, tree: tr, model: &fmodel[K]{min: lo, max: hi, init: init, b: []fbound[K]{{lo, init}}}}
-	for i := 2; i+3 < len(ops); i += 4 {
-		h.step(ops[i], ops[i+1], ops[i+2], ops[i+3])
-	}
-}
-
-func (h *floatHarness[K]) step(op, a, b, c byte) {
-	h.t.Helper()
-	ks, ss := h.keys(), h.sizes()
-	key := func(x byte) K { return ks[int(x)%len(ks)] }
-	val := int(c % 4)
-	before := h.tree.Clone()
-	beforeM := h.model.clone()
-	var gotErr, wantErr error
-	switch op % 8 {
-	case 0, 1, 2:
-		s, e := key(a), key(b)
-		h.log = append(h.log, fmt.Sprintf("Insert(%v,%v,%d)", s, e, val))
-		changed, err := h.tree.Insert(s, e, val)
-		wantChanged, werr := h.model.insert(s, e, val)
-		gotErr, wantErr = err, werr
-		if err == nil && changed != wantChanged {
-			h.fail("Insert changed=%v, want %v", changed, wantChanged)
-		}
-	case 3, 4:
-		s, e := key(a), key(b)
-		if c&8 != 0 { // a size from the palette instead of a second key
-			e = s + ss[int(b)%len(ss)]
-		}
-		h.log = append(h.log, fmt.Sprintf("ShiftLeft(%v,%v)", s, e))
-		gotErr, wantErr = h.tree.ShiftLeft(s, e), h.model.shiftLeft(s, e)
-	case 5, 6:
-		pos, size, skip := key(a), ss[int(b)%len(ss)], c&4 != 0
-		h.log = append(h.log, fmt.Sprintf("ShiftRight(%v,%v,%v)", pos, size, skip))
-		gotErr, wantErr = h.tree.ShiftRight(pos, size, skip), h.model.shiftRight(pos, size, skip)
-	case 7:
-		h.log = append(h.log, "Clone")
-		h.old = append(h.old, h.tree.Clone())
-		h.oldM = append(h.oldM, h.model.clone())
-		if len(h.old) > 3 {
-			h.old, h.oldM = h.old[1:], h.oldM[1:]
-		}
-	}
-	if (gotErr == nil) != (wantErr == nil) || (wantErr != nil && !errors.Is(gotErr, unwrapSentinel(wantErr))) {
-		h.fail("error = %v, want %v", gotErr, wantErr)
-	}
-	if gotErr != nil {
-		h.model = beforeM
-		if !h.tree.Equal(before) {
-			h.fail("a failed operation changed the tree")
-		}
-	}
-	h.check(h.tree, h.model, "tree")
-	for i, o := range h.old {
-		h.check(o, h.oldM[i], fmt.Sprintf("clone %d", i))
-	}
-}
-
-// unwrapSentinel returns the fst sentinel a model error wraps.
-func unwrapSentinel(err error) error {
-	for _, s := range []error{fst.ErrNaN, fst.ErrInvalidRange, fst.ErrOutOfSpan, fst.ErrInvalidShift} {
-		if errors.Is(err, s) {
-			return s
-		}
-	}
-	return err
-}
-
-func (h *floatHarness[K]) check(tr *fst.Tree[K, int], m *fmodel[K], what string) {
-	h.t.Helper()
-	if err := tr.Verify(); err != nil {
-		h.fail("%s: Verify: %v", what, err)
-	}
-	var got []fbound[K]
-	for s := range tr.Segments() {
-		got = append(got, fbound[K]{s.Start, s.Value})
-	}
-	if !slices.Equal(got, m.b) {
-		h.fail("%s: boundaries\n got %v\nwant %v", what, got, m.b)
-	}
-	for _, k := range h.keys() {
-		seg, ok := tr.Search(k)
-		in := m.min <= k && k < m.max
-		if ok != in {
-			h.fail("%s: Search(%v) ok=%v, in span %v", what, k, ok, in)
-		}
-		if !ok {
-			continue
-		}
-		if !(m.min <= seg.Start && seg.Start <= k && k < seg.End && seg.End <= m.max) {
-			h.fail("%s: Search(%v) = %+v: not a segment of the span holding the key", what, k, seg)
-		}
-		if seg.Value != m.at(k) {
-			h.fail("%s: Search(%v) value %d, want %d", what, k, seg.Value, m.at(k))
-		}
-	}
+	run(t, cfg, lo, hi, init, tr, &fmodel[K]{min: lo, max: hi, init: init, b: []fbound[K]{{lo, init}}}, ops[2:])
 }
 
 // TestTree_FloatModel runs random operations over float spans with infinite
@@ -408,28 +328,13 @@ func (h *floatHarness[K]) check(tr *fst.Tree[K, int], m *fmodel[K], what string)
 func TestTree_FloatModel(t *testing.T) {
 	t.Parallel()
 	for _, fan := range []int{4, fst.MaxFanout} {
-		for seed := uint64(1); seed <= 100; seed++ {
-			t.Run(fmt.Sprintf("float64/fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
-				t.Parallel()
-				runFloat[float64](t, fan, randomOps(seed, 2+4*150))
-			})
-		}
-		for seed := uint64(1); seed <= 25; seed++ {
-			t.Run(fmt.Sprintf("float32/fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
-				t.Parallel()
-				runFloat[float32](t, fan, randomOps(seed, 2+4*150))
-			})
-		}
+		seeds(t, fmt.Sprintf("float64/fanout=%d/", fan), 6, 100, func(t *testing.T, seed uint64) {
+			runFloat(t, float64Config, fan, randomOps(seed, 2+4*150))
+		})
+		seeds(t, fmt.Sprintf("float32/fanout=%d/", fan), 3, 25, func(t *testing.T, seed uint64) {
+			runFloat(t, float32Config, fan, randomOps(seed, 2+4*150))
+		})
 	}
-}
-
-func randomOps(seed uint64, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, 2))
-	ops := make([]byte, n)
-	for i := range ops {
-		ops[i] = byte(r.UintN(256))
-	}
-	return ops
 }
 
 func FuzzTreeFloat(f *testing.F) {
@@ -438,9 +343,9 @@ func FuzzTreeFloat(f *testing.F) {
 	f.Add([]byte{5, 2, 3, 0, 0, 1, 4, 3, 1, 0})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 0 && ops[0]&0x80 != 0 {
-			runFloat[float32](t, 4, ops[:min(len(ops), 2+4*100)])
+			runFloat(t, float32Config, 4, ops[:min(len(ops), 2+4*100)])
 			return
 		}
-		runFloat[float64](t, 4, ops[:min(len(ops), 2+4*100)])
+		runFloat(t, float64Config, 4, ops[:min(len(ops), 2+4*100)])
 	})
 }

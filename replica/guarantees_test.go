@@ -19,6 +19,7 @@ import (
 
 	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 // The regression tests of the guarantees a new-user attack once broke
@@ -32,10 +33,7 @@ func read(tx *flatseg.Txn[int64, int64], k int64) int64 {
 // TestNode_UpdateRacingClose: Updates racing Close all return, promptly,
 // with ErrClosed or their real outcome; none blocks.
 func TestNode_UpdateRacingClose(t *testing.T) {
-	rounds := 8 // the bug this guards against hung about one round in 15
-	if os.Getenv("FLATSEG_DEEP") != "" {
-		rounds = 60
-	}
+	rounds := testenv.Pick(t, 8, 60) // the bug this guards against hung about one round in 15
 	for round := range rounds {
 		t.Run(fmt.Sprint("round=", round), func(t *testing.T) {
 			c := newCluster(t, 1, nil)

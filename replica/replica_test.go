@@ -21,6 +21,7 @@ import (
 
 	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 // The tests run raft with the timeouts of raft's own tests (50 ms), on the
@@ -498,15 +499,7 @@ func TestReplica_KillAndReopen(t *testing.T) {
 		killChild(dir, from)
 		return
 	}
-	points := 1
-	if os.Getenv("FLATSEG_DEEP") != "" {
-		points = 200
-	}
-	if env := os.Getenv("FLATSEG_KILL_POINTS"); env != "" {
-		n, err := strconv.Atoi(env)
-		require.NoError(t, err, "FLATSEG_KILL_POINTS")
-		points = n
-	}
+	points := testenv.Int(t, "FLATSEG_KILL_POINTS", testenv.Pick(t, 1, 200))
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(uint64(points), 7))
 	from := int64(1)

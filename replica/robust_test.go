@@ -22,6 +22,7 @@ import (
 
 	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 // The robustness test, in the manner of etcd's tests/robustness: clients
@@ -254,14 +255,7 @@ func robustBudget(t *testing.T) time.Duration {
 	if *robustDuration > 0 {
 		return *robustDuration
 	}
-	if env := os.Getenv("FLATSEG_ROBUST"); env != "" {
-		d, err := time.ParseDuration(env)
-		if err != nil || d <= 0 {
-			t.Fatalf("FLATSEG_ROBUST=%q: want a positive Go duration such as 10m", env)
-		}
-		return d
-	}
-	return 0
+	return testenv.Duration(t, "FLATSEG_ROBUST", 0)
 }
 
 // robustDir returns a directory for the nodes' Dirs, removed after the

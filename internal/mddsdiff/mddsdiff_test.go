@@ -2,9 +2,12 @@ package mddsdiff
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -19,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 const (
@@ -26,33 +30,32 @@ const (
 	mddsHeader  = mddsInclude + "/mdds/flat_segment_tree.hpp"
 	installHint = "apt-get install -y g++ libmdds-dev"
 
-	defaultSeeds = 60 // per key type
+	quickSeeds   = 20  // per key type
+	deepSeeds    = 120 // per key type, with FLATSEG_DEEP=1
 	opsPerSeed   = 150
 	maxShrinkRun = 400 // driver runs spent on shrinking one failure
 )
 
-var seedsFlag = flag.Int("mdds.seeds", 0, "number of random seeds per key type (default $FLATSEG_MDDS_SEEDS or 60)")
+var seedsFlag = flag.Int("mdds.seeds", 0, "number of random seeds per key type (default $FLATSEG_MDDS_SEEDS, else 20, 120 with FLATSEG_DEEP=1, 10 with -short)")
 
 func numSeeds(t *testing.T) int {
 	if *seedsFlag > 0 {
 		return *seedsFlag
 	}
-	if s := os.Getenv("FLATSEG_MDDS_SEEDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		require.NoError(t, err, "FLATSEG_MDDS_SEEDS")
-		require.Positive(t, n, "FLATSEG_MDDS_SEEDS")
-		return n
-	}
+	def := testenv.Pick(t, quickSeeds, deepSeeds)
 	if testing.Short() {
-		return 10
+		def = 10
 	}
-	return defaultSeeds
+	return testenv.Int(t, "FLATSEG_MDDS_SEEDS", def)
 }
 
-// The driver is built once per test binary; TestMain removes it.
+// The driver is built once per test binary, into the user's cache directory
+// under a name that hashes what it is built from (driver.cpp, the mdds
+// headers, the compiler's version), so that later runs skip the 3 s compile.
+// Without a cache directory it goes to a temporary one that TestMain removes.
 var (
 	buildOnce sync.Once
-	buildDir  string
+	buildDir  string // temporary, removed by TestMain
 	driverBin string
 	buildErr  error
 	missing   string // a prerequisite that is not installed
@@ -77,17 +80,73 @@ func build() {
 		missing = mddsHeader + " not found"
 		return
 	}
-	buildDir, buildErr = os.MkdirTemp("", "mddsdiff")
-	if buildErr != nil {
+	src := filepath.Join("testdata", "driver.cpp")
+	args := []string{"-O2", "-std=c++17", "-I" + mddsInclude}
+	dir, err := cacheDir(cxx, src, args)
+	if err != nil { // no cache: build into a temporary directory
+		if buildDir, buildErr = os.MkdirTemp("", "mddsdiff"); buildErr != nil {
+			return
+		}
+		dir = buildDir
+	}
+	bin := filepath.Join(dir, "driver")
+	if fi, err := os.Stat(bin); err == nil && fi.Mode().IsRegular() {
+		driverBin = bin
 		return
 	}
-	bin := filepath.Join(buildDir, "driver")
-	cmd := exec.Command(cxx, "-O2", "-std=c++17", "-I"+mddsInclude, "-o", bin, filepath.Join("testdata", "driver.cpp"))
+	// Compile next to bin and rename, so that test binaries building at
+	// once never run a half-written driver.
+	tmp, err := os.CreateTemp(dir, "driver-*")
+	if err != nil {
+		buildErr = err
+		return
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	cmd := exec.Command(cxx, append(args, "-o", tmp.Name(), src)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		buildErr = fmt.Errorf("compiling testdata/driver.cpp: %v\n%s", err, out)
+		buildErr = fmt.Errorf("compiling %s: %v\n%s", src, err, out)
 		return
 	}
-	driverBin = bin
+	if buildErr = os.Rename(tmp.Name(), bin); buildErr == nil {
+		driverBin = bin
+	}
+}
+
+// cacheDir returns the cache directory of the driver built by cxx from src
+// with args: its name hashes the source, every file under the mdds include
+// directory, the compiler's version and the arguments.
+func cacheDir(cxx, src string, args []string) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	version, err := exec.Command(cxx, "--version").Output()
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "%q\n%s\n", args, version)
+	files := []string{src}
+	err = filepath.WalkDir(mddsInclude, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", f, len(b))
+		h.Write(b)
+	}
+	dir := filepath.Join(base, "flatseg-mddsdiff", hex.EncodeToString(h.Sum(nil))[:16])
+	return dir, os.MkdirAll(dir, 0o755)
 }
 
 // driver returns the path of the compiled driver, skipping the test when g++

@@ -1,0 +1,389 @@
+package fst_test
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
+)
+
+// The one model harness: every model test of this package (comparable
+// values, NewFunc values, float keys, integer keys at the ends of their type)
+// is a config of it, and seeded subtests and fuzz targets drive the same
+// interpreter (harness.run). The harness applies each operation to the tree
+// under test (a subject) and to an obviously correct model, then checks:
+// the error against the model's (a failed operation must change nothing),
+// Insert's changed flag, Verify, every read method against the model, the
+// clones kept earlier against the models kept with them, and Diff and Equal
+// against the state before the operation.
+//
+// A new kind of tree (the measured trees of issue 15, say) plugs in as
+// another subject (its methods have these names) and adds its own checks in
+// config.extra, which sees the tree and the model after every operation.
+
+// opKind is one kind of operation, for the harness and for the case tables
+// of mdds_cases_test.go.
+type opKind int
+
+const (
+	opInsert     opKind = iota + 1 // Insert(a, b, v)
+	opShiftLeft                    // ShiftLeft(a, b)
+	opShiftRight                   // ShiftRight(a, b, skip)
+	opClear                        // Clear()
+	opSearch                       // Search(a): case tables only; the harness searches after every op
+	opClone                        // keep a clone and its model, re-checked after every later op
+	opFreeze                       // Freeze()
+)
+
+func (k opKind) String() string {
+	return [...]string{"?", "Insert", "ShiftLeft", "ShiftRight", "Clear", "Search", "Clone", "Freeze"}[k]
+}
+
+// subject is the tree under test as the harness drives it: T is the type
+// Clone returns (*fst.Tree[K, V] for the trees of today).
+type subject[K fst.Key, V, T any] interface {
+	Insert(start, end K, v V) (bool, error)
+	ShiftLeft(start, end K) error
+	ShiftRight(pos, size K, skip bool) error
+	Clear()
+	Freeze()
+	Clone() T
+	Equal(o T) bool
+	Verify() error
+	LeafSize() int
+	Segments() iter.Seq[fst.Segment[K, V]]
+	LeafNodes() iter.Seq2[K, V]
+	LeafNodesBackward() iter.Seq2[K, V]
+	Search(key K) (fst.Segment[K, V], bool)
+	Overlapping(start, end K) iter.Seq[fst.Segment[K, V]]
+}
+
+// model is the obviously correct counterpart of a subject. Its values are
+// small ints; the subject holds config.box of them. A model may change on a
+// failed operation: the harness puts back the clone it took before.
+type model[K fst.Key, M any] interface {
+	insert(start, end K, v int) (changed bool, err error)
+	shiftLeft(start, end K) error
+	shiftRight(pos, size K, skip bool) error
+	clear()
+	clone() M
+	segments() []fst.Segment[K, int] // in key order, covering the span
+}
+
+// weight is how often an operation kind is drawn, out of the sum of a
+// config's weights.
+type weight struct {
+	op opKind
+	n  int
+}
+
+// config is one model test: which operations, how their arguments are
+// drawn, how the subject's values map to the model's, and which extra checks
+// run.
+type config[K fst.Key, V any, T subject[K, V, T], M model[K, M]] struct {
+	mix []weight
+	// keys and sizes are the palettes an operation draws keys and shift
+	// sizes from, given the model before it; keys are also the probes of
+	// Search and the ends of the Overlapping windows.
+	keys, sizes func(m M) []K
+	values      int // model values are 0 .. values-1
+	// box turns a model value into the subject's; unbox turns it back; eq
+	// tells whether the subject stored the value it was given.
+	box   func(int) V
+	unbox func(V) int
+	eq    func(a, b V) bool
+	keep  int                                                  // clones kept for re-checks, oldest dropped first
+	diff  func(a, b T) iter.Seq[fst.Change[K, V]]              // fst.Diff for the subject type
+	extra func(h *harness[K, V, T, M], tr T, m M, what string) // more checks; may be nil
+}
+
+// harness holds one run: the subject and its model, the clones kept with
+// their models, and the log of the operations so far.
+type harness[K fst.Key, V any, T subject[K, V, T], M model[K, M]] struct {
+	t       testing.TB
+	cfg     *config[K, V, T, M]
+	lo, hi  K
+	init    int
+	tree    T
+	model   M
+	old     []T
+	oldM    []M
+	log     []string
+	weights int
+}
+
+// run makes a harness for tree and m (a new tree over [lo, hi) holding init
+// everywhere, and its model) and applies ops, four bytes per operation.
+func run[K fst.Key, V any, T subject[K, V, T], M model[K, M]](t testing.TB, cfg *config[K, V, T, M], lo, hi K, init int, tree T, m M, ops []byte) {
+	t.Helper()
+	h := &harness[K, V, T, M]{t: t, cfg: cfg, lo: lo, hi: hi, init: init, tree: tree, model: m}
+	for _, w := range cfg.mix {
+		h.weights += w.n
+	}
+	h.check(h.tree, h.model, "new tree")
+	for i := 0; i+3 < len(ops); i += 4 {
+		h.step(ops[i], ops[i+1], ops[i+2], ops[i+3])
+	}
+}
+
+// fail stops the test with the message, the span, the operations so far and
+// the command that replays the run.
+func (h *harness[K, V, T, M]) fail(format string, args ...any) {
+	h.t.Helper()
+	env := ""
+	if testenv.Deep(h.t) {
+		env = testenv.DeepVar + "=1 "
+	}
+	parts := strings.Split(h.t.Name(), "/")
+	h.t.Fatalf("%s\nspan [%v, %v) init %d\nops: %v\nreplay: %sgo test ./fst -run '^%s$'",
+		fmt.Sprintf(format, args...), h.lo, h.hi, h.init, strings.Join(h.log, " "), env, strings.Join(parts, "$/^"))
+}
+
+func (h *harness[K, V, T, M]) draw(op byte) opKind {
+	x := int(op) % h.weights
+	for _, w := range h.cfg.mix {
+		if x < w.n {
+			return w.op
+		}
+		x -= w.n
+	}
+	panic("unreachable")
+}
+
+// step applies the operation the four bytes encode: op chooses the kind, a
+// and b the keys or sizes, c the value and the flags (c&4: skip, c&8:
+// ShiftLeft's end is a size past its start).
+func (h *harness[K, V, T, M]) step(op, a, b, c byte) {
+	h.t.Helper()
+	keys, sizes := h.cfg.keys(h.model), h.cfg.sizes(h.model)
+	key := func(x byte) K { return keys[int(x)%len(keys)] }
+	size := func(x byte) K { return sizes[int(x)%len(sizes)] }
+	val := int(c) % h.cfg.values
+	before, beforeM := h.tree.Clone(), h.model.clone()
+	var got, want error
+	switch kind := h.draw(op); kind {
+	case opInsert:
+		s, e := key(a), key(b)
+		h.log = append(h.log, fmt.Sprintf("Insert(%v,%v,%d)", s, e, val))
+		changed, err := h.tree.Insert(s, e, h.cfg.box(val))
+		wantChanged, werr := h.model.insert(s, e, val)
+		got, want = err, werr
+		if err == nil && werr == nil && changed != wantChanged {
+			h.fail("Insert(%v,%v,%d) changed=%v, want %v", s, e, val, changed, wantChanged)
+		}
+	case opShiftLeft:
+		s, e := key(a), key(b)
+		if c&8 != 0 {
+			e = s + size(b)
+		}
+		h.log = append(h.log, fmt.Sprintf("ShiftLeft(%v,%v)", s, e))
+		got, want = h.tree.ShiftLeft(s, e), h.model.shiftLeft(s, e)
+	case opShiftRight:
+		pos, sz, skip := key(a), size(b), c&4 != 0
+		h.log = append(h.log, fmt.Sprintf("ShiftRight(%v,%v,%v)", pos, sz, skip))
+		got, want = h.tree.ShiftRight(pos, sz, skip), h.model.shiftRight(pos, sz, skip)
+	case opClear:
+		h.log = append(h.log, "Clear")
+		h.tree.Clear()
+		h.model.clear()
+	case opFreeze:
+		h.log = append(h.log, "Freeze")
+		h.tree.Freeze()
+	case opClone:
+		h.log = append(h.log, "Clone")
+		h.old, h.oldM = append(h.old, h.tree.Clone()), append(h.oldM, h.model.clone())
+		if len(h.old) > h.cfg.keep {
+			h.old, h.oldM = h.old[1:], h.oldM[1:]
+		}
+	default:
+		h.fail("the harness does not apply %v", kind)
+	}
+	if !sameError(got, want) {
+		h.fail("error = %v, want %v", got, want)
+	}
+	if got != nil {
+		h.model = beforeM
+		if !h.tree.Equal(before) {
+			h.fail("a failed operation changed the tree")
+		}
+	}
+	h.check(h.tree, h.model, "tree")
+	for i, o := range h.old {
+		h.check(o, h.oldM[i], fmt.Sprintf("clone %d", i))
+	}
+	h.checkDiff(before, beforeM)
+}
+
+// sameError reports whether got is nil exactly when want is, and otherwise
+// wraps the fst sentinel that want is or wraps.
+func sameError(got, want error) bool {
+	if want == nil || got == nil {
+		return got == nil && want == nil
+	}
+	for _, s := range []error{fst.ErrNaN, fst.ErrInvalidRange, fst.ErrOutOfSpan, fst.ErrInvalidShift} {
+		if errors.Is(want, s) {
+			return errors.Is(got, s)
+		}
+	}
+	return errors.Is(got, want)
+}
+
+// segment turns a subject's segment into the model's, checking that the
+// subject stored the value it was given.
+func (h *harness[K, V, T, M]) segment(s fst.Segment[K, V], what string) fst.Segment[K, int] {
+	v := h.cfg.unbox(s.Value)
+	if !h.cfg.eq(s.Value, h.cfg.box(v)) {
+		h.t.Helper() // only here: Helper costs a stack walk, and this runs per segment
+		h.fail("%s: value %v of segment [%v, %v) was not stored as given", what, s.Value, s.Start, s.End)
+	}
+	return fst.Segment[K, int]{Start: s.Start, End: s.End, Value: v}
+}
+
+// check compares tr with m: Verify, Segments, LeafSize, LeafNodes and
+// LeafNodesBackward, Search of every key of the palette, Overlapping over a
+// few windows, then config.extra.
+func (h *harness[K, V, T, M]) check(tr T, m M, what string) {
+	h.t.Helper()
+	if err := tr.Verify(); err != nil {
+		h.fail("%s: Verify: %v", what, err)
+	}
+	want := m.segments()
+	var got []fst.Segment[K, int]
+	for s := range tr.Segments() {
+		got = append(got, h.segment(s, what))
+	}
+	if !slices.Equal(got, want) {
+		h.fail("%s: segments\n got %v\nwant %v", what, got, want)
+	}
+	if tr.LeafSize() != len(want)+1 {
+		h.fail("%s: LeafSize = %d, want %d", what, tr.LeafSize(), len(want)+1)
+	}
+	type leaf struct {
+		k K
+		v int
+	}
+	var leaves []leaf
+	for _, s := range want {
+		leaves = append(leaves, leaf{s.Start, s.Value})
+	}
+	leaves = append(leaves, leaf{h.hi, h.init})
+	var fwd, back []leaf
+	for k, v := range tr.LeafNodes() {
+		fwd = append(fwd, leaf{k, h.cfg.unbox(v)})
+	}
+	if !slices.Equal(fwd, leaves) {
+		h.fail("%s: LeafNodes = %v, want %v", what, fwd, leaves)
+	}
+	for k, v := range tr.LeafNodesBackward() {
+		back = append(back, leaf{k, h.cfg.unbox(v)})
+	}
+	slices.Reverse(back)
+	if !slices.Equal(back, leaves) {
+		h.fail("%s: LeafNodesBackward reversed = %v, want %v", what, back, leaves)
+	}
+	probes := h.cfg.keys(m)
+	for _, k := range probes {
+		seg, ok := tr.Search(k)
+		if in := h.lo <= k && k < h.hi; ok != in {
+			h.fail("%s: Search(%v) ok=%v, in the span: %v", what, k, ok, in)
+		}
+		if !ok {
+			continue
+		}
+		i := slices.IndexFunc(want, func(s fst.Segment[K, int]) bool { return s.Start <= k && k < s.End })
+		if got := h.segment(seg, what); got != want[i] {
+			h.fail("%s: Search(%v) = %v, want %v", what, k, got, want[i])
+		}
+	}
+	// Windows at both ends, in the middle, empty and nearly all.
+	n := len(probes)
+	for _, w := range [][2]int{{0, n / 4}, {n / 4, 3 * n / 4}, {3 * n / 4, n - 1}, {n / 2, n / 2}, {1, n - 2}} {
+		lo, hi := probes[w[0]], probes[max(w[1], 0)]
+		var exp []fst.Segment[K, int]
+		if lo < hi {
+			for _, s := range want {
+				if s.Start < hi && lo < s.End {
+					exp = append(exp, s)
+				}
+			}
+		}
+		var got []fst.Segment[K, int]
+		for s := range tr.Overlapping(lo, hi) {
+			got = append(got, h.segment(s, what))
+		}
+		if !slices.Equal(got, exp) {
+			h.fail("%s: Overlapping(%v, %v) = %v, want %v", what, lo, hi, got, exp)
+		}
+	}
+	if h.cfg.extra != nil {
+		h.cfg.extra(h, tr, m, what)
+	}
+}
+
+// checkDiff compares Diff(before, tree) with the changes between the two
+// models, and Equal with whether there are any.
+func (h *harness[K, V, T, M]) checkDiff(before T, bm M) {
+	h.t.Helper()
+	want := changes(bm.segments(), h.model.segments())
+	var got []fst.Change[K, int]
+	for c := range h.cfg.diff(before, h.tree) {
+		got = append(got, fst.Change[K, int]{Start: c.Start, End: c.End, Old: h.cfg.unbox(c.Old), New: h.cfg.unbox(c.New)})
+	}
+	if !slices.Equal(got, want) {
+		h.fail("Diff = %v, want %v", got, want)
+	}
+	if eq := before.Equal(h.tree); eq != (len(want) == 0) {
+		h.fail("Equal = %v with %d changes", eq, len(want))
+	}
+}
+
+// changes is what Diff must yield between two versions whose segments are a
+// and b (over one span): the maximal ranges where the values differ, touching
+// ranges with the same pair of values merged.
+func changes[K fst.Key](a, b []fst.Segment[K, int]) []fst.Change[K, int] {
+	var out []fst.Change[K, int]
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		s, e := max(a[i].Start, b[j].Start), min(a[i].End, b[j].End)
+		if o, n := a[i].Value, b[j].Value; o != n {
+			if l := len(out) - 1; l >= 0 && out[l].End == s && out[l].Old == o && out[l].New == n {
+				out[l].End = e
+			} else {
+				out = append(out, fst.Change[K, int]{Start: s, End: e, Old: o, New: n})
+			}
+		}
+		if a[i].End == e {
+			i++
+		}
+		if b[j].End == e {
+			j++
+		}
+	}
+	return out
+}
+
+// seeds runs f in one parallel subtest per seed, named prefix+"seed=N": quick
+// seeds by default, deep with FLATSEG_DEEP=1 (seeds 1 to quick first).
+func seeds(t *testing.T, prefix string, quick, deep int, f func(t *testing.T, seed uint64)) {
+	for seed := uint64(1); seed <= uint64(testenv.Pick(t, quick, deep)); seed++ {
+		t.Run(fmt.Sprintf("%sseed=%d", prefix, seed), func(t *testing.T) {
+			t.Parallel()
+			f(t, seed)
+		})
+	}
+}
+
+// randomOps returns n random bytes for seed, the input of a seeded run.
+func randomOps(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 2))
+	ops := make([]byte, n)
+	for i := range ops {
+		ops[i] = byte(r.UintN(256))
+	}
+	return ops
+}
