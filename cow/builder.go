@@ -3,8 +3,6 @@ package cow
 import (
 	"errors"
 	"fmt"
-
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // errBuilderSpent is returned by Builder.Add after Builder.Tree.
@@ -31,7 +29,7 @@ type Builder[K Number, V any] struct {
 	o              *owner
 	fill           int   // entries a node gets before the next one starts
 	fanout, minful int   // the tree's fanout and minimum fill
-	slack          uint8 // as Tree.slack: set by NewBuilder's options
+	slack          uint8 // as Tree.slack: 0 but in this module's tests
 	leaves         level[K, V]
 	inner          []level[K, ptr] // inner[h-1] holds the nodes at height h
 	length         int
@@ -48,12 +46,9 @@ type level[K Number, P any] struct {
 	prev, cur *node[K, P]
 }
 
-// NewBuilder returns an empty Builder. With no options it is the same as
-// new(Builder[K, V]); the options are New's. O(1); the first Add allocates
-// the first leaf.
-func NewBuilder[K Number, V any](opts ...tune.Option) *Builder[K, V] {
-	return &Builder[K, V]{slack: uint8(maxFanout - tune.FanoutOf(opts))}
-}
+// NewBuilder returns an empty Builder, the same as new(Builder[K, V]). O(1);
+// the first Add allocates the first leaf.
+func NewBuilder[K Number, V any]() *Builder[K, V] { return new(Builder[K, V]) }
 
 // start sets the builder up on first use, so that the zero Builder works.
 func (b *Builder[K, V]) start() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/flatseg/flatseg/internal/num"
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // Number is the set of key types: integers and floats. Integer keys are
@@ -54,12 +53,8 @@ type Tree[K Number, V any] struct {
 	slack  uint8 // maxFanout minus the logical fanout: 0, so the zero Tree has full nodes
 }
 
-// New returns an empty tree. With no options it is the same as
-// new(Tree[K, V]); the options exist for this module's tests, which lower
-// the node size.
-func New[K Number, V any](opts ...tune.Option) *Tree[K, V] {
-	return &Tree[K, V]{slack: uint8(maxFanout - tune.FanoutOf(opts))}
-}
+// New returns an empty tree, the same as new(Tree[K, V]). O(1).
+func New[K Number, V any]() *Tree[K, V] { return new(Tree[K, V]) }
 
 // fanout is the most entries a node of t holds; minFill the fewest a
 // non-root node holds.
@@ -208,8 +203,13 @@ func (t *Tree[K, V]) first() K {
 // Build returns a tree holding keys[i] -> vals[i], in O(n). The keys must be
 // strictly increasing. Nodes are filled to three quarters, so that the first
 // writes after a build find room in their leaf instead of splitting every
-// node up to the root. The options are New's.
-func Build[K Number, V any](keys []K, vals []V, opts ...tune.Option) (*Tree[K, V], error) {
+// node up to the root.
+func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
+	return build(new(Tree[K, V]), keys, vals)
+}
+
+// build fills the empty tree t, whose fanout is set, with Build's contract.
+func build[K Number, V any](t *Tree[K, V], keys []K, vals []V) (*Tree[K, V], error) {
 	if len(keys) != len(vals) {
 		return nil, fmt.Errorf("cow: Build: %d keys but %d values", len(keys), len(vals))
 	}
@@ -218,7 +218,6 @@ func Build[K Number, V any](keys []K, vals []V, opts ...tune.Option) (*Tree[K, V
 			return nil, fmt.Errorf("%w: keys[%d]=%v, keys[%d]=%v", ErrUnsorted, i-1, keys[i-1], i, keys[i])
 		}
 	}
-	t := New[K, V](opts...)
 	if len(keys) == 0 {
 		return t, nil
 	}

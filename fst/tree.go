@@ -7,7 +7,6 @@ import (
 
 	"github.com/flatseg/flatseg/cow"
 	"github.com/flatseg/flatseg/internal/num"
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // Key is the set of key types a Tree accepts: every integer and float type,
@@ -126,12 +125,11 @@ func NewFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool) (*Tree[K, 
 
 func equal[V comparable](a, b V) bool { return a == b }
 
-func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.Option) (*Tree[K, V], error) {
+func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool) (*Tree[K, V], error) {
 	if err := checkSpan(lo, hi); err != nil {
 		return nil, err
 	}
 	t := &Tree[K, V]{lo: lo, hi: hi, p: &props[V]{init: init, eq: eq}}
-	t.b = *cow.New[K, V](opts...)
 	t.b.Set(lo, init)
 	return t, nil
 }
@@ -144,7 +142,11 @@ func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.
 // errors of New, ErrNaN, ErrInvalidRange for an empty segment and
 // ErrUnsorted.
 func Build[K Key, V comparable](lo, hi K, init V, segs []Segment[K, V]) (*Tree[K, V], error) {
-	return build(lo, hi, init, equal[V], segs)
+	tb, err := newBuilder(lo, hi, init, equal[V])
+	if err != nil {
+		return nil, err
+	}
+	return build(tb, segs)
 }
 
 // BuildFunc is Build for values compared by equal (see NewFunc).
@@ -152,14 +154,17 @@ func BuildFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool, segs []S
 	if equal == nil {
 		return nil, fmt.Errorf("%w: BuildFunc", ErrNilEqual)
 	}
-	return build(lo, hi, init, equal, segs)
-}
-
-func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[K, V], opts ...tune.Option) (*Tree[K, V], error) {
-	tb, err := newBuilder(lo, hi, init, eq, opts...)
+	tb, err := newBuilder(lo, hi, init, equal)
 	if err != nil {
 		return nil, err
 	}
+	return build(tb, segs)
+}
+
+// build is Build into the fresh builder tb, which holds the span, the
+// default value and the equality.
+func build[K Key, V any](tb *builder[K, V], segs []Segment[K, V]) (*Tree[K, V], error) {
+	lo, hi, init, eq := tb.lo, tb.hi, tb.init, tb.eq
 	// The boundaries stream into the builder as the segments are read, one
 	// behind: the pending boundary may still change its value (a segment
 	// that starts where the previous one did) or vanish (merged into the

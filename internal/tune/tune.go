@@ -1,7 +1,12 @@
-// Package tune holds the node-size setting of package cow that only this
-// module's tests use: a Tree with small logical nodes grows several levels
-// deep from a few dozen keys. It keeps no state: an Option is a value passed
-// to the constructor of each tree.
+// Package tune holds what this module's tests may change in package cow
+// without it showing in cow's exported API: the node size (a tree with small
+// logical nodes grows several levels deep from a few dozen keys) and the
+// node kind assertion. Importers of cow get fixed nodes of MaxFanout
+// entries; only test files (export_test.go of cow and fst) use this package.
+//
+// Package cow fills in SetFanout when it is initialised: tune cannot import
+// cow (cow imports tune for MaxFanout), and a hook reached through an
+// internal package keeps the knob out of every exported signature.
 package tune
 
 // MaxFanout is the capacity node arrays are sized by. 47 makes a node of
@@ -13,30 +18,17 @@ package tune
 // BenchmarkCloneWrite at n=1e6).
 const MaxFanout = 47
 
-// Option configures a tree when it is made. The zero Option changes
-// nothing.
-type Option struct {
-	fanout int // 0: MaxFanout
-}
+// SetFanout caps the nodes of x at n entries, 4 <= n <= MaxFanout. x is a
+// *cow.Tree (of any key and value type) that is empty or a single leaf of at
+// most n entries, or a *cow.Builder to which nothing was added yet. It
+// panics otherwise, or for n out of range: only tests call it, and a bad
+// call is a broken test. Package cow sets it at initialisation.
+var SetFanout func(x any, n int)
 
-// Fanout returns an Option that caps nodes at n entries, 4 <= n <=
-// MaxFanout. It panics outside that range: only tests call it, and a bad
-// value is a broken test.
-func Fanout(n int) Option {
-	if n < 4 || n > MaxFanout {
-		panic("tune: fanout out of range")
-	}
-	return Option{fanout: n}
-}
-
-// FanoutOf returns the fanout the options ask for: the last one set, or
-// MaxFanout.
-func FanoutOf(opts []Option) int {
-	n := MaxFanout
-	for _, o := range opts {
-		if o.fanout != 0 {
-			n = o.fanout
-		}
-	}
-	return n
-}
+// CheckKinds makes package cow check, at every typed view of a node, that
+// the node is of the kind the walk expects (a leaf or an inner node), and
+// panic when it is not. It is off in normal builds, where the check costs
+// one predicted branch; the export_test.go files of cow and fst turn it on
+// in their init, so every model and fuzz run checks every view. Set it
+// only before any tree is used.
+var CheckKinds bool
