@@ -40,13 +40,13 @@ func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
 		nodes++
 		if h == 0 {
 			if !root {
-				minEntries = min(minEntries, asLeaf[K, V](p).n)
+				minEntries = min(minEntries, asLeaf[K, V](p).len())
 			}
 			return
 		}
 		in := asInner[K](p)
 		if !root {
-			minEntries = min(minEntries, in.n)
+			minEntries = min(minEntries, in.len())
 		}
 		for _, c := range in.livePayload() {
 			walk(c, h-1, false)

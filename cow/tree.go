@@ -167,23 +167,23 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 	p, origin := t.root, t.base
 	for h := int(t.levels); h > 0; h-- {
 		in := asInner[K](p)
-		i := floorLE(&in.keys, in.n, origin, x, iv.End, !iv.Open)
+		i := floorLE(&in.keys, in.len(), origin, x, iv.End, !iv.Open)
 		if i < 0 {
 			return iv, false
 		}
-		if i+1 < in.n {
+		if i+1 < in.len() {
 			iv.End, iv.Open = origin+in.keys[i+1], false
 		}
 		origin = childOrigin(origin, in.keys[i])
 		p = in.p[i]
 	}
 	lf := asLeaf[K, V](p)
-	i := floorLE(&lf.keys, lf.n, origin, x, iv.End, !iv.Open)
+	i := floorLE(&lf.keys, lf.len(), origin, x, iv.End, !iv.Open)
 	if i < 0 {
 		return iv, false
 	}
 	iv.Start, iv.Value = origin+lf.keys[i], lf.p[i]
-	if i+1 < lf.n {
+	if i+1 < lf.len() {
 		iv.End, iv.Open = origin+lf.keys[i+1], false
 	}
 	return iv, true
@@ -224,9 +224,9 @@ func build[K Number, V any](t *Tree[K, V], keys []K, vals []V) (*Tree[K, V], err
 	o := t.writer()
 	// Each level is a list of nodes and their absolute smallest keys: the
 	// leaves from the input, then each level from the one below.
-	level, mins := pack(o, t.fanout(), keys, vals)
+	level, mins := pack(o, leafKind, t.fanout(), keys, vals)
 	for len(level) > 1 {
-		level, mins = pack(o, t.fanout(), mins, level)
+		level, mins = pack(o, innerKind, t.fanout(), mins, level)
 		t.levels++
 	}
 	t.root, t.length = level[0], len(keys)
@@ -239,15 +239,15 @@ func build[K Number, V any](t *Tree[K, V], keys []K, vals []V) (*Tree[K, V], err
 // pack puts keys[i] -> payload[i] into as few nodes as chunks allows, each
 // normalised to its own origin, and returns the nodes with their smallest
 // keys in the frame the keys were given in.
-func pack[K Number, P any](o *owner, fanout int, keys []K, payload []P) ([]ptr, []K) {
+func pack[K Number, P any](o *owner, k kind, fanout int, keys []K, payload []P) ([]ptr, []K) {
 	rs := chunks(len(keys), fanout)
 	nodes, mins := make([]ptr, 0, len(rs)), make([]K, 0, len(rs))
 	for _, r := range rs {
-		nd := newNode[K, P](o)
-		nd.n = r[1] - r[0]
+		nd := newNode[K, P](o, k)
+		nd.n = int32(r[1] - r[0])
 		copy(nd.keys[:], keys[r[0]:r[1]])
 		copy(nd.p[:], payload[r[0]:r[1]])
-		mins = append(mins, normalize(nd))
+		mins = append(mins, normalize(nd.head()))
 		nodes = append(nodes, nd.ptr())
 	}
 	return nodes, mins
@@ -271,12 +271,13 @@ func chunks(n, fanout int) [][2]int {
 	return out
 }
 
-// normalize makes nd's keys relative to its first key and returns that key
-// in the frame the keys were in. In absolute mode it changes nothing.
-func normalize[K Number, P any](nd *node[K, P]) K {
-	d := nd.keys[0]
+// normalize makes the keys of the node at h relative to its first key and
+// returns that key in the frame the keys were in. In absolute mode it
+// changes nothing.
+func normalize[K Number](h *head[K]) K {
+	d := h.keys[0]
 	if !absolute[K]() && d != 0 {
-		nd.addKeys(0, nd.n, -d)
+		addKeys(&h.keys, 0, int(h.n), -d)
 	}
 	return d
 }
