@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // TestNode_Size pins the node sizes: storing the kind took none of them
@@ -27,9 +29,13 @@ func TestNode_Size(t *testing.T) {
 }
 
 // TestNode_KindChecked checks that a typed view of a node of the other
-// kind panics in the tests (tune.CheckKinds is on), and that Verify
+// kind panics when tune.CheckKinds is on, and that Verify
 // reports a node whose stored kind does not match its height.
 func TestNode_KindChecked(t *testing.T) {
+	// Not parallel: no other test runs while the check is set here (it is
+	// off when the binary runs benchmarks).
+	defer func(was bool) { tune.CheckKinds = was }(tune.CheckKinds)
+	tune.CheckKinds = true
 	tr := NewFanout[int, int](4)
 	for k := range 40 {
 		tr.Set(k, k)

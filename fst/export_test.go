@@ -3,8 +3,8 @@ package fst
 import "github.com/flatseg/flatseg/internal/tune"
 
 // Every test of this package has package cow check the kind of each node
-// it views.
-func init() { tune.CheckKinds = true }
+// it views (benchmarks do not: they measure the normal build).
+func init() { tune.CheckKindsInTests() }
 
 // NewFanout is New with B+tree nodes of at most fanout entries, so that a
 // few dozen segments make a tree several levels deep.

@@ -9,6 +9,11 @@
 // internal package keeps the knob out of every exported signature.
 package tune
 
+import (
+	"os"
+	"strings"
+)
+
 // MaxFanout is the capacity node arrays are sized by. 47 makes a node of
 // 8-byte keys and values exactly 768 bytes (a 16-byte header and 47 pairs),
 // a malloc size class, and keeps a million segments within four levels even
@@ -29,6 +34,23 @@ var SetFanout func(x any, n int)
 // the node is of the kind the walk expects (a leaf or an inner node), and
 // panic when it is not. It is off in normal builds, where the check costs
 // one predicted branch; the export_test.go files of cow and fst turn it on
-// in their init, so every model and fuzz run checks every view. Set it
-// only before any tree is used.
+// through CheckKindsInTests, so every model and fuzz run checks every view.
+// Set it only while no other goroutine uses a tree.
 var CheckKinds bool
+
+// CheckKindsInTests sets CheckKinds unless the test binary was asked to run
+// benchmarks (a non-empty -test.bench), so that benchmarks measure the
+// build importers get. It is called from init, before the testing flags
+// are parsed, so it reads os.Args.
+func CheckKindsInTests() {
+	CheckKinds = true
+	for i, a := range os.Args[1:] {
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-") // -flag or --flag
+		switch {
+		case strings.HasPrefix(a, "test.bench="):
+			CheckKinds = a == "test.bench="
+		case a == "test.bench" && i+2 < len(os.Args):
+			CheckKinds = os.Args[i+2] == ""
+		}
+	}
+}
