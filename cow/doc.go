@@ -7,7 +7,7 @@
 // # Ownership
 //
 // Every node records the writer token (owner) of the tree that created it.
-// A write takes the root through mutableRoot and each child on its way down
+// A write takes the root through mutable and each child on its way down
 // through mutableChild, the one helper that decides whether a node may be
 // changed: it may when the node's owner is the tree's token, otherwise the
 // node is copied once and the copy is linked into its already writable

@@ -132,7 +132,7 @@ func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
 }
 
 // mutable returns nd itself when o owns it, else a copy owned by o. Only
-// mutableChild and Tree.mutableRoot call it: they store the copy where the
+// mutableChild and reshape's stepRoot call it: they store the copy where the
 // original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	if nd.owner == o {

@@ -1,11 +1,12 @@
 package cow
 
 // Writes. Every write takes the tree's writer token (writer), makes the root
-// writable (mutableRoot) and goes down through mutableChild, which copies a
-// node the token does not own and links the copy into its parent in the same
-// step. Nothing else decides whether a node may be written, and no write path
-// stores a copy by hand. A write that would change nothing returns before it
-// takes the token, so it copies nothing.
+// writable (reshape's stepRoot, which calls mutable) and goes down through
+// mutableChild (stepChild), which copies a node the token does not own and
+// links the copy into its parent in the same step. Nothing else decides
+// whether a node may be written, and no write path stores a copy by hand. A
+// write that would change nothing returns before it takes the token, so it
+// copies nothing.
 
 // step is a change to a node that moves its payloads (values or child
 // pointers), and so needs the node's Go type; see Tree.reshape.
