@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"slices"
 	"unsafe"
 
 	"github.com/flatseg/flatseg/internal/num"
@@ -148,8 +147,10 @@ func DecodeBatch[K Key, V any](src []byte, c Codec[V]) (*Batch[K, V], error) {
 		default: // opShiftRight, opShiftRightSkip
 			op = Op[K, V]{Kind: OpShiftRight, Start: x, Size: y, SkipStartNode: kind == opShiftRightSkip}
 		}
-		if len(b.ops) == cap(b.ops) {
-			b.ops = slices.Grow(b.ops, min(max(len(b.ops), 1), int(count)-len(b.ops)))
+		if len(b.ops) == cap(b.ops) { // double, but never past the count
+			ops := make([]Op[K, V], len(b.ops), min(2*len(b.ops)+1, int(count)))
+			copy(ops, b.ops)
+			b.ops = ops
 		}
 		b.ops = append(b.ops, op)
 	}
