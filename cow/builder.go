@@ -3,8 +3,6 @@ package cow
 import (
 	"errors"
 	"fmt"
-
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // errBuilderSpent is returned by Builder.Add after Builder.Tree.
@@ -31,7 +29,7 @@ type Builder[K Number, V any] struct {
 	o              *owner
 	fill           int   // entries a node gets before the next one starts
 	fanout, minful int   // the tree's fanout and minimum fill
-	slack          uint8 // as Tree.slack: set by NewBuilder's options
+	slack          uint8 // as Tree.slack: 0 but in this module's tests
 	leaves         level[K, V]
 	inner          []level[K, ptr] // inner[h-1] holds the nodes at height h
 	length         int
@@ -45,15 +43,13 @@ type Builder[K Number, V any] struct {
 // Both hold absolute keys until they are linked (normalised) into the level
 // above.
 type level[K Number, P any] struct {
+	kind      kind // of the nodes of the level
 	prev, cur *node[K, P]
 }
 
-// NewBuilder returns an empty Builder. With no options it is the same as
-// new(Builder[K, V]); the options are New's. O(1); the first Add allocates
-// the first leaf.
-func NewBuilder[K Number, V any](opts ...tune.Option) *Builder[K, V] {
-	return &Builder[K, V]{slack: uint8(maxFanout - tune.FanoutOf(opts))}
-}
+// NewBuilder returns an empty Builder, the same as new(Builder[K, V]). O(1);
+// the first Add allocates the first leaf.
+func NewBuilder[K Number, V any]() *Builder[K, V] { return new(Builder[K, V]) }
 
 // start sets the builder up on first use, so that the zero Builder works.
 func (b *Builder[K, V]) start() {
@@ -62,6 +58,7 @@ func (b *Builder[K, V]) start() {
 	b.o = new(owner)
 	b.fill = max(f*3/4, m+1) // as chunks, which Build uses
 	b.fanout, b.minful = f, m
+	b.leaves.kind = leafKind
 }
 
 // Len returns the number of entries added so far. O(1).
@@ -86,7 +83,7 @@ func (b *Builder[K, V]) Add(k K, v V) error {
 		return fmt.Errorf("%w: key %v after %v", ErrUnsorted, k, b.last)
 	}
 	if done := b.leaves.add(b.o, b.fill, k, v); done != nil {
-		b.link(1, normalize(done), done.ptr())
+		b.link(1, normalize(done.head()), done.ptr())
 	}
 	b.last = k
 	b.length++
@@ -100,10 +97,10 @@ func (l *level[K, P]) add(o *owner, fill int, k K, p P) *node[K, P] {
 	var done *node[K, P]
 	switch {
 	case l.cur == nil:
-		l.cur = newNode[K, P](o)
-	case l.cur.n >= fill:
+		l.cur = newNode[K, P](o, l.kind)
+	case l.cur.len() >= fill:
 		done = l.prev
-		l.prev, l.cur = l.cur, newNode[K, P](o)
+		l.prev, l.cur = l.cur, newNode[K, P](o, l.kind)
 	}
 	nd := l.cur
 	nd.keys[nd.n], nd.p[nd.n] = k, p
@@ -117,13 +114,13 @@ func (l *level[K, P]) add(o *owner, fill int, k K, p P) *node[K, P] {
 func (b *Builder[K, V]) link(h int, k K, p ptr) {
 	for {
 		if h > len(b.inner) {
-			b.inner = append(b.inner, level[K, ptr]{})
+			b.inner = append(b.inner, level[K, ptr]{kind: innerKind})
 		}
 		done := b.inner[h-1].add(b.o, b.fill, k, p)
 		if done == nil {
 			return
 		}
-		k, p, h = normalize(done), done.ptr(), h+1
+		k, p, h = normalize(done.head()), done.ptr(), h+1
 	}
 }
 
@@ -167,14 +164,15 @@ func (b *Builder[K, V]) Tree() *Tree[K, V] {
 // with its smallest key, and true.
 func finishLevel[K Number, V, P any](b *Builder[K, V], l *level[K, P], up int) (ptr, K, bool) {
 	prev, cur := l.prev, l.cur
-	if prev != nil && cur.n < b.minful {
-		if prev.n+cur.n <= b.fanout {
-			prev.appendFrom(cur, 0, cur.n, 0) // keys are still absolute: no change of frame
+	if prev != nil && cur.len() < b.minful {
+		pn, cn := prev.len(), cur.len()
+		if pn+cn <= b.fanout {
+			prev.appendFrom(cur, 0, cn, 0) // keys are still absolute: no change of frame
 			cur = nil
 		} else {
-			c := (prev.n+cur.n)/2 - cur.n
-			cur.prependFrom(prev, prev.n-c, prev.n, 0)
-			prev.removeRange(prev.n-c, prev.n)
+			c := (pn+cn)/2 - cn
+			cur.prependFrom(prev, pn-c, pn, 0)
+			prev.removeRange(pn-c, pn)
 		}
 	}
 	*l = level[K, P]{}
@@ -183,11 +181,11 @@ func finishLevel[K Number, V, P any](b *Builder[K, V], l *level[K, P], up int) (
 		if root == nil {
 			root = prev
 		}
-		return root.ptr(), normalize(root), true
+		return root.ptr(), normalize(root.head()), true
 	}
 	for _, nd := range [2]*node[K, P]{prev, cur} {
 		if nd != nil {
-			b.link(up, normalize(nd), nd.ptr())
+			b.link(up, normalize(nd.head()), nd.ptr())
 		}
 	}
 	return nil, 0, false

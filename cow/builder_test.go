@@ -9,14 +9,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // buildWith streams keys[i] -> vals[i] through a Builder.
 func buildWith[K Number, V any](t testing.TB, fanout int, keys []K, vals []V) *Tree[K, V] {
 	t.Helper()
-	b := NewBuilder[K, V](tune.Fanout(fanout))
+	b := NewBuilderFanout[K, V](fanout)
 	for i, k := range keys {
 		require.NoError(t, b.Add(k, vals[i]), "Add #%d (%v)", i, k)
 	}
@@ -42,13 +40,13 @@ func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
 		nodes++
 		if h == 0 {
 			if !root {
-				minEntries = min(minEntries, asLeaf[K, V](p).n)
+				minEntries = min(minEntries, asLeaf[K, V](p).len())
 			}
 			return
 		}
 		in := asInner[K](p)
 		if !root {
-			minEntries = min(minEntries, in.n)
+			minEntries = min(minEntries, in.len())
 		}
 		for _, c := range in.livePayload() {
 			walk(c, h-1, false)
@@ -67,7 +65,7 @@ func checkBuilt[K Number, V comparable](t *testing.T, fanout int, keys []K, vals
 	t.Helper()
 	got := buildWith(t, fanout, keys, vals)
 	require.NoError(t, got.Verify())
-	want, err := Build(keys, vals, tune.Fanout(fanout))
+	want, err := BuildFanout(keys, vals, fanout)
 	require.NoError(t, err)
 	require.Equal(t, len(keys), got.Len())
 	gk, gv := contents(got)

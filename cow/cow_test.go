@@ -9,7 +9,6 @@ import (
 
 	"github.com/flatseg/flatseg/cow"
 	"github.com/flatseg/flatseg/internal/testenv"
-	"github.com/flatseg/flatseg/internal/tune"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -192,7 +191,7 @@ func TestTree_MergeDoesNotCopyTheDroppedSibling(t *testing.T) {
 	for i := range keys {
 		keys[i], vals[i] = int64(i)*10, int64(i)
 	}
-	base, err := cow.Build(keys, vals, tune.Fanout(8)) // leaves of 6: [0..50], [60..110], ...
+	base, err := cow.BuildFanout(keys, vals, 8) // leaves of 6: [0..50], [60..110], ...
 	require.NoError(t, err)
 	prepared := base.Clone()
 	prepared.Delete(10)

@@ -77,7 +77,7 @@ func skipShared[K Number, V any](ca, cb *cursor[K, V]) {
 	}
 	fa, fb := &ca.stack[len(ca.stack)-1], &cb.stack[len(cb.stack)-1]
 	ina, inb := asInner[K](fa.p), asInner[K](fb.p)
-	for fa.i+1 < ina.n && fb.i+1 < inb.n {
+	for fa.i+1 < ina.len() && fb.i+1 < inb.len() {
 		i, j := fa.i+1, fb.i+1
 		if ina.p[i] != inb.p[j] || childOrigin(fa.origin, ina.keys[i]) != childOrigin(fb.origin, inb.keys[j]) {
 			break
@@ -118,7 +118,7 @@ func newCursor[K Number, V any](t *Tree[K, V]) *cursor[K, V] {
 	if t.root != nil {
 		c.fresh = true
 		c.root = unit[K, V]{h: int(t.levels), p: t.root, origin: t.base}
-		c.root.key = t.base + t.firstStored(t.root, int(t.levels))
+		c.root.key = t.base + headOf[K](t.root).keys[0]
 	}
 	return c
 }
@@ -131,12 +131,12 @@ func (c *cursor[K, V]) peek() (unit[K, V], bool) {
 		f := &c.stack[len(c.stack)-1]
 		if f.h == 0 {
 			lf := asLeaf[K, V](f.p)
-			if f.i < lf.n {
+			if f.i < lf.len() {
 				return unit[K, V]{key: f.origin + lf.keys[f.i], h: -1, v: lf.p[f.i]}, true
 			}
 		} else {
 			in := asInner[K](f.p)
-			if f.i < in.n {
+			if f.i < in.len() {
 				return unit[K, V]{key: f.origin + in.keys[f.i], h: f.h - 1, p: in.p[f.i], origin: childOrigin(f.origin, in.keys[f.i])}, true
 			}
 		}

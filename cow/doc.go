@@ -7,7 +7,7 @@
 // # Ownership
 //
 // Every node records the writer token (owner) of the tree that created it.
-// A write takes the root through mutableRoot and each child on its way down
+// A write takes the root through mutable and each child on its way down
 // through mutableChild, the one helper that decides whether a node may be
 // changed: it may when the node's owner is the tree's token, otherwise the
 // node is copied once and the copy is linked into its already writable
@@ -19,17 +19,20 @@
 //
 // Nodes are fixed arrays of 47 keys and payloads, one allocation each
 // (768 bytes for 8-byte keys and values): a leaf holds values, an inner node
-// child pointers and the smallest key of each child. Integer keys are
-// stored relative to their node's smallest key, which the parent stores
-// relative to its own; a Shift then updates the separators right of one
-// root-to-leaf path. Float keys are stored absolute (relative storage would
+// child pointers and the smallest key of each child. Both kinds are one
+// generic type; the kind is stored in the node's 16-byte header, the tests
+// check it at every typed view, and one dispatch (reshape) turns it into
+// the Go type for the steps that move payloads. Integer keys are stored
+// relative to their node's smallest key, which the parent stores relative
+// to its own; a Shift then updates the separators right of one root-to-leaf
+// path. Float keys are stored absolute (relative storage would
 // round them). Leaves have no sibling links: iteration recurses from the
 // root, and Diff walks two trees with explicit stacks.
 //
 // # Invariants
 //
-// [Tree.Verify] checks them: strictly increasing keys, separators equal to
-// the smallest key below, fill between fanout/2 and fanout outside the
-// root, normalised node frames, cleared child slots past each inner node's
-// count, and the entry count.
+// [Tree.Verify] checks them: node kinds matching their heights, strictly
+// increasing keys, separators equal to the smallest key below, fill between
+// fanout/2 and fanout outside the root, normalised node frames, cleared
+// child slots past each inner node's count, and the entry count.
 package cow

@@ -56,7 +56,7 @@ func (t *Tree[K, V]) ascend(p ptr, h int, origin, from K, bounded bool, yield fu
 		if bounded {
 			i = lf.floorIndex(origin, from, true) + 1
 		}
-		for ; i < lf.n; i++ {
+		for ; i < lf.len(); i++ {
 			if !yield(origin+lf.keys[i], lf.p[i]) {
 				return false
 			}
@@ -68,7 +68,7 @@ func (t *Tree[K, V]) ascend(p ptr, h int, origin, from K, bounded bool, yield fu
 	if bounded {
 		i = max(in.floorIndex(origin, from, false), 0)
 	}
-	for ; i < in.n; i++ {
+	for ; i < in.len(); i++ {
 		if !t.ascend(in.p[i], h-1, childOrigin(origin, in.keys[i]), from, bounded, yield) {
 			return false
 		}
@@ -80,7 +80,7 @@ func (t *Tree[K, V]) ascend(p ptr, h int, origin, from K, bounded bool, yield fu
 func (t *Tree[K, V]) descend(p ptr, h int, origin, from K, bounded bool, yield func(K, V) bool) bool {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
-		i := lf.n - 1
+		i := lf.len() - 1
 		if bounded {
 			i = lf.floorIndex(origin, from, false)
 		}
@@ -92,7 +92,7 @@ func (t *Tree[K, V]) descend(p ptr, h int, origin, from K, bounded bool, yield f
 		return true
 	}
 	in := asInner[K](p)
-	i := in.n - 1
+	i := in.len() - 1
 	if bounded {
 		i = in.floorIndex(origin, from, false)
 	}

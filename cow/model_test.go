@@ -9,7 +9,6 @@ import (
 
 	"github.com/flatseg/flatseg/cow"
 	"github.com/flatseg/flatseg/internal/testenv"
-	"github.com/flatseg/flatseg/internal/tune"
 	"github.com/stretchr/testify/require"
 )
 
@@ -243,7 +242,7 @@ func TestBuild(t *testing.T) {
 		for i := range keys {
 			keys[i], vals[i] = int64(3*i-50), i
 		}
-		tr, err := cow.Build(keys, vals, tune.Fanout(4))
+		tr, err := cow.BuildFanout(keys, vals, 4)
 		require.NoError(t, err)
 		require.NoError(t, tr.Verify(), "n=%d", n)
 		require.Equal(t, n, tr.Len())

@@ -1,6 +1,7 @@
 package cow
 
 import (
+	"fmt"
 	"math"
 	"unsafe"
 
@@ -29,35 +30,109 @@ type owner struct {
 	shared atomic.Bool
 }
 
+// kind is what a node holds, stored in its header: values (a leaf,
+// node[K, V]) or child pointers (an inner node, node[K, ptr]). The zero kind
+// is no kind, so a node made without one fails the check below.
+type kind uint8
+
+const (
+	leafKind  kind = 1 + iota // node[K, V]
+	innerKind                 // node[K, ptr]
+)
+
+func (k kind) String() string {
+	switch k {
+	case leafKind:
+		return "leaf"
+	case innerKind:
+		return "inner"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// header is how every node starts, whatever its kind. It is 16 bytes, as
+// the owner and the int count were before the kind was stored: the count
+// became an int32 (it is at most maxFanout), and the kind takes one of the
+// four bytes that freed, so no node grew (node[int64, int64] is 768 bytes,
+// node[int32, int32] 392; TestNode_Size pins them).
+type header struct {
+	owner *owner
+	n     int32 // live entries
+	kind  kind
+}
+
 // node is both node kinds. A leaf is node[K, V]: keys and values. An inner
-// node is node[K, unsafe.Pointer]: keys[i] is the smallest key below child i
-// and p[i] points to the child, a leaf when the inner node is at height 1 and
-// an inner node above that. Writing both kinds as one generic type lets every
-// array operation below be written once.
+// node is node[K, ptr]: keys[i] is the smallest key below child i and p[i]
+// points to the child, a leaf when the inner node is at height 1 and an
+// inner node above that. Writing both kinds as one generic type lets every
+// array operation below be written once; the kind in the header says which
+// type a pointer to a node may be converted to (asLeaf, asInner), and
+// Tree.reshape is the one place that picks the type from it.
 //
 // Keys are stored relative to the node's origin (see Tree): in relative mode
 // the origin of child i is the parent's origin plus keys[i], so keys[0] of
 // every non-root node is 0; in absolute mode every origin is 0.
 type node[K Number, P any] struct {
-	owner *owner
-	n     int
-	keys  [maxFanout]K
-	p     [maxFanout]P
+	header
+	keys [maxFanout]K
+	p    [maxFanout]P
+}
+
+// head is the part of a node that does not depend on its kind: the header
+// and the keys. Every node[K, P] starts with it (the keys follow the
+// 16-byte header at the same offset whatever P is), so code that reads or
+// moves only keys (separators, normalising) views a node of either kind
+// through it without knowing which.
+type head[K Number] struct {
+	header
+	keys [maxFanout]K
 }
 
 type ptr = unsafe.Pointer
 
 // asLeaf and asInner give the typed view of a child pointer. The height of
-// the level tells which one applies; it is tracked by every walk.
-func asLeaf[K Number, V any](p ptr) *node[K, V]     { return (*node[K, V])(p) }
-func asInner[K Number](p ptr) *node[K, ptr]         { return (*node[K, ptr])(p) }
-func (nd *node[K, P]) ptr() ptr                     { return ptr(nd) }
-func (nd *node[K, P]) liveKeys() []K                { return nd.keys[:nd.n] }
-func (nd *node[K, P]) livePayload() []P             { return nd.p[:nd.n] }
-func newNode[K Number, P any](o *owner) *node[K, P] { return &node[K, P]{owner: o} }
+// the level tells which one applies; it is tracked by every walk. When
+// tune.CheckKinds is set (in this module's tests) they check the kind
+// stored in the node and panic on a mismatch; in a normal build the check
+// is one predicted branch on a variable that is never set.
+func asLeaf[K Number, V any](p ptr) *node[K, V] {
+	if tune.CheckKinds && kindOf(p) != leafKind {
+		badKind(p, leafKind)
+	}
+	return (*node[K, V])(p)
+}
+
+func asInner[K Number](p ptr) *node[K, ptr] {
+	if tune.CheckKinds && kindOf(p) != innerKind {
+		badKind(p, innerKind)
+	}
+	return (*node[K, ptr])(p)
+}
+
+// badKind panics: the node at p was viewed as kind k but is not.
+func badKind(p ptr, k kind) {
+	panic(fmt.Sprintf("cow: node %p viewed as %v but stored as %v", p, k, kindOf(p)))
+}
+
+// kindOf, nodeLen and headOf read any node, whatever its kind.
+func kindOf(p ptr) kind               { return (*header)(p).kind }
+func nodeLen(p ptr) int               { return int((*header)(p).n) }
+func headOf[K Number](p ptr) *head[K] { return (*head[K])(p) }
+
+func (nd *node[K, P]) ptr() ptr       { return ptr(nd) }
+func (nd *node[K, P]) head() *head[K] { return (*head[K])(ptr(nd)) }
+func (nd *node[K, P]) len() int       { return int(nd.n) }
+func (nd *node[K, P]) liveKeys() []K  { return nd.keys[:nd.n] }
+func (nd *node[K, P]) livePayload() []P {
+	return nd.p[:nd.n]
+}
+
+func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
+	return &node[K, P]{header: header{owner: o, kind: k}}
+}
 
 // mutable returns nd itself when o owns it, else a copy owned by o. Only
-// mutableChild and Tree.mutableRoot call it: they store the copy where the
+// mutableChild and reshape's stepRoot call it: they store the copy where the
 // original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	if nd.owner == o {
@@ -89,7 +164,7 @@ func (nd *node[K, P]) floorIndex(origin, x K, strict bool) int {
 			return -1 // no key is below the least value of K
 		}
 	}
-	return floorLE(&nd.keys, nd.n, origin, x, x, false)
+	return floorLE(&nd.keys, nd.len(), origin, x, x, false)
 }
 
 // floorLE returns the index of the last of keys[:n] with origin+k <= x, or
@@ -165,8 +240,9 @@ func before[K Number](x K) (K, bool) {
 
 // insertAt puts (k, v) at index i, moving the tail right. The node has room.
 func (nd *node[K, P]) insertAt(i int, k K, v P) {
-	copy(nd.keys[i+1:nd.n+1], nd.keys[i:nd.n])
-	copy(nd.p[i+1:nd.n+1], nd.p[i:nd.n])
+	n := nd.len()
+	copy(nd.keys[i+1:n+1], nd.keys[i:n])
+	copy(nd.p[i+1:n+1], nd.p[i:n])
 	nd.keys[i], nd.p[i] = k, v
 	nd.n++
 }
@@ -177,51 +253,53 @@ func (nd *node[K, P]) removeRange(i, j int) {
 	if i >= j {
 		return
 	}
-	copy(nd.keys[i:], nd.keys[j:nd.n])
-	copy(nd.p[i:], nd.p[j:nd.n])
-	m := nd.n - (j - i)
-	clear(nd.keys[m:nd.n])
-	clear(nd.p[m:nd.n])
-	nd.n = m
+	n := nd.len()
+	copy(nd.keys[i:], nd.keys[j:n])
+	copy(nd.p[i:], nd.p[j:n])
+	m := n - (j - i)
+	clear(nd.keys[m:n])
+	clear(nd.p[m:n])
+	nd.n = int32(m)
 }
 
 // addKeys adds d to keys[i:j].
-func (nd *node[K, P]) addKeys(i, j int, d K) {
+func addKeys[K Number](keys *[maxFanout]K, i, j int, d K) {
 	for x := i; x < j; x++ {
-		nd.keys[x] += d
+		keys[x] += d
 	}
 }
 
 // splitInto moves the upper half of nd into a new node owned by o and
 // returns it. Keys are moved unchanged (the caller rebases).
 func (nd *node[K, P]) splitInto(o *owner) *node[K, P] {
-	r := newNode[K, P](o)
-	mid := nd.n / 2
-	r.n = nd.n - mid
-	copy(r.keys[:], nd.keys[mid:nd.n])
-	copy(r.p[:], nd.p[mid:nd.n])
-	nd.removeRange(mid, nd.n)
+	r := newNode[K, P](o, nd.kind)
+	n := nd.len()
+	mid := n / 2
+	r.n = int32(n - mid)
+	copy(r.keys[:], nd.keys[mid:n])
+	copy(r.p[:], nd.p[mid:n])
+	nd.removeRange(mid, n)
 	return r
 }
 
 // appendFrom moves src's entries [i, j) to the end of nd, adding d to each
 // key (d converts src's frame to nd's).
 func (nd *node[K, P]) appendFrom(src *node[K, P], i, j int, d K) {
-	m := nd.n
+	m := nd.len()
 	copy(nd.keys[m:], src.keys[i:j])
 	copy(nd.p[m:], src.p[i:j])
-	nd.n += j - i
-	nd.addKeys(m, nd.n, d)
+	nd.n += int32(j - i)
+	addKeys(&nd.keys, m, nd.len(), d)
 }
 
 // prependFrom moves src's entries [i, j) to the front of nd, adding d to
 // each key.
 func (nd *node[K, P]) prependFrom(src *node[K, P], i, j int, d K) {
-	c := j - i
-	copy(nd.keys[c:nd.n+c], nd.keys[:nd.n])
-	copy(nd.p[c:nd.n+c], nd.p[:nd.n])
+	c, n := j-i, nd.len()
+	copy(nd.keys[c:n+c], nd.keys[:n])
+	copy(nd.p[c:n+c], nd.p[:n])
 	copy(nd.keys[:c], src.keys[i:j])
 	copy(nd.p[:c], src.p[i:j])
-	nd.n += c
-	nd.addKeys(0, c, d)
+	nd.n += int32(c)
+	addKeys(&nd.keys, 0, c, d)
 }

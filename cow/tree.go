@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/flatseg/flatseg/internal/num"
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // Number is the set of key types: integers and floats. Integer keys are
@@ -54,12 +53,8 @@ type Tree[K Number, V any] struct {
 	slack  uint8 // maxFanout minus the logical fanout: 0, so the zero Tree has full nodes
 }
 
-// New returns an empty tree. With no options it is the same as
-// new(Tree[K, V]); the options exist for this module's tests, which lower
-// the node size.
-func New[K Number, V any](opts ...tune.Option) *Tree[K, V] {
-	return &Tree[K, V]{slack: uint8(maxFanout - tune.FanoutOf(opts))}
-}
+// New returns an empty tree, the same as new(Tree[K, V]). O(1).
+func New[K Number, V any]() *Tree[K, V] { return new(Tree[K, V]) }
 
 // fanout is the most entries a node of t holds; minFill the fewest a
 // non-root node holds.
@@ -172,23 +167,23 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 	p, origin := t.root, t.base
 	for h := int(t.levels); h > 0; h-- {
 		in := asInner[K](p)
-		i := floorLE(&in.keys, in.n, origin, x, iv.End, !iv.Open)
+		i := floorLE(&in.keys, in.len(), origin, x, iv.End, !iv.Open)
 		if i < 0 {
 			return iv, false
 		}
-		if i+1 < in.n {
+		if i+1 < in.len() {
 			iv.End, iv.Open = origin+in.keys[i+1], false
 		}
 		origin = childOrigin(origin, in.keys[i])
 		p = in.p[i]
 	}
 	lf := asLeaf[K, V](p)
-	i := floorLE(&lf.keys, lf.n, origin, x, iv.End, !iv.Open)
+	i := floorLE(&lf.keys, lf.len(), origin, x, iv.End, !iv.Open)
 	if i < 0 {
 		return iv, false
 	}
 	iv.Start, iv.Value = origin+lf.keys[i], lf.p[i]
-	if i+1 < lf.n {
+	if i+1 < lf.len() {
 		iv.End, iv.Open = origin+lf.keys[i+1], false
 	}
 	return iv, true
@@ -208,8 +203,13 @@ func (t *Tree[K, V]) first() K {
 // Build returns a tree holding keys[i] -> vals[i], in O(n). The keys must be
 // strictly increasing. Nodes are filled to three quarters, so that the first
 // writes after a build find room in their leaf instead of splitting every
-// node up to the root. The options are New's.
-func Build[K Number, V any](keys []K, vals []V, opts ...tune.Option) (*Tree[K, V], error) {
+// node up to the root.
+func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
+	return build(new(Tree[K, V]), keys, vals)
+}
+
+// build fills the empty tree t, whose fanout is set, with Build's contract.
+func build[K Number, V any](t *Tree[K, V], keys []K, vals []V) (*Tree[K, V], error) {
 	if len(keys) != len(vals) {
 		return nil, fmt.Errorf("cow: Build: %d keys but %d values", len(keys), len(vals))
 	}
@@ -218,16 +218,15 @@ func Build[K Number, V any](keys []K, vals []V, opts ...tune.Option) (*Tree[K, V
 			return nil, fmt.Errorf("%w: keys[%d]=%v, keys[%d]=%v", ErrUnsorted, i-1, keys[i-1], i, keys[i])
 		}
 	}
-	t := New[K, V](opts...)
 	if len(keys) == 0 {
 		return t, nil
 	}
 	o := t.writer()
 	// Each level is a list of nodes and their absolute smallest keys: the
 	// leaves from the input, then each level from the one below.
-	level, mins := pack(o, t.fanout(), keys, vals)
+	level, mins := pack(o, leafKind, t.fanout(), keys, vals)
 	for len(level) > 1 {
-		level, mins = pack(o, t.fanout(), mins, level)
+		level, mins = pack(o, innerKind, t.fanout(), mins, level)
 		t.levels++
 	}
 	t.root, t.length = level[0], len(keys)
@@ -240,15 +239,15 @@ func Build[K Number, V any](keys []K, vals []V, opts ...tune.Option) (*Tree[K, V
 // pack puts keys[i] -> payload[i] into as few nodes as chunks allows, each
 // normalised to its own origin, and returns the nodes with their smallest
 // keys in the frame the keys were given in.
-func pack[K Number, P any](o *owner, fanout int, keys []K, payload []P) ([]ptr, []K) {
+func pack[K Number, P any](o *owner, k kind, fanout int, keys []K, payload []P) ([]ptr, []K) {
 	rs := chunks(len(keys), fanout)
 	nodes, mins := make([]ptr, 0, len(rs)), make([]K, 0, len(rs))
 	for _, r := range rs {
-		nd := newNode[K, P](o)
-		nd.n = r[1] - r[0]
+		nd := newNode[K, P](o, k)
+		nd.n = int32(r[1] - r[0])
 		copy(nd.keys[:], keys[r[0]:r[1]])
 		copy(nd.p[:], payload[r[0]:r[1]])
-		mins = append(mins, normalize(nd))
+		mins = append(mins, normalize(nd.head()))
 		nodes = append(nodes, nd.ptr())
 	}
 	return nodes, mins
@@ -272,12 +271,13 @@ func chunks(n, fanout int) [][2]int {
 	return out
 }
 
-// normalize makes nd's keys relative to its first key and returns that key
-// in the frame the keys were in. In absolute mode it changes nothing.
-func normalize[K Number, P any](nd *node[K, P]) K {
-	d := nd.keys[0]
+// normalize makes the keys of the node at h relative to its first key and
+// returns that key in the frame the keys were in. In absolute mode it
+// changes nothing.
+func normalize[K Number](h *head[K]) K {
+	d := h.keys[0]
 	if !absolute[K]() && d != 0 {
-		nd.addKeys(0, nd.n, -d)
+		addKeys(&h.keys, 0, int(h.n), -d)
 	}
 	return d
 }

@@ -9,7 +9,8 @@ import (
 var ErrCorrupt = errors.New("cow: invariant violated")
 
 // Verify checks every structural invariant and returns the first violation
-// found, wrapping ErrCorrupt: keys strictly increasing across the whole tree;
+// found, wrapping ErrCorrupt: every node of the kind its height calls for
+// (leaves at height 0); keys strictly increasing across the whole tree;
 // every separator equal to the smallest key below it; every non-root node
 // holding between fanout/2 and fanout entries, the root at least one (two when
 // it is an inner node); in relative mode every node's first stored key 0, in
@@ -50,6 +51,9 @@ type verifier[K Number, V any] struct{ fanout int }
 // set) and whose keys must be below up (when set); it returns the subtree's
 // entry count.
 func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bool) (int, error) {
+	if want := kindAt(h); kindOf(p) != want {
+		return 0, fmt.Errorf("%w: node at height %d is stored as %v, not %v", ErrCorrupt, h, kindOf(p), want)
+	}
 	var keys []K
 	if h == 0 {
 		keys = asLeaf[K, V](p).liveKeys()
@@ -103,4 +107,12 @@ func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bo
 		total += c
 	}
 	return total, nil
+}
+
+// kindAt returns the kind of the nodes at height h.
+func kindAt(h int) kind {
+	if h == 0 {
+		return leafKind
+	}
+	return innerKind
 }

@@ -1,29 +1,56 @@
 package cow
 
 // Writes. Every write takes the tree's writer token (writer), makes the root
-// writable (mutableRoot) and goes down through mutableChild, which copies a
-// node the token does not own and links the copy into its parent in the same
-// step. Nothing else decides whether a node may be written, and no write path
-// stores a copy by hand. A write that would change nothing returns before it
-// takes the token, so it copies nothing.
+// writable (reshape's stepRoot, which calls mutable) and goes down through
+// mutableChild (stepChild), which copies a node the token does not own and
+// links the copy into its parent in the same step. Nothing else decides
+// whether a node may be written, and no write path stores a copy by hand. A
+// write that would change nothing returns before it takes the token, so it
+// copies nothing.
 
-// mutableRoot makes the root writable by o, storing a copy in t when o does
-// not own it.
-func (t *Tree[K, V]) mutableRoot(o *owner) {
-	if t.levels == 0 {
-		t.root = mutable(asLeaf[K, V](t.root), o).ptr()
-	} else {
-		t.root = mutable(asInner[K](t.root), o).ptr()
+// step is a change to a node that moves its payloads (values or child
+// pointers), and so needs the node's Go type; see Tree.reshape.
+type step uint8
+
+const (
+	stepRoot      step = iota // make the root writable (mutable)
+	stepChild                 // make child i writable (mutableChild)
+	stepSplit                 // split the full child i in two (splitNode)
+	stepRebalance             // even out children i and i+1 (rebalance)
+)
+
+// reshape runs s on the root (stepRoot) or on child i of the writable node
+// in, and returns the node made writable (stepRoot, stepChild) or nil. It is
+// the one place where a node's kind, read from its header, picks its Go
+// type: node[K, V] for a leaf, node[K, ptr] for an inner node. Every other
+// step that needs the type is written once, generic in the payload, and
+// reached through here, so no walk can hand a leaf to inner-node code.
+// (Steps that touch only keys and counts read the kind-free head instead.)
+func (t *Tree[K, V]) reshape(s step, in *node[K, ptr], i int, o *owner) ptr {
+	p := t.root
+	if s != stepRoot {
+		p = in.p[i]
 	}
+	if kindOf(p) == leafKind {
+		return reshape[K, V, V](t, s, in, i, o)
+	}
+	return reshape[K, V, ptr](t, s, in, i, o)
 }
 
-// writableChild is mutableChild for the child i of in at height ch, a leaf
-// or an inner node.
-func (t *Tree[K, V]) writableChild(in *node[K, ptr], i, ch int, o *owner) ptr {
-	if ch == 0 {
-		return mutableChild[K, V](in, i, o).ptr()
+// reshape is Tree.reshape for a node of type node[K, P].
+func reshape[K Number, V, P any](t *Tree[K, V], s step, in *node[K, ptr], i int, o *owner) ptr {
+	switch s {
+	case stepRoot:
+		t.root = mutable((*node[K, P])(t.root), o).ptr()
+		return t.root
+	case stepChild:
+		return mutableChild[K, P](in, i, o).ptr()
+	case stepSplit:
+		splitNode[K, P](in, i, o)
+	case stepRebalance:
+		rebalance[K, P](in, i, t.fanout(), o)
 	}
-	return mutableChild[K, ptr](in, i, o).ptr()
+	return nil
 }
 
 // Set stores v at key k, replacing the value already there. O(log n); on a
@@ -31,7 +58,7 @@ func (t *Tree[K, V]) writableChild(in *node[K, ptr], i, ch int, o *owner) ptr {
 func (t *Tree[K, V]) Set(k K, v V) {
 	o := t.writer()
 	if t.root == nil {
-		lf := newNode[K, V](o)
+		lf := newNode[K, V](o, leafKind)
 		lf.n = 1
 		lf.p[0] = v
 		if absolute[K]() {
@@ -42,19 +69,19 @@ func (t *Tree[K, V]) Set(k K, v V) {
 		t.root, t.levels, t.length = lf.ptr(), 0, 1
 		return
 	}
-	if t.nodeLen(t.root, int(t.levels)) >= t.fanout() {
+	if nodeLen(t.root) >= t.fanout() {
 		// Splitting top-down keeps every node we enter non-full, so a
 		// split below always has room in its parent.
-		nr := newNode[K, ptr](o)
+		nr := newNode[K, ptr](o, innerKind)
 		nr.n = 1
 		nr.p[0] = t.root
 		if absolute[K]() {
-			nr.keys[0] = t.firstStored(t.root, int(t.levels))
+			nr.keys[0] = headOf[K](t.root).keys[0]
 		}
 		t.root = nr.ptr()
 		t.levels++
 	} else {
-		t.mutableRoot(o)
+		t.reshape(stepRoot, nil, 0, o)
 	}
 	if t.setIn(t.root, int(t.levels), t.base, k, v, o, t.fanout()) {
 		t.length++
@@ -77,26 +104,19 @@ func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int)
 	}
 	in := asInner[K](p)
 	i := max(in.floorIndex(origin, k, false), 0)
-	if t.nodeLen(in.p[i], h-1) >= fanout {
-		if t.spill(in, i, h, o) {
+	if nodeLen(in.p[i]) >= fanout {
+		if t.spill(in, i, o) {
 			i = max(in.floorIndex(origin, k, false), 0)
 		} else {
-			t.splitChild(in, i, h, o)
+			t.reshape(stepSplit, in, i, o)
 			if origin+in.keys[i+1] <= k {
 				i++
 			}
 		}
 	}
-	var added bool
-	if h == 1 {
-		c := mutableChild[K, V](in, i, o)
-		added = t.setIn(c.ptr(), 0, childOrigin(origin, in.keys[i]), k, v, o, fanout)
-		refreshSep(in, i, c) // k may now be the child's first key
-	} else {
-		c := mutableChild[K, ptr](in, i, o)
-		added = t.setIn(c.ptr(), h-1, childOrigin(origin, in.keys[i]), k, v, o, fanout)
-		refreshSep(in, i, c)
-	}
+	c := t.reshape(stepChild, in, i, o)
+	added := t.setIn(c, h-1, childOrigin(origin, in.keys[i]), k, v, o, fanout)
+	refreshSep(in, i) // k may now be the child's first key
 	return added
 }
 
@@ -164,11 +184,11 @@ func (t *Tree[K, V]) deleteSpan(s span[K]) int {
 	o := t.writer()
 	total := 0
 	for ok {
-		t.mutableRoot(o)
+		t.reshape(stepRoot, nil, 0, o)
 		n := t.deleteStep(t.root, int(t.levels), t.base, 0, false, s, c, o)
 		total += n
 		t.length -= n
-		if t.nodeLen(t.root, int(t.levels)) == 0 {
+		if nodeLen(t.root) == 0 {
 			t.root, t.levels, t.base = nil, 0, 0
 			break
 		}
@@ -190,7 +210,7 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, s.lo, true) + 1
 		j := i
-		for j < lf.n && s.below(origin+lf.keys[j]) {
+		for j < lf.len() && s.below(origin+lf.keys[j]) {
 			j++
 		}
 		lf.removeRange(i, j)
@@ -198,7 +218,7 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 	}
 	in := asInner[K](p)
 	upperOf := func(i int) (K, bool) {
-		if i+1 < in.n {
+		if i+1 < in.len() {
 			return origin + in.keys[i+1], true
 		}
 		return up, hasUp
@@ -208,7 +228,7 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 		a++
 	}
 	b := a
-	for b < in.n && s.coversUpTo(upperOf(b)) {
+	for b < in.len() && s.coversUpTo(upperOf(b)) {
 		b++
 	}
 	if b > a {
@@ -221,21 +241,21 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 	}
 	i := in.floorIndex(origin, c, false)
 	cu, ch := upperOf(i)
-	child := t.writableChild(in, i, h-1, o)
+	child := t.reshape(stepChild, in, i, o)
 	n := t.deleteStep(child, h-1, childOrigin(origin, in.keys[i]), cu, ch, s, c, o)
-	if t.nodeLen(child, h-1) == 0 { // the child lost everything
+	if nodeLen(child) == 0 { // the child lost everything
 		in.removeRange(i, i+1)
 		return n
 	}
-	t.refresh(in, i, h-1)
-	t.repair(in, i, h, o)
+	refreshSep(in, i)
+	t.repair(in, i, o)
 	return n
 }
 
 // count returns the number of entries below p, visiting every node there.
 func (t *Tree[K, V]) count(p ptr, h int) int {
 	if h == 0 {
-		return asLeaf[K, V](p).n
+		return asLeaf[K, V](p).len()
 	}
 	in := asInner[K](p)
 	c := 0
@@ -273,7 +293,7 @@ func (t *Tree[K, V]) Shift(p, d K) {
 		t.base += d // every key moves: only the root's origin changes
 		return
 	}
-	t.mutableRoot(o)
+	t.reshape(stepRoot, nil, 0, o)
 	if absolute[K]() {
 		t.shiftAbs(t.root, int(t.levels), p, d, o)
 		return
@@ -289,20 +309,14 @@ func (t *Tree[K, V]) Shift(p, d K) {
 func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
-		lf.addKeys(lf.floorIndex(origin, p, true)+1, lf.n, d)
+		addKeys(&lf.keys, lf.floorIndex(origin, p, true)+1, lf.len(), d)
 		return
 	}
 	in := asInner[K](q)
 	i := in.floorIndex(origin, p, true) // >= 0: the node's first key is below p
-	in.addKeys(i+1, in.n, d)            // the children after it move whole
-	if h == 1 {
-		lf := mutableChild[K, V](in, i, o)
-		co := childOrigin(origin, in.keys[i])
-		lf.addKeys(lf.floorIndex(co, p, true)+1, lf.n, d)
-		return
-	}
-	child := mutableChild[K, ptr](in, i, o)
-	t.shiftIn(child.ptr(), h-1, childOrigin(origin, in.keys[i]), p, d, o)
+	addKeys(&in.keys, i+1, in.len(), d) // the children after it move whole
+	child := t.reshape(stepChild, in, i, o)
+	t.shiftIn(child, h-1, childOrigin(origin, in.keys[i]), p, d, o)
 }
 
 // shiftAbs adds d to every key >= p below the writable node q (float keys,
@@ -310,14 +324,14 @@ func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 func (t *Tree[K, V]) shiftAbs(q ptr, h int, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
-		lf.addKeys(lf.floorIndex(0, p, true)+1, lf.n, d)
+		addKeys(&lf.keys, lf.floorIndex(0, p, true)+1, lf.len(), d)
 		return
 	}
 	in := asInner[K](q)
-	for i := max(in.floorIndex(0, p, true), 0); i < in.n; i++ {
-		child := t.writableChild(in, i, h-1, o)
+	for i := max(in.floorIndex(0, p, true), 0); i < in.len(); i++ {
+		child := t.reshape(stepChild, in, i, o)
 		t.shiftAbs(child, h-1, p, d, o)
-		t.refresh(in, i, h-1)
+		refreshSep(in, i)
 	}
 }
 
@@ -334,59 +348,35 @@ func (t *Tree[K, V]) last() K {
 	return origin + lf.keys[lf.n-1]
 }
 
-// nodeLen returns the entry count of the node at p (at height h).
-func (t *Tree[K, V]) nodeLen(p ptr, h int) int {
-	if h == 0 {
-		return asLeaf[K, V](p).n
-	}
-	return asInner[K](p).n
-}
-
-// firstStored returns keys[0] of the node at p, as stored.
-func (t *Tree[K, V]) firstStored(p ptr, h int) K {
-	if h == 0 {
-		return asLeaf[K, V](p).keys[0]
-	}
-	return asInner[K](p).keys[0]
-}
-
-// spill makes room in the full child i of the writable node in (child at
-// height h-1) by evening it out with a sibling that has at least two free
-// slots, the left one first, and reports whether it did; both then have
-// room. Keys inserted in increasing order (appends) thus fill their nodes
-// instead of leaving every node half full, as splitting alone would.
-func (t *Tree[K, V]) spill(in *node[K, ptr], i, h int, o *owner) bool {
+// spill makes room in the full child i of the writable node in by evening
+// it out with a sibling that has at least two free slots, the left one
+// first, and reports whether it did; both then have room. Keys inserted in
+// increasing order (appends) thus fill their nodes instead of leaving every
+// node half full, as splitting alone would.
+func (t *Tree[K, V]) spill(in *node[K, ptr], i int, o *owner) bool {
 	for _, li := range [2]int{i - 1, i} {
-		if li < 0 || li+1 >= in.n {
+		if li < 0 || li+1 >= in.len() {
 			continue
 		}
 		sib := li
 		if li == i {
 			sib = i + 1
 		}
-		if t.nodeLen(in.p[sib], h-1) > t.fanout()-2 {
+		if nodeLen(in.p[sib]) > t.fanout()-2 {
 			continue
 		}
-		t.rebalance(in, li, h, o)
+		t.reshape(stepRebalance, in, li, o)
 		return true
 	}
 	return false
 }
 
-// splitChild splits the full child i of the writable node in (child at
-// height h-1) into two halves; in has room for the new separator.
-func (t *Tree[K, V]) splitChild(in *node[K, ptr], i, h int, o *owner) {
-	if h-1 == 0 {
-		splitNode[K, V](in, i, o)
-	} else {
-		splitNode[K, ptr](in, i, o)
-	}
-}
-
+// splitNode splits the full child i of the writable node in into two
+// halves; in has room for the new separator.
 func splitNode[K Number, P any](in *node[K, ptr], i int, o *owner) {
 	c := mutableChild[K, P](in, i, o)
 	r := c.splitInto(o)
-	d := normalize(r) // r's first key in c's frame
+	d := normalize(r.head()) // r's first key in c's frame
 	sep := d
 	if !absolute[K]() {
 		sep = in.keys[i] + d
@@ -394,18 +384,12 @@ func splitNode[K Number, P any](in *node[K, ptr], i int, o *owner) {
 	in.insertAt(i+1, sep, r.ptr())
 }
 
-// refresh restores the separator of child i of in (child at height ch) after
-// the child's first key may have changed. A child whose first key changed
-// was written, so it is writable.
-func (t *Tree[K, V]) refresh(in *node[K, ptr], i, ch int) {
-	if ch == 0 {
-		refreshSep(in, i, asLeaf[K, V](in.p[i]))
-	} else {
-		refreshSep(in, i, asInner[K](in.p[i]))
-	}
-}
-
-func refreshSep[K Number, P any](in *node[K, ptr], i int, c *node[K, P]) {
+// refreshSep restores the separator of child i of in after the child's
+// first key may have changed, re-normalising the child. A child whose first
+// key changed was written, so it is writable. It reads the child through
+// its head: keys only, whatever its kind.
+func refreshSep[K Number](in *node[K, ptr], i int) {
+	c := headOf[K](in.p[i])
 	if c.n == 0 {
 		return
 	}
@@ -414,7 +398,7 @@ func refreshSep[K Number, P any](in *node[K, ptr], i int, c *node[K, P]) {
 		return
 	}
 	if d := c.keys[0]; d != 0 {
-		c.addKeys(0, c.n, -d)
+		addKeys(&c.keys, 0, int(c.n), -d)
 		in.keys[i] += d
 	}
 }
@@ -426,32 +410,18 @@ func (t *Tree[K, V]) refreshRoot() {
 	if absolute[K]() || t.root == nil {
 		return
 	}
-	if t.levels == 0 {
-		t.base += normalize(asLeaf[K, V](t.root))
-	} else {
-		t.base += normalize(asInner[K](t.root))
-	}
+	t.base += normalize(headOf[K](t.root))
 }
 
-// repair restores the fill of the writable child i of in (child at height
-// h-1) when it is under the minimum, by merging it with a sibling or moving
-// entries over from one. The sibling is well filled, so one step suffices
-// whatever the child's count; in loses at most one child.
-func (t *Tree[K, V]) repair(in *node[K, ptr], i, h int, o *owner) {
-	if in.n < 2 || t.nodeLen(in.p[i], h-1) >= t.minFill() {
+// repair restores the fill of the writable child i of in when it is under
+// the minimum, by merging it with a sibling or moving entries over from
+// one. The sibling is well filled, so one step suffices whatever the
+// child's count; in loses at most one child.
+func (t *Tree[K, V]) repair(in *node[K, ptr], i int, o *owner) {
+	if in.n < 2 || nodeLen(in.p[i]) >= t.minFill() {
 		return
 	}
-	t.rebalance(in, max(i-1, 0), h, o)
-}
-
-// rebalance evens out the adjacent children li and li+1 of the writable node
-// in (children at height h-1).
-func (t *Tree[K, V]) rebalance(in *node[K, ptr], li, h int, o *owner) {
-	if h-1 == 0 {
-		rebalance[K, V](in, li, t.fanout(), o)
-	} else {
-		rebalance[K, ptr](in, li, t.fanout(), o)
-	}
+	t.reshape(stepRebalance, in, max(i-1, 0), o)
 }
 
 // rebalance merges children li and li+1 of in into li when they fit in one
@@ -464,25 +434,25 @@ func rebalance[K Number, P any](in *node[K, ptr], li, fanout int, o *owner) {
 	if !absolute[K]() {
 		dr = in.keys[li+1] - in.keys[li]
 	}
-	if l.n+r.n <= fanout {
-		wasEmpty := l.n == 0
-		l.appendFrom(r, 0, r.n, dr)
+	ln, rn := l.len(), r.len()
+	if ln+rn <= fanout {
+		l.appendFrom(r, 0, rn, dr)
 		in.removeRange(li+1, li+2)
-		if wasEmpty {
-			refreshSep(in, li, l)
+		if ln == 0 {
+			refreshSep(in, li)
 		}
 		return
 	}
 	r = mutableChild[K, P](in, li+1, o)
-	target := (l.n + r.n) / 2
-	if l.n < target {
-		k := target - l.n
+	target := (ln + rn) / 2
+	if ln < target {
+		k := target - ln
 		l.appendFrom(r, 0, k, dr)
 		r.removeRange(0, k)
 	} else {
-		r.prependFrom(l, target, l.n, -dr)
-		l.removeRange(target, l.n)
+		r.prependFrom(l, target, ln, -dr)
+		l.removeRange(target, ln)
 	}
-	refreshSep(in, li, l)
-	refreshSep(in, li+1, r)
+	refreshSep(in, li)
+	refreshSep(in, li+1)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/flatseg/flatseg/cow"
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // builder loads a Tree from its boundaries, streamed in increasing order, in
@@ -29,11 +28,11 @@ type builder[K Key, V any] struct {
 // newBuilder starts a tree over [min, max) with default value init. It
 // fails as New does: ErrNaN for a NaN bound, ErrInvalidRange unless
 // min < max.
-func newBuilder[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.Option) (*builder[K, V], error) {
+func newBuilder[K Key, V any](lo, hi K, init V, eq func(a, b V) bool) (*builder[K, V], error) {
 	if err := checkSpan(lo, hi); err != nil {
 		return nil, err
 	}
-	return &builder[K, V]{lo: lo, hi: hi, init: init, eq: eq, b: cow.NewBuilder[K, V](opts...)}, nil
+	return &builder[K, V]{lo: lo, hi: hi, init: init, eq: eq, b: cow.NewBuilder[K, V]()}, nil
 }
 
 // add appends the boundary k, where a segment with value v starts. It

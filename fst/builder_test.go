@@ -6,8 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 func eqInt(a, b int) bool { return a == b }
@@ -16,7 +14,7 @@ func eqInt(a, b int) bool { return a == b }
 // boundaries of a valid tree, compares values only through eq, and yields
 // a tree that verifies and that owns its nodes alone.
 func TestBuilder(t *testing.T) {
-	b, err := newBuilder(0, 1000, 0, eqInt, tune.Fanout(4))
+	b, err := newBuilderFanout(0, 1000, 0, eqInt, 4)
 	require.NoError(t, err)
 	require.ErrorIs(t, b.add(1, 5), ErrOutOfSpan, "the first boundary must be min")
 	require.NoError(t, b.add(0, 5))

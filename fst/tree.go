@@ -7,7 +7,6 @@ import (
 
 	"github.com/flatseg/flatseg/cow"
 	"github.com/flatseg/flatseg/internal/num"
-	"github.com/flatseg/flatseg/internal/tune"
 )
 
 // Key is the set of key types a Tree accepts: every integer and float type,
@@ -126,12 +125,11 @@ func NewFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool) (*Tree[K, 
 
 func equal[V comparable](a, b V) bool { return a == b }
 
-func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.Option) (*Tree[K, V], error) {
+func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool) (*Tree[K, V], error) {
 	if err := checkSpan(lo, hi); err != nil {
 		return nil, err
 	}
 	t := &Tree[K, V]{lo: lo, hi: hi, p: &props[V]{init: init, eq: eq}}
-	t.b = *cow.New[K, V](opts...)
 	t.b.Set(lo, init)
 	return t, nil
 }
@@ -144,7 +142,11 @@ func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, opts ...tune.
 // errors of New, ErrNaN, ErrInvalidRange for an empty segment and
 // ErrUnsorted.
 func Build[K Key, V comparable](lo, hi K, init V, segs []Segment[K, V]) (*Tree[K, V], error) {
-	return build(lo, hi, init, equal[V], segs)
+	tb, err := newBuilder(lo, hi, init, equal[V])
+	if err != nil {
+		return nil, err
+	}
+	return build(tb, segs)
 }
 
 // BuildFunc is Build for values compared by equal (see NewFunc).
@@ -152,84 +154,111 @@ func BuildFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool, segs []S
 	if equal == nil {
 		return nil, fmt.Errorf("%w: BuildFunc", ErrNilEqual)
 	}
-	return build(lo, hi, init, equal, segs)
-}
-
-func build[K Key, V any](lo, hi K, init V, eq func(a, b V) bool, segs []Segment[K, V], opts ...tune.Option) (*Tree[K, V], error) {
-	tb, err := newBuilder(lo, hi, init, eq, opts...)
+	tb, err := newBuilder(lo, hi, init, equal)
 	if err != nil {
 		return nil, err
 	}
-	// The boundaries stream into the builder as the segments are read, one
-	// behind: the pending boundary may still change its value (a segment
-	// that starts where the previous one did) or vanish (merged into the
-	// boundary before it), so it is added only once the next one differs.
-	// Nothing but the tree's own nodes is allocated.
-	var (
-		pk           = lo   // the pending boundary
-		pv           = init // and its value
-		pendingAdded bool   // the pending boundary is the last one added
-		lastV        V      // the value of the last boundary added
-		haveLast     bool
-	)
-	at := func(k K, v V) error { // value v from k on
-		switch {
-		case eq(pv, v):
-		case pk == k:
-			if haveLast && eq(lastV, v) {
-				pendingAdded = true // merged into the last added boundary
-			}
-			pv = v
-		default:
-			if !pendingAdded {
-				// Increasing, inside the span, unlike its neighbour: the
-				// builder refuses it only for an eq that is no equivalence.
-				if err := tb.add(pk, pv); err != nil {
-					return err
-				}
-				lastV, haveLast = pv, true
-			}
-			pk, pv, pendingAdded = k, v, false
-		}
-		return nil
-	}
-	prevEnd := lo
+	return build(tb, segs)
+}
+
+// build is Build into the fresh builder tb, which holds the span, the
+// default value and the equality. It checks the segments, clips them to the
+// span, and hands each change of value to a coalescer, which streams the
+// boundaries into tb: nothing but the tree's own nodes is allocated.
+func build[K Key, V any](tb *builder[K, V], segs []Segment[K, V]) (*Tree[K, V], error) {
+	c := coalescer[K, V]{b: tb, pk: tb.lo, pv: tb.init}
+	prevEnd := tb.lo
 	for i, s := range segs {
-		if num.IsNaN(s.Start) || num.IsNaN(s.End) {
-			return nil, fmt.Errorf("%w: segment %d is [%v, %v)", ErrNaN, i, s.Start, s.End)
+		if err := checkSegment(segs, i); err != nil {
+			return nil, err
 		}
-		if !(s.Start < s.End) {
-			return nil, fmt.Errorf("%w: segment %d is [%v, %v)", ErrInvalidRange, i, s.Start, s.End)
-		}
-		if i > 0 && s.Start < segs[i-1].End {
-			return nil, fmt.Errorf("%w: segment %d [%v, %v) starts before segment %d ends at %v",
-				ErrUnsorted, i, s.Start, s.End, i-1, segs[i-1].End)
-		}
-		start, end := max(s.Start, lo), min(s.End, hi)
+		start, end := max(s.Start, tb.lo), min(s.End, tb.hi)
 		if !(start < end) {
 			continue // wholly outside the span
 		}
 		if prevEnd < start {
-			if err := at(prevEnd, init); err != nil {
+			if err := c.at(prevEnd, tb.init); err != nil {
 				return nil, err
 			}
 		}
-		if err := at(start, s.Value); err != nil {
+		if err := c.at(start, s.Value); err != nil {
 			return nil, err
 		}
 		prevEnd = end
 	}
-	if prevEnd < hi {
-		if err := at(prevEnd, init); err != nil {
+	if prevEnd < tb.hi {
+		if err := c.at(prevEnd, tb.init); err != nil {
 			return nil, err
 		}
 	}
-	if !pendingAdded {
-		if err := tb.add(pk, pv); err != nil {
-			return nil, err
-		}
+	if err := c.flush(); err != nil {
+		return nil, err
 	}
 	return tb.tree()
+}
+
+// checkSegment validates segs[i] on its own and against segs[i-1].
+func checkSegment[K Key, V any](segs []Segment[K, V], i int) error {
+	s := segs[i]
+	switch {
+	case num.IsNaN(s.Start) || num.IsNaN(s.End):
+		return fmt.Errorf("%w: segment %d is [%v, %v)", ErrNaN, i, s.Start, s.End)
+	case !(s.Start < s.End):
+		return fmt.Errorf("%w: segment %d is [%v, %v)", ErrInvalidRange, i, s.Start, s.End)
+	case i > 0 && s.Start < segs[i-1].End:
+		return fmt.Errorf("%w: segment %d [%v, %v) starts before segment %d ends at %v",
+			ErrUnsorted, i, s.Start, s.End, i-1, segs[i-1].End)
+	}
+	return nil
+}
+
+// coalescer turns a run of "value v from key k on" changes, in increasing
+// key order, into the boundaries of a tree, streamed into a builder one
+// behind: the pending boundary may still change its value (a later change
+// at the same key) or vanish (merged into the boundary before it), so it is
+// added only once the next change differs from it.
+type coalescer[K Key, V any] struct {
+	b        *builder[K, V]
+	pk       K    // the pending boundary
+	pv       V    // and its value
+	merged   bool // the pending boundary is the last one added: nothing to flush
+	lastV    V    // the value of the last boundary added
+	haveLast bool
+}
+
+// at records that keys from k on hold v. k is at or after the pending
+// boundary.
+func (c *coalescer[K, V]) at(k K, v V) error {
+	eq := c.b.eq
+	switch {
+	case eq(c.pv, v): // no change of value
+	case c.pk == k: // the pending boundary changes its value
+		if c.haveLast && eq(c.lastV, v) {
+			c.merged = true // and merges into the last added boundary
+		}
+		c.pv = v
+	default:
+		if err := c.flush(); err != nil {
+			return err
+		}
+		c.pk, c.pv, c.merged = k, v, false
+	}
+	return nil
+}
+
+// flush adds the pending boundary to the builder, unless it merged into the
+// last one added.
+func (c *coalescer[K, V]) flush() error {
+	if c.merged {
+		return nil
+	}
+	// Increasing, inside the span, unlike its neighbour: the builder
+	// refuses it only for an eq that is no equivalence.
+	if err := c.b.add(c.pk, c.pv); err != nil {
+		return err
+	}
+	c.lastV, c.haveLast = c.pv, true
+	return nil
 }
 
 // same is the value equality that decides merging, the changed flag, Equal

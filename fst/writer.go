@@ -73,7 +73,11 @@ func (t *Tree[K, V]) Assign(u *Tree[K, V]) error {
 		*t = *u.Clone()
 		return nil
 	}
-	nt, err := build(t.lo, t.hi, t.def(), t.p.eq, slices.Collect(u.All()))
+	tb, err := newBuilder(t.lo, t.hi, t.def(), t.p.eq)
+	if err != nil {
+		return err // unreachable: t's span is valid
+	}
+	nt, err := build(tb, slices.Collect(u.All()))
 	if err != nil {
 		return err // unreachable: u's segments are sorted and inside the span
 	}

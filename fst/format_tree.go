@@ -2,12 +2,12 @@ package fst
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"github.com/flatseg/flatseg/internal/num"
 	"hash/crc32"
 	"io"
 	"slices"
+
+	"github.com/flatseg/flatseg/internal/num"
 )
 
 // The stream format, version 1, is specified byte by byte in FORMAT.md; the
@@ -15,7 +15,7 @@ import (
 // needs a new version, and the decoder must keep decoding every older one.
 const (
 	treeMagic = "FSTS" // flat segment tree snapshot
-	formatV1  = 1      // the version Encode writes
+	treeV1    = 1      // the version Encode writes
 
 	maxFrame      = 64 << 10                 // bytes in a frame, at most
 	frameOverhead = 1 + 2 + 4                // type, length, checksum
@@ -32,8 +32,6 @@ const (
 	// allocate them.
 	minReadStep = 1 << 10
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Encode writes t to w in the flatseg binary format (FORMAT.md), encoding
 // values with c, and returns the number of bytes written. It streams: the
@@ -56,28 +54,25 @@ func Encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V]) (int64, error)
 }
 
 // encode is Encode with frames of at most limit payload bytes (tests use
-// small frames to pin multi-frame streams in small golden files).
+// small frames to pin multi-frame streams in small golden files). It writes
+// the header chunk (the fixed fields and the first segment's value), then
+// the other segments in chunks of whole records, then the trailer.
 func encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (int64, error) {
-	fw := &frameWriter{w: w, limit: limit}
-	fw.frame = append(fw.frame, treeMagic...)
-	fw.frame = append(fw.frame, formatV1)
 	count := t.Len()
 	if count < 1 {
 		return 0, fmt.Errorf("fst: Encode: tree has %d segments", count)
 	}
-	buf := make([]byte, 0, min(limit, 4096))
-	buf = append(buf, numberTag[K](), codecTag(c))
-	buf = binary.AppendUvarint(buf, uint64(count))
-	buf = appendNumber(buf, t.MinKey())
-	buf = appendNumber(buf, t.MaxKey())
-	buf, err := c.AppendValue(buf, t.DefaultValue())
+	fw := &frameWriter{w: w, limit: limit}
+	fw.frame = append(fw.frame, treeMagic...)
+	fw.frame = append(fw.frame, treeV1)
+	buf, err := appendHeader(make([]byte, 0, min(limit, 4096)), t, c, count)
 	if err != nil {
-		return 0, fmt.Errorf("fst: Encode: default value: %w", err)
+		return 0, err
 	}
-	i := 0
-	var prev uint64 // the previous boundary, as uint64 (integer keys)
+	var bs boundaries[K]
+	i := 0 // segments written
 	for s := range t.Segments() {
-		if i == 0 {
+		if i == 0 { // the first segment, at min: its value ends the header
 			if buf, err = c.AppendValue(buf, s.Value); err != nil {
 				break
 			}
@@ -85,41 +80,20 @@ func encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (in
 				break
 			}
 			buf = buf[:0]
-			if !num.IsFloat[K]() {
-				prev = uint64(s.Start)
-			}
-			i = 1
+			bs.start(s.Start)
+			i++
 			continue
 		}
 		rec := len(buf)
-		if num.IsFloat[K]() {
-			buf = appendNumber(buf, s.Start)
-		} else {
-			u := uint64(s.Start)
-			buf = binary.AppendUvarint(buf, u-prev)
-			prev = u
-		}
+		buf = bs.append(buf, s.Start)
 		if buf, err = c.AppendValue(buf, s.Value); err != nil {
 			break
 		}
 		i++
-		if len(buf) <= limit {
-			continue
-		}
-		// The record does not fit: the records before it form a chunk,
-		// and it starts the next one, unless it is alone too big for a
-		// frame, then it is a chunk of several frames on its own.
-		if rec > 0 {
-			if err = fw.emit(kindSegments, buf[:rec]); err != nil {
-				break
-			}
-			buf = buf[:copy(buf, buf[rec:])]
-		}
 		if len(buf) > limit {
-			if err = fw.emit(kindSegments, buf); err != nil {
+			if buf, err = fw.emitFull(buf, rec); err != nil {
 				break
 			}
-			buf = buf[:0]
 		}
 	}
 	switch {
@@ -136,6 +110,69 @@ func encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (in
 		}
 	}
 	return fw.n, fw.emit(kindTrailer, nil)
+}
+
+// appendHeader appends the fixed fields of the header chunk: the type tags,
+// the segment count, the span and the default value.
+func appendHeader[K Key, V any](buf []byte, t *Tree[K, V], c Codec[V], count int) ([]byte, error) {
+	buf = append(buf, numberTag[K](), codecTag(c))
+	buf = binary.AppendUvarint(buf, uint64(count))
+	buf = appendNumber(buf, t.MinKey())
+	buf = appendNumber(buf, t.MaxKey())
+	buf, err := c.AppendValue(buf, t.DefaultValue())
+	if err != nil {
+		return nil, fmt.Errorf("fst: Encode: default value: %w", err)
+	}
+	return buf, nil
+}
+
+// boundaries is the rule by which a segment chunk stores the start of each
+// segment after the first (FORMAT.md, "Segment chunks"): an integer
+// boundary as the uvarint of its distance from the previous boundary
+// (computed in uint64, so every integer type takes the same path), a float
+// boundary as its IEEE bits, since a float difference would round. append and read are its two
+// directions; each holds the previous boundary.
+type boundaries[K Key] struct {
+	prev uint64 // the previous boundary, as uint64 (integer keys)
+}
+
+// start sets the previous boundary to k, the first segment's start (min).
+func (b *boundaries[K]) start(k K) {
+	if !num.IsFloat[K]() {
+		b.prev = uint64(k)
+	}
+}
+
+// append appends the boundary k, which follows the previous one.
+func (b *boundaries[K]) append(dst []byte, k K) []byte {
+	if num.IsFloat[K]() {
+		return appendNumber(dst, k)
+	}
+	u := uint64(k)
+	dst = binary.AppendUvarint(dst, u-b.prev)
+	b.prev = u
+	return dst
+}
+
+// read reads a boundary from src and returns it with the bytes it used. An
+// integer boundary must lie strictly between the previous one and end (max),
+// which the delta form can check before the builder sees it; float
+// boundaries are checked by the builder.
+func (b *boundaries[K]) read(src []byte, end K) (K, int, error) {
+	if num.IsFloat[K]() {
+		return readNumber[K](src)
+	}
+	d, n, err := uvarint(src)
+	switch {
+	case err != nil:
+		return 0, 0, err
+	case d == 0:
+		return 0, 0, fmt.Errorf("%w: the segment starts where the previous one starts", ErrCorrupt)
+	case d >= uint64(end)-b.prev:
+		return 0, 0, fmt.Errorf("%w: the segment starts at or past max %v", ErrCorrupt, end)
+	}
+	b.prev += d
+	return K(b.prev), n, nil
 }
 
 // frameWriter cuts chunks into frames, keeps the running checksum and counts
@@ -178,6 +215,27 @@ func (fw *frameWriter) emit(kind byte, payload []byte) error {
 	return fw.err
 }
 
+// emitFull emits the records of buf, which exceed the frame limit, and
+// returns what is left to keep: the records before rec (the start of the
+// last one) form a chunk, and the last record starts the next one, unless
+// it is alone too big for a frame, then it is a chunk of several frames on
+// its own.
+func (fw *frameWriter) emitFull(buf []byte, rec int) ([]byte, error) {
+	if rec > 0 {
+		if err := fw.emit(kindSegments, buf[:rec]); err != nil {
+			return buf, err
+		}
+		buf = buf[:copy(buf, buf[rec:])]
+	}
+	if len(buf) > fw.limit {
+		if err := fw.emit(kindSegments, buf); err != nil {
+			return buf, err
+		}
+		buf = buf[:0]
+	}
+	return buf, nil
+}
+
 // Decode reads a tree that Encode wrote, decoding values with c, which must
 // be the codec (or a codec of the same format) the tree was encoded with. It
 // reads r to its end: the stream must end right after its trailer.
@@ -185,9 +243,12 @@ func (fw *frameWriter) emit(kind byte, payload []byte) error {
 // Decode builds the tree bottom-up while it reads, in O(n) time; beyond the
 // tree it holds one frame (at most 64 KiB) and O(log n) nodes. It verifies
 // each frame's checksum before it interprets the frame, and reads input from
-// disks and networks safely: it never panics (unless c does) and never
-// allocates more than a small multiple of the bytes it has read, whatever
-// counts or lengths the input claims. Malformed input gives an error
+// disks and networks safely: it never panics (unless c does), and nothing
+// it allocates is sized by a count or length the input claims, only by the
+// bytes it has read. With a codec that writes values in about their size in
+// memory it allocates less than 4 times the bytes read plus 64 KiB, and at
+// least one leaf of the tree (47 values: 193 KiB for V = [4096]byte) for a
+// short stream (TestDecode_MemoryLargeValue). Malformed input gives an error
 // wrapping [ErrCorrupt] that says what is wrong at which byte or segment:
 // bad magic, an unknown version, keys of another type than K, values of
 // another codec than c, a checksum mismatch, truncation, bytes after the
@@ -222,14 +283,15 @@ func decode[K Key, V any](r io.Reader, c Codec[V], eq func(a, b V) bool) (*Tree[
 	if string(head[:len(treeMagic)]) != treeMagic {
 		return nil, fmt.Errorf("%w: bad magic %q, want %q", ErrCorrupt, head[:len(treeMagic)], treeMagic)
 	}
-	if v := head[len(treeMagic)]; v != formatV1 {
-		return nil, fmt.Errorf("%w: unknown format version %d (this decoder reads version %d)", ErrCorrupt, v, formatV1)
+	if v := head[len(treeMagic)]; v != treeV1 {
+		return nil, fmt.Errorf("%w: unknown format version %d (this decoder reads version %d)", ErrCorrupt, v, treeV1)
 	}
 	fr.crc = crc32.Update(0, castagnoli, head[:])
 	return decodeV1[K, V](fr, c, eq)
 }
 
-// decodeV1 reads the frames of a version 1 stream.
+// decodeV1 reads the frames of a version 1 stream: the header chunk, the
+// segment chunks until the header's count is reached, the trailer.
 func decodeV1[K Key, V any](fr *frameReader, c Codec[V], eq func(a, b V) bool) (*Tree[K, V], error) {
 	kind, p, err := fr.next()
 	if err != nil {
@@ -242,46 +304,28 @@ func decodeV1[K Key, V any](fr *frameReader, c Codec[V], eq func(a, b V) bool) (
 	if err != nil {
 		return nil, err
 	}
-	var prev, end uint64 // the previous boundary and max as uint64 (integer keys)
-	if !num.IsFloat[K]() {
-		prev, end = uint64(h.min), uint64(h.max)
-	}
+	var bs boundaries[K]
+	bs.start(h.min)
 	for done := uint64(1); done < h.count; {
 		kind, p, err := fr.next()
 		if err != nil {
 			return nil, err
 		}
-		if kind != kindSegments {
+		switch {
+		case kind != kindSegments:
 			return nil, fmt.Errorf("%w: frame of kind %d at byte %d after %d of %d segments", ErrCorrupt, kind, fr.frameAt, done, h.count)
-		}
-		if len(p) == 0 {
+		case len(p) == 0:
 			return nil, fmt.Errorf("%w: empty segment chunk at byte %d", ErrCorrupt, fr.frameAt)
 		}
-		for len(p) > 0 {
+		for ; len(p) > 0; done++ {
 			if done == h.count {
 				return nil, fmt.Errorf("%w: more segments than the header's %d (chunk at byte %d)", ErrCorrupt, h.count, fr.frameAt)
 			}
-			var k K
-			if num.IsFloat[K]() {
-				var n int
-				if k, n, err = readNumber[K](p); err != nil {
-					return nil, fmt.Errorf("%w: boundary of segment %d (chunk at byte %d)", err, done, fr.frameAt)
-				}
-				p = p[n:]
-			} else {
-				d, n, err := uvarint(p)
-				switch {
-				case err != nil:
-					return nil, fmt.Errorf("%w: boundary of segment %d (chunk at byte %d)", err, done, fr.frameAt)
-				case d == 0:
-					return nil, fmt.Errorf("%w: segment %d starts where segment %d starts (chunk at byte %d)", ErrCorrupt, done, done-1, fr.frameAt)
-				case d >= end-prev:
-					return nil, fmt.Errorf("%w: segment %d starts at or past max %v (chunk at byte %d)", ErrCorrupt, done, h.max, fr.frameAt)
-				}
-				prev += d
-				k = K(prev)
-				p = p[n:]
+			k, n, err := bs.read(p, h.max)
+			if err != nil {
+				return nil, fmt.Errorf("%w: boundary of segment %d (chunk at byte %d)", err, done, fr.frameAt)
 			}
+			p = p[n:]
 			v, n, err := decodeValue(c, p)
 			if err != nil {
 				return nil, fmt.Errorf("%w: value of segment %d (chunk at byte %d)", err, done, fr.frameAt)
@@ -290,7 +334,6 @@ func decodeV1[K Key, V any](fr *frameReader, c Codec[V], eq func(a, b V) bool) (
 			if err := h.b.add(k, v); err != nil {
 				return nil, fmt.Errorf("%w: segment %d (chunk at byte %d): %w", ErrCorrupt, done, fr.frameAt, err)
 			}
-			done++
 		}
 	}
 	if kind, p, err := fr.next(); err != nil {
@@ -362,21 +405,6 @@ func readHeader[K Key, V any](p []byte, c Codec[V], eq func(a, b V) bool) (heade
 		return h, fmt.Errorf("%w: header: %w", ErrCorrupt, err) // unreachable: the first boundary is min
 	}
 	return h, nil
-}
-
-// decodeValue calls c.DecodeValue and makes what it returns safe to use: an
-// error wraps ErrCorrupt, and a byte count outside [0, len(src)] is an error.
-func decodeValue[V any](c Codec[V], src []byte) (V, int, error) {
-	v, n, err := c.DecodeValue(src)
-	switch {
-	case err != nil && !errors.Is(err, ErrCorrupt):
-		return v, 0, fmt.Errorf("%w: %w", ErrCorrupt, err)
-	case err != nil:
-		return v, 0, err
-	case n < 0 || n > len(src):
-		return v, 0, fmt.Errorf("%w: codec claims %d bytes of %d", ErrCorrupt, n, len(src))
-	}
-	return v, n, nil
 }
 
 // frameReader reads chunks of frames, verifying each frame's checksum before

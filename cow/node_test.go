@@ -1,0 +1,62 @@
+package cow
+
+import (
+	"fmt"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flatseg/flatseg/internal/tune"
+)
+
+// TestNode_Size pins the node sizes: storing the kind took none of them
+// over what they were with an int count (768 bytes for 8-byte keys and
+// values is a malloc size class), and head is a true prefix of node.
+func TestNode_Size(t *testing.T) {
+	assert.EqualValues(t, 16, unsafe.Sizeof(header{}))
+	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, int64]{}))
+	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, ptr]{}))
+	assert.EqualValues(t, 392, unsafe.Sizeof(node[int32, int32]{}))
+	assert.EqualValues(t, 584, unsafe.Sizeof(node[int32, ptr]{}))
+	assert.EqualValues(t, 112, unsafe.Sizeof(node[int8, int8]{}))
+	assert.EqualValues(t, 160, unsafe.Sizeof(node[int16, bool]{}))
+	assert.EqualValues(t, 1144, unsafe.Sizeof(node[float64, string]{}))
+	assert.Equal(t, unsafe.Offsetof(node[int8, string]{}.keys), unsafe.Offsetof(head[int8]{}.keys))
+	assert.Equal(t, unsafe.Offsetof(node[float64, int8]{}.keys), unsafe.Offsetof(head[float64]{}.keys))
+	assert.Equal(t, unsafe.Offsetof(node[int32, ptr]{}.keys), unsafe.Offsetof(head[int32]{}.keys))
+}
+
+// TestNode_KindChecked checks that a typed view of a node of the other
+// kind panics when tune.CheckKinds is on, and that Verify
+// reports a node whose stored kind does not match its height.
+func TestNode_KindChecked(t *testing.T) {
+	// Not parallel: no other test runs while the check is set here (it is
+	// off when the binary runs benchmarks).
+	defer func(was bool) { tune.CheckKinds = was }(tune.CheckKinds)
+	tune.CheckKinds = true
+	tr := NewFanout[int, int](4)
+	for k := range 40 {
+		tr.Set(k, k)
+	}
+	require.Positive(t, tr.Height())
+	require.NoError(t, tr.Verify())
+	root := tr.root
+	assert.PanicsWithValue(t, "cow: node "+ptrString(root)+" viewed as leaf but stored as inner", func() { asLeaf[int, int](root) })
+	leaf := asInner[int](root).p[0]
+	for kindOf(leaf) != leafKind {
+		leaf = asInner[int](leaf).p[0]
+	}
+	assert.Panics(t, func() { asInner[int](leaf) })
+	assert.NotPanics(t, func() { asLeaf[int, int](leaf) })
+
+	c := tr.Clone()
+	(*header)(leaf).kind = innerKind // corrupt the leaf shared by both trees
+	assert.ErrorIs(t, c.Verify(), ErrCorrupt)
+	assert.ErrorContains(t, c.Verify(), "stored as inner, not leaf")
+	(*header)(leaf).kind = leafKind
+	assert.NoError(t, c.Verify())
+}
+
+func ptrString(p ptr) string { return fmt.Sprintf("%p", p) }
