@@ -104,9 +104,10 @@ type Node[K fst.Key, V any] struct {
 	done      chan struct{}
 
 	// The proposer's own state.
-	nonce   uint64 // the last entry nonce used
-	term    uint64 // the term the proposer works in
-	isReady bool   // the store holds every entry committed before term
+	nonce      uint64        // the last entry nonce used
+	stallAfter time.Duration // how long a leader waits for its entry to apply before it gives up on it
+	term       uint64        // the term the proposer works in
+	isReady    bool          // the store holds every entry committed before term
 }
 
 // Open starts a node with values compared by ==. Before the cluster can
@@ -201,6 +202,10 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 		nonce:     rand.Uint64(),
+		// An entry is applied within a few round trips, or the leader
+		// steps down within LeaderLeaseTimeout; a transfer lasts at most
+		// ElectionTimeout.
+		stallAfter: max(4*max(rc.ElectionTimeout, rc.LeaderLeaseTimeout, rc.HeartbeatTimeout), 500*time.Millisecond),
 	}
 	n.observer = raft.NewObserver(n.changed, false, func(o *raft.Observation) bool {
 		switch o.Data.(type) {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -453,7 +454,7 @@ func runHistory(t *testing.T, st *robustStats, idx, n int, seed uint64, runFor t
 	select {
 	case <-clientsDone:
 	case <-time.After(openCallHang + callTimeout + hangGrace + 5*time.Second):
-		h.fail("clients did not stop: a call ignores its cancelled context")
+		h.fail("clients did not stop: a call ignores its cancelled context (goroutines: %s)", dumpGoroutines())
 	}
 	select {
 	case <-injected:
@@ -1169,4 +1170,20 @@ func resolve(ops []porcupine.Operation, committed, maybe map[[2]int64]bool, fina
 		out = append(out, op)
 	}
 	return out, won, lost
+}
+
+// dumpGoroutines writes the stacks of every goroutine to a file kept after
+// the test, and returns its path, to show where a call is stuck.
+func dumpGoroutines() string {
+	buf := make([]byte, 64<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	f, err := os.CreateTemp("", "flatseg-robust-stacks-*.txt")
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if _, err := f.Write(buf); err != nil {
+		return err.Error()
+	}
+	return f.Name()
 }

@@ -3,6 +3,7 @@ package replica
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
@@ -290,13 +291,25 @@ func (n *Node[K, V]) ready() error {
 // commit proposes the entry and waits until the local store has applied
 // it. It does not wait on raft's future, which raft may drop when it shuts
 // down: the FSM reports the entry by its nonce, and a change of leadership
-// or term, or Close, ends the wait.
-func (n *Node[K, V]) commit(e *entryWriter) result[K, V] {
+// or term, or Close, ends the wait. raft also refuses some proposals
+// through their future alone (while a leadership transfer is in progress),
+// so a leader that has not applied the entry after stallAfter gives up on
+// it too. Whenever commit fails, the entry may still commit later: the
+// proposer then resynchronises (ready) before its next group, so that no
+// group runs on a head that misses it.
+func (n *Node[K, V]) commit(e *entryWriter) (r result[K, V]) {
+	defer func() {
+		if r.err != nil {
+			n.isReady = false
+		}
+	}()
 	n.nonce++
 	nonce := n.nonce
 	applied := n.fsm.expect(nonce)
 	defer n.fsm.forget(nonce)
 	n.raft.Apply(e.bytes(nonce), 0)
+	stall := time.NewTimer(n.stallAfter)
+	defer stall.Stop()
 	for {
 		select {
 		case a := <-applied:
@@ -310,6 +323,8 @@ func (n *Node[K, V]) commit(e *entryWriter) result[K, V] {
 			if n.raft.CurrentTerm() != n.term {
 				return result[K, V]{err: fmt.Errorf("%w (a new term began while committing)", n.notLeader())}
 			}
+		case <-stall.C:
+			return result[K, V]{err: fmt.Errorf("%w: the entry was not applied within %v (a leadership transfer in progress refuses entries)", ErrNotLeader, n.stallAfter)}
 		}
 	}
 }
