@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"go.uber.org/atomic"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 

@@ -3,12 +3,12 @@ package replica
 import (
 	"errors"
 	"fmt"
+	"go.uber.org/atomic"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"

@@ -10,10 +10,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"go.uber.org/atomic"
 	"log"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/flatseg/flatseg"
