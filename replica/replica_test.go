@@ -290,12 +290,11 @@ func TestReplica_CatchUpBySnapshot(t *testing.T) {
 
 	c.isolate(f)
 	leader = c.leader(f)
-	var last *flatseg.Snapshot[int64, int64]
 	for i := range int64(60) {
-		last, err = insert(ctx, leader, 1000+i, 1001+i, i%3+1)
+		_, err = insert(ctx, leader, 1000+i, 1001+i, i%3+1)
 		require.NoError(t, err)
 	}
-	last, err = insert(ctx, leader, 3050, 3051, 9)
+	last, err := insert(ctx, leader, 3050, 3051, 9)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		idx, _ := strconv.ParseUint(leader.Raft().Stats()["last_snapshot_index"], 10, 64)

@@ -972,7 +972,7 @@ func injectFault(c *faultCluster, h *history, wd *watchdog, calls *sync.WaitGrou
 				h.fail("closing node %d: %v", i, err)
 			}
 		case <-time.After(10 * time.Second):
-			h.fail("closing node %d did not return within 10s", i)
+			h.fail("closing node %d did not return within 10s (goroutines: %s)", i, dumpGoroutines())
 			return fmt.Sprintf("%s: node %d (Close hung)", faultNames[kind], i)
 		}
 		hold(time.Duration(50+r.IntN(200)) * time.Millisecond)

@@ -313,7 +313,7 @@ func (n *Node[K, V]) commit(e *entryWriter) (r result[K, V]) {
 	for {
 		select {
 		case a := <-applied:
-			return result[K, V]{sn: a.sn, err: a.err}
+			return result[K, V](a)
 		case <-n.stop:
 			return result[K, V]{err: ErrClosed}
 		case <-n.changed:
