@@ -272,15 +272,21 @@ func (n *Node[K, V]) Barrier(ctx context.Context) (*flatseg.Snapshot[K, V], erro
 // Close stops the node: it ends raft (which hands leadership over only by
 // timing out: call Raft().LeadershipTransfer first for a quick handover),
 // makes every waiting Update and Barrier return (ErrClosed, or their
-// outcome if it was already known), and closes the log store. It does not
+// outcome if it was already known), and closes the log store. It returns
+// within a leader lease (raft's LeaderLeaseTimeout) plus raft's own
+// shutdown. It does not
 // close the Transport. An Update whose fn is running when Close is called
 // returns ErrClosed once fn returns. Calling Close again returns ErrClosed.
 func (n *Node[K, V]) Close() error {
 	err := ErrClosed
 	n.closing.Do(func() {
 		close(n.stop)
-		err = n.raft.Shutdown().Error()
+		// The proposer first: every wait of its selects on stop but raft's
+		// VerifyLeader, which raft answers within a lease while it runs,
+		// and may never answer once it is shut down (its queue of
+		// leadership checks is buffered and not drained on shutdown).
 		<-n.done
+		err = n.raft.Shutdown().Error()
 		n.raft.DeregisterObserver(n.observer)
 		if n.log != nil {
 			if cerr := n.log.Close(); err == nil {
