@@ -10,9 +10,6 @@
 //
 // # Snapshots
 //
-// Values are compared with == ([New]) or with an equality function
-// ([NewFunc]), for values that == cannot compare.
-//
 // [Store.Snapshot] returns the latest committed version as a [Snapshot]. It
 // costs one atomic load: no lock, no allocation, no build step. A snapshot
 // is immutable and valid for as long as it is referenced; Search costs
@@ -31,7 +28,10 @@
 // [Txn.Commit] freezes the fork and publishes it as the next version with
 // one atomic pointer swap, then wakes the watchers, then lets the next
 // writer in. [Txn.Rollback] discards it. A transaction is all or nothing: no
-// reader ever sees part of it.
+// reader ever sees part of it. Values are compared with == ([New]) or with
+// an equality function ([NewFunc]), for values that == cannot compare: the
+// comparison decides merging, whether a commit changed anything, [Diff] and
+// [Store.WaitRange].
 //
 //	err := s.Update(func(tx *flatseg.Txn[int, string]) error {
 //		if _, err := tx.Insert(10, 20, "a"); err != nil {
@@ -44,6 +44,9 @@
 //
 // Version 0 is the initial contents. Each commit that changes something
 // adds one to the version; a commit that changes nothing publishes nothing.
+// [Store.UpdateAt] publishes at a version chosen outside (a replicated
+// log's index); versions only ever increase, and never wrap. [Store.Record]
+// and [Store.Apply] turn transactions into data ([fst.Batch]) and back.
 // [Store.At] returns a retained earlier version; [WithRetain] sets how many
 // are retained. The head and the retained versions are published together,
 // in one atomically swapped value, so At takes no lock either. [Diff] lists
@@ -52,7 +55,8 @@
 //
 // # Watching
 //
-// [Store.Wait] blocks until a version newer than a given one is published;
+// [Store.Wait] blocks until a version newer than a given one is published,
+// [Store.WaitFor] until one at least as new as a given one is;
 // [Store.WaitRange] until the contents of a key range differ from those of a
 // snapshot the caller holds. [Snapshot.Stale] is the channel they sleep on,
 // for use in a select. None of them polls, and no watcher, however slow,

@@ -152,8 +152,8 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 // returns ErrNaN, ErrInvalidShift when size <= 0, or ErrOutOfSpan when pos is
 // outside [min, max), and then changes nothing.
 //
-// O(log n) for integer keys (plus the cost of DeleteFrom for the dropped
-// boundaries).
+// O(log n) for integer keys, plus what cow.Tree.DeleteRange costs to drop
+// the boundaries pushed past max (O(log² n + dropped/B)).
 //
 // # Float keys
 //
