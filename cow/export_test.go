@@ -1,11 +1,5 @@
 package cow
 
-import "github.com/flatseg/flatseg/internal/tune"
-
-// Every test of this package checks the kind of each node it views
-// (benchmarks do not: they measure the normal build).
-func init() { tune.CheckKindsInTests() }
-
 // NewFanout returns an empty tree whose nodes hold at most n entries, so
 // that a few dozen keys build a tree several levels deep.
 func NewFanout[K Number, V any](n int) *Tree[K, V] {

@@ -96,14 +96,14 @@ type ptr = unsafe.Pointer
 // stored in the node and panic on a mismatch; in a normal build the check
 // is one predicted branch on a variable that is never set.
 func asLeaf[K Number, V any](p ptr) *node[K, V] {
-	if tune.CheckKinds && kindOf(p) != leafKind {
+	if checkKinds && kindOf(p) != leafKind {
 		badKind(p, leafKind)
 	}
 	return (*node[K, V])(p)
 }
 
 func asInner[K Number](p ptr) *node[K, ptr] {
-	if tune.CheckKinds && kindOf(p) != innerKind {
+	if checkKinds && kindOf(p) != innerKind {
 		badKind(p, innerKind)
 	}
 	return (*node[K, ptr])(p)

@@ -2,10 +2,6 @@ package fst
 
 import "github.com/flatseg/flatseg/internal/tune"
 
-// Every test of this package has package cow check the kind of each node
-// it views (benchmarks do not: they measure the normal build).
-func init() { tune.CheckKindsInTests() }
-
 // NewFanout is New with B+tree nodes of at most fanout entries, so that a
 // few dozen segments make a tree several levels deep.
 func NewFanout[K Key, V comparable](lo, hi K, init V, fanout int) (*Tree[K, V], error) {

@@ -1,0 +1,28 @@
+//go:build flatseg_kindcheck
+
+package cow
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestNode_KindChecked: built with -tags flatseg_kindcheck, a typed view
+// of a node of the other kind panics, naming both kinds.
+func TestNode_KindChecked(t *testing.T) {
+	tr := NewFanout[int, int](4)
+	for k := range 40 {
+		tr.Set(k, k)
+	}
+	require.Positive(t, tr.Height())
+	root := tr.root
+	assert.PanicsWithValue(t, "cow: node "+ptrString(root)+" viewed as leaf but stored as inner", func() { asLeaf[int, int](root) })
+	leaf := asInner[int](root).p[0]
+	for kindOf(leaf) != leafKind {
+		leaf = asInner[int](leaf).p[0]
+	}
+	assert.Panics(t, func() { asInner[int](leaf) })
+	assert.NotPanics(t, func() { asLeaf[int, int](leaf) })
+}
