@@ -31,6 +31,9 @@ func (t *Tree[K, V]) reshape(s step, in *node[K, ptr], i int, o *owner) ptr {
 	if s != stepRoot {
 		p = in.p[i]
 	}
+	if s <= stepChild && (*header)(p).owner == o {
+		return p // already the writer's: what mutable would return, without the dispatch
+	}
 	if kindOf(p) == leafKind {
 		return reshape[K, V, V](t, s, in, i, o)
 	}
