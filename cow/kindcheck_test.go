@@ -3,6 +3,7 @@
 package cow
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,3 +27,5 @@ func TestNode_KindChecked(t *testing.T) {
 	assert.Panics(t, func() { asInner[int](leaf) })
 	assert.NotPanics(t, func() { asLeaf[int, int](leaf) })
 }
+
+func ptrString(p ptr) string { return fmt.Sprintf("%p", p) }

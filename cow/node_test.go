@@ -1,7 +1,6 @@
 package cow
 
 import (
-	"fmt"
 	"testing"
 	"unsafe"
 
@@ -47,5 +46,3 @@ func TestNode_KindVerified(t *testing.T) {
 	(*header)(leaf).kind = leafKind
 	assert.NoError(t, c.Verify())
 }
-
-func ptrString(p ptr) string { return fmt.Sprintf("%p", p) }
