@@ -266,28 +266,14 @@ func (s *Store[K, V]) update(version uint64, exact bool, rec *fst.Batch[K, V], f
 	case tx.base == nil:
 		return nil, ErrTxDone // fn rolled back
 	case exact:
-		sn, err = tx.commitAt(version, true)
+		sn, err = tx.commitAt(version)
 	default:
 		sn, err = tx.Commit()
 	}
 	if err == nil && rec != nil {
-		for _, op := range own.All() {
-			appendOp(rec, op)
-		}
+		rec.Append(&own)
 	}
 	return sn, err
-}
-
-// appendOp records op in b.
-func appendOp[K fst.Key, V any](b *fst.Batch[K, V], op fst.Op[K, V]) {
-	switch op.Kind {
-	case fst.OpInsert:
-		b.Insert(op.Start, op.End, op.Value)
-	case fst.OpShiftLeft:
-		b.ShiftLeft(op.Start, op.End)
-	case fst.OpShiftRight:
-		b.ShiftRight(op.Start, op.Size, op.SkipStartNode)
-	}
 }
 
 // publish makes sn, the successor of the head, the new head: it builds the

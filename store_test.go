@@ -985,3 +985,15 @@ func TestTxn_Load(t *testing.T) {
 	require.ErrorIs(t, tx.Load(other), ErrIncompatible)
 	require.ErrorIs(t, tx.Load(nil), ErrIncompatible)
 }
+
+// appendOp records op in b.
+func appendOp[K fst.Key, V any](b *fst.Batch[K, V], op fst.Op[K, V]) {
+	switch op.Kind {
+	case fst.OpInsert:
+		b.Insert(op.Start, op.End, op.Value)
+	case fst.OpShiftLeft:
+		b.ShiftLeft(op.Start, op.End)
+	case fst.OpShiftRight:
+		b.ShiftRight(op.Start, op.Size, op.SkipStartNode)
+	}
+}

@@ -134,13 +134,12 @@ func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
 	if tx.base == nil {
 		return nil, ErrTxDone
 	}
-	return tx.commitAt(tx.base.version+1, false)
+	return tx.commitAt(tx.base.version + 1) // past math.MaxUint64 it wraps to 0, which commitAt refuses
 }
 
 // commitAt is Commit publishing the writes as version, which must be above
-// the head's; exact says the caller chose it (UpdateAt), otherwise it is
-// the head's plus one, which wraps to 0 past math.MaxUint64.
-func (tx *Txn[K, V]) commitAt(version uint64, exact bool) (*Snapshot[K, V], error) {
+// the head's.
+func (tx *Txn[K, V]) commitAt(version uint64) (*Snapshot[K, V], error) {
 	s, base, t := tx.store, tx.base, tx.tree
 	if tx.unchanged(t, base.tree) {
 		tx.finish()
@@ -149,10 +148,7 @@ func (tx *Txn[K, V]) commitAt(version uint64, exact bool) (*Snapshot[K, V], erro
 		return base, nil
 	}
 	if version <= base.version {
-		if exact {
-			return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, base.version)
-		}
-		return nil, fmt.Errorf("%w: the head is at version %d, the last there is", ErrVersion, base.version)
+		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, base.version)
 	}
 	tx.finish()
 	tx.committed = true

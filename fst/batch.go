@@ -91,6 +91,10 @@ func (b *Batch[K, V]) ShiftRight(pos, size K, skipStartNode bool) {
 	b.ops = append(b.ops, Op[K, V]{Kind: OpShiftRight, Start: pos, Size: size, SkipStartNode: skipStartNode})
 }
 
+// Append records the writes of o after those of b, in order. O(len(o))
+// amortised.
+func (b *Batch[K, V]) Append(o *Batch[K, V]) { b.ops = append(b.ops, o.ops...) }
+
 // Len returns the number of recorded writes. O(1).
 func (b *Batch[K, V]) Len() int { return len(b.ops) }
 

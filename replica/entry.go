@@ -109,5 +109,3 @@ func uvarint(src []byte) (uint64, int, error) {
 	}
 	return v, k, nil
 }
-
-func appendUvarint(dst []byte, v uint64) []byte { return binary.AppendUvarint(dst, v) }

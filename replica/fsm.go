@@ -2,6 +2,7 @@ package replica
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -177,7 +178,7 @@ type fsmSnapshot[K fst.Key, V any] struct {
 
 // Persist streams the snapshot: the header, then the encoded tree.
 func (s *fsmSnapshot[K, V]) Persist(sink raft.SnapshotSink) error {
-	hdr := appendUvarint(append([]byte(nil), snapMagic[:]...), s.sn.Version())
+	hdr := binary.AppendUvarint(append([]byte(nil), snapMagic[:]...), s.sn.Version())
 	_, err := sink.Write(hdr)
 	if err == nil {
 		_, err = s.sn.Encode(sink, s.codec)
