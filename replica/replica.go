@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 
@@ -227,11 +226,7 @@ func newRaft(rc *raft.Config, f raft.FSM, logs raft.LogStore, stable raft.Stable
 			r, err = nil, fmt.Errorf("%w: starting raft: %v", ErrCorrupt, v)
 		}
 	}()
-	r, err = raft.NewRaft(rc, f, logs, stable, snaps, tr)
-	if err != nil && strings.Contains(err.Error(), "snapshot") {
-		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	return r, err
+	return raft.NewRaft(rc, f, logs, stable, snaps, tr) // openDir has checked the snapshots and the log
 }
 
 // Bootstrap makes the cluster's first configuration: servers lists every
