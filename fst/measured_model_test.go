@@ -19,8 +19,8 @@ import (
 // sumOf is the sum of v·n: a Measure over int values.
 type sumOf[K intKey] struct{}
 
-func (sumOf[K]) Of(v int, n K) int64       { return int64(v) * int64(n) }
-func (sumOf[K]) Combine(a, b int64) int64  { return a + b }
+func (sumOf[K]) Of(v int, n K) int64      { return int64(v) * int64(n) }
+func (sumOf[K]) Combine(a, b int64) int64 { return a + b }
 func (sumOf[K]) preds(thr int) []func(int64) bool {
 	return []func(int64) bool{func(s int64) bool { return s > int64(thr) }}
 }
@@ -84,7 +84,7 @@ type boxed[K fst.Key, V, M any, T testMeasure[K, int, M]] struct {
 	unbox func(V) int
 }
 
-func (b boxed[K, V, M, T]) Of(v V, n K) M               { return b.m.Of(b.unbox(v), n) }
+func (b boxed[K, V, M, T]) Of(v V, n K) M                { return b.m.Of(b.unbox(v), n) }
 func (b boxed[K, V, M, T]) Combine(x, y M) M             { return b.m.Combine(x, y) }
 func (b boxed[K, V, M, T]) preds(thr int) []func(M) bool { return b.m.preds(thr) }
 
@@ -329,4 +329,3 @@ func FuzzMeasuredFloat(f *testing.F) {
 		runMeasuredFloat(t, measuredFloat64Config, 4, ops[:min(len(ops), 2+4*100)])
 	})
 }
-

@@ -117,11 +117,11 @@ func (t *tree[K, V, M]) measure() cow.Measure[K, V, M] {
 
 // Writes go through these, so that a Measured tree refreshes its summaries
 // once per operation (settle), however many boundaries the operation moved.
-func (t *tree[K, V, M]) set(k K, v V)   { t.b.Unsettled().Set(k, v) }
-func (t *tree[K, V, M]) del(k K)        { t.b.Unsettled().Delete(t.measure(), k) }
+func (t *tree[K, V, M]) set(k K, v V)    { t.b.Unsettled().Set(k, v) }
+func (t *tree[K, V, M]) del(k K)         { t.b.Unsettled().Delete(t.measure(), k) }
 func (t *tree[K, V, M]) delRange(a, b K) { t.b.Unsettled().DeleteRange(t.measure(), a, b) }
-func (t *tree[K, V, M]) shift(p, d K)   { t.b.Unsettled().Shift(p, d) }
-func (t *tree[K, V, M]) settle()        { t.b.Settle(t.measure()) }
+func (t *tree[K, V, M]) shift(p, d K)    { t.b.Unsettled().Shift(p, d) }
+func (t *tree[K, V, M]) settle()         { t.b.Settle(t.measure()) }
 
 // def returns the default value.
 func (t *tree[K, V, M]) def() V {
