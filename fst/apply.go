@@ -23,9 +23,10 @@ package fst
 // up to 2k comparisons, and at most k Inserts (one per run of changed
 // segments that take equal values), each costing what Insert costs:
 // O(log n) within one leaf, so O(k log n) in all. Because the writes go to a
-// clone, the paths they change are copied even when t owns its nodes (as
-// [Batch.Apply] does), and the new values are held in a slice of up to k
-// segments until they are written.
+// clone, an Apply that changes something costs what [Batch.Apply] costs: the
+// paths it changes are copied even when t owns its nodes, and t's later
+// writes copy the nodes they touch once, as after a Clone. The new values
+// are held in a slice of up to k segments until they are written.
 //
 // f must not write to t. A [Batch] cannot hold f: to record an Apply,
 // record the Inserts that make the difference, for example from
