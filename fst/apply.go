@@ -32,7 +32,7 @@ package fst
 // record the Inserts that make the difference, for example from
 // [Diff](before, t) with before an O(1) Clone of t taken first (package
 // flatseg's Txn.Apply records this way).
-func (t *Tree[K, V]) Apply(start, end K, f func(V) V) (changed bool, err error) {
+func (t *tree[K, V, M]) Apply(start, end K, f func(V) V) (changed bool, err error) {
 	if err := t.checkRange(start, end); err != nil {
 		return false, err
 	}
@@ -57,12 +57,12 @@ func (t *Tree[K, V]) Apply(start, end K, f func(V) V) (changed bool, err error) 
 	}
 	// Insert compares values too (with the neighbours, to merge): an
 	// equality that panics there leaves only the clone half written.
-	c := t.Clone()
+	c := t.clone()
 	for _, w := range writes {
 		if _, err := c.Insert(w.Start, w.End, w.Value); err != nil {
 			return false, err // unreachable: every range is inside [s, e), which is valid
 		}
 	}
-	*t = *c
+	*t = c
 	return true, nil
 }
