@@ -44,6 +44,6 @@ func (sn *Snapshot[K, V]) Encode(w io.Writer, c fst.Codec[V]) (int64, error) {
 // The cost is that of the writes, plus, when more than one write may have
 // changed something, the commit's check against the head, which skips the
 // subtrees the writes did not copy.
-func (s *Store[K, V]) Apply(b *fst.Batch[K, V]) (*Snapshot[K, V], error) {
-	return s.update(0, false, nil, func(tx *Txn[K, V]) error { return b.ApplyTo(tx) })
+func (s *store[K, V, Tree, Snapshot, Txn]) Apply(b *fst.Batch[K, V]) (*Snapshot, error) {
+	return s.update(0, false, nil, func(tx *Txn) error { return b.ApplyTo(s.fam.txn(tx)) })
 }

@@ -14,27 +14,33 @@ import (
 // Len, MinKey, MaxKey, ...) are the ones a [Txn] has; its iterators are
 // never invalidated and may be resumed after any number of later commits.
 type Snapshot[K fst.Key, V any] struct {
-	view[K, V] // the frozen tree
+	snapshot[K, V, *fst.Tree[K, V]]
+}
 
-	store   *Store[K, V]  // the store that published it: its identity
+// snapshot is the one implementation of Snapshot and MeasuredSnapshot.
+type snapshot[K fst.Key, V any, Tree treeOf[K, V, Tree]] struct {
+	view[K, V, Tree] // the frozen tree
+
+	owner   any           // the store that published it (its core): its identity
 	version uint64        // see Version
 	stale   chan struct{} // closed when the next version is published
 }
 
-func newSnapshot[K fst.Key, V any](s *Store[K, V], version uint64, t *fst.Tree[K, V]) *Snapshot[K, V] {
-	return &Snapshot[K, V]{view: view[K, V]{tree: t}, store: s, version: version, stale: make(chan struct{})}
+// newSnapshot wraps t, frozen, as version of s.
+func (s *store[K, V, Tree, Snapshot, Txn]) newSnapshot(version uint64, t Tree) *Snapshot {
+	return s.fam.wrapSnap(snapshot[K, V, Tree]{view: view[K, V, Tree]{tree: t}, owner: s, version: version, stale: make(chan struct{})})
 }
 
 // Version returns the version number of sn: 0 for the initial contents,
 // then one more for each commit that changed something.
-func (sn *Snapshot[K, V]) Version() uint64 { return sn.version }
+func (sn *snapshot[K, V, Tree]) Version() uint64 { return sn.version }
 
 // Stale returns a channel that is closed once a version newer than sn has
 // been published, for use in a select. For a snapshot that is not the head
 // it is already closed. Receiving from it costs no more than any channel
 // receive; writers never wait for receivers. [Store.Wait] and
 // [Store.WaitRange] are built on it.
-func (sn *Snapshot[K, V]) Stale() <-chan struct{} { return sn.stale }
+func (sn *snapshot[K, V, Tree]) Stale() <-chan struct{} { return sn.stale }
 
 // Tree returns a private, mutable fork of sn. It costs O(1) and one
 // allocation: the fork shares all nodes with sn and copies a node only the

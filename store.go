@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"iter"
 	"sync"
 
 	"github.com/benbjohnson/immutable"
@@ -73,17 +74,80 @@ func WithRetain(n int) Option {
 // [New] or [NewFrom]: the zero Store is not usable, and a Store must not be
 // copied. It starts no goroutines and needs no Close.
 type Store[K fst.Key, V any] struct {
-	writer sync.Mutex                  // held from Begin until Commit or Rollback
-	state  atomic.Pointer[state[K, V]] // the published head and history
-	retain int                         // versions reachable through At, head included
-	none   *fst.Tree[K, V]             // the zero Tree, read by finished transactions; never written
+	store[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]]
+}
+
+// store is the one implementation of Store and MeasuredStore: their
+// writers, versions, history and watchers, generic in the tree they hold
+// (*fst.Tree or *fst.Measured) and in the snapshot and transaction types
+// they hand out. Its type parameters are named after the exported types
+// they stand for in a Store, so that the documentation of the methods
+// Store and MeasuredStore promote from it reads as it should: in a
+// MeasuredStore, Snapshot is MeasuredSnapshot and Txn is MeasuredTxn.
+type store[K fst.Key, V any, Tree treeOf[K, V, Tree], Snapshot, Txn any] struct {
+	writer sync.Mutex                                       // held from Begin until Commit or Rollback
+	state  atomic.Pointer[state[K, V, Tree, Snapshot, Txn]] // the published head and history
+	retain int                                              // versions reachable through At, head included
+	fam    *family[K, V, Tree, Snapshot, Txn]               // the exported types the store serves
+}
+
+// treeOf is what a store needs of the tree it holds: the methods *fst.Tree
+// and *fst.Measured share.
+type treeOf[K fst.Key, V any, Tree any] interface {
+	comparable // a pointer: nil is its zero value
+	Search(key K) (fst.Segment[K, V], bool)
+	All() iter.Seq[fst.Segment[K, V]]
+	Backward() iter.Seq[fst.Segment[K, V]]
+	Overlapping(start, end K) iter.Seq[fst.Segment[K, V]]
+	LeafNodes() iter.Seq2[K, V]
+	LeafNodesBackward() iter.Seq2[K, V]
+	Len() int
+	LeafSize() int
+	MinKey() K
+	MaxKey() K
+	DefaultValue() V
+	CheckRange(start, end K) error
+	Insert(start, end K, v V) (bool, error)
+	Apply(start, end K, f func(V) V) (bool, error)
+	ShiftLeft(start, end K) error
+	ShiftRight(pos, size K, skipStartNode bool) error
+	Freeze()
+	Clone() Tree
+	Equal(o Tree) bool
+	Assign(o Tree) error
+}
+
+// family is what the store core knows of the exported types it serves:
+// how to wrap a new version or transaction in them and reach the core
+// inside, the zero tree, and the tree's Diff.
+type family[K fst.Key, V any, Tree treeOf[K, V, Tree], Snapshot, Txn any] struct {
+	wrapSnap func(snapshot[K, V, Tree]) *Snapshot
+	snap     func(*Snapshot) *snapshot[K, V, Tree]
+	wrapTxn  func(txn[K, V, Tree, Snapshot, Txn]) *Txn
+	txn      func(*Txn) *txn[K, V, Tree, Snapshot, Txn]
+	none     Tree // the zero tree, read by finished transactions; never written
+	diff     func(a, b Tree) iter.Seq[fst.Change[K, V]]
+}
+
+// plain is the family of Store.
+func plain[K fst.Key, V any]() *family[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]] {
+	return &family[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]]{
+		wrapSnap: func(c snapshot[K, V, *fst.Tree[K, V]]) *Snapshot[K, V] { return &Snapshot[K, V]{c} },
+		snap:     func(sn *Snapshot[K, V]) *snapshot[K, V, *fst.Tree[K, V]] { return &sn.snapshot },
+		wrapTxn: func(c txn[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]]) *Txn[K, V] {
+			return &Txn[K, V]{c}
+		},
+		txn:  func(tx *Txn[K, V]) *txn[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]] { return &tx.txn },
+		none: new(fst.Tree[K, V]),
+		diff: fst.Diff[K, V],
+	}
 }
 
 // state is what a commit publishes: the head and the retained versions,
 // swapped together so that a reader sees both from one atomic load.
-type state[K fst.Key, V any] struct {
-	head    *Snapshot[K, V]
-	history *immutable.SortedMap[uint64, *Snapshot[K, V]] // version -> snapshot, for the retain-1 versions before head
+type state[K fst.Key, V any, Tree treeOf[K, V, Tree], Snapshot, Txn any] struct {
+	head    *Snapshot
+	history *immutable.SortedMap[uint64, *Snapshot] // version -> snapshot, for the retain-1 versions before head
 }
 
 // versionComparer orders the history by version.
@@ -104,7 +168,9 @@ func New[K fst.Key, V comparable](lo, hi K, init V, opts ...Option) (*Store[K, V
 	if err != nil {
 		return nil, err
 	}
-	return newStore(t, cfg), nil
+	s := new(Store[K, V])
+	s.init(t, cfg, plain[K, V]())
+	return s, nil
 }
 
 // NewFunc is New for values compared by equal, as [fst.NewFunc]: values
@@ -120,7 +186,9 @@ func NewFunc[K fst.Key, V any](lo, hi K, init V, equal func(a, b V) bool, opts .
 	if err != nil {
 		return nil, err
 	}
-	return newStore(t, cfg), nil
+	s := new(Store[K, V])
+	s.init(t, cfg, plain[K, V]())
+	return s, nil
 }
 
 // NewFrom returns a Store whose version 0 holds the contents of t, for
@@ -134,7 +202,9 @@ func NewFrom[K fst.Key, V any](t *fst.Tree[K, V], opts ...Option) (*Store[K, V],
 		return nil, err
 	}
 	t.Freeze()
-	return newStore(t.Clone(), cfg), nil
+	s := new(Store[K, V])
+	s.init(t.Clone(), cfg, plain[K, V]())
+	return s, nil
 }
 
 func configure(opts []Option) (config, error) {
@@ -150,22 +220,20 @@ func configure(opts []Option) (config, error) {
 	return cfg, nil
 }
 
-// newStore publishes t, which the store now owns, as version 0.
-func newStore[K fst.Key, V any](t *fst.Tree[K, V], cfg config) *Store[K, V] {
+// init publishes t, which the store now owns, as version 0.
+func (s *store[K, V, Tree, Snapshot, Txn]) init(t Tree, cfg config, fam *family[K, V, Tree, Snapshot, Txn]) {
 	t.Freeze()
-	s := &Store[K, V]{retain: cfg.retain, none: new(fst.Tree[K, V])}
-	head := newSnapshot(s, 0, t)
-	s.state.Store(&state[K, V]{
-		head:    head,
-		history: immutable.NewSortedMap[uint64, *Snapshot[K, V]](versionComparer{}),
+	s.retain, s.fam = cfg.retain, fam
+	s.state.Store(&state[K, V, Tree, Snapshot, Txn]{
+		head:    s.newSnapshot(0, t),
+		history: immutable.NewSortedMap[uint64, *Snapshot](versionComparer{}),
 	})
-	return s
 }
 
 // Snapshot returns the latest committed version. It costs one atomic load:
 // no lock, no allocation. The snapshot never changes and stays valid for as
 // long as it is referenced.
-func (s *Store[K, V]) Snapshot() *Snapshot[K, V] {
+func (s *store[K, V, Tree, Snapshot, Txn]) Snapshot() *Snapshot {
 	return s.state.Load().head
 }
 
@@ -173,9 +241,9 @@ func (s *Store[K, V]) Snapshot() *Snapshot[K, V] {
 // it (see [WithRetain]); otherwise it returns nil, false. It costs one
 // atomic load and O(log r) for r retained versions, takes no lock and does
 // not allocate.
-func (s *Store[K, V]) At(version uint64) (*Snapshot[K, V], bool) {
+func (s *store[K, V, Tree, Snapshot, Txn]) At(version uint64) (*Snapshot, bool) {
 	st := s.state.Load()
-	if version == st.head.version {
+	if version == s.fam.snap(st.head).version {
 		return st.head, true
 	}
 	return st.history.Get(version)
@@ -188,10 +256,10 @@ func (s *Store[K, V]) At(version uint64) (*Snapshot[K, V], bool) {
 // Begin is always correct. Begin costs O(1) and one allocation besides the
 // Txn. Calling Begin again on the same goroutine before ending the first
 // transaction deadlocks.
-func (s *Store[K, V]) Begin() *Txn[K, V] {
+func (s *store[K, V, Tree, Snapshot, Txn]) Begin() *Txn {
 	s.writer.Lock()
 	base := s.state.Load().head
-	return &Txn[K, V]{view: view[K, V]{tree: base.tree.Clone()}, store: s, base: base}
+	return s.fam.wrapTxn(txn[K, V, Tree, Snapshot, Txn]{view: view[K, V, Tree]{tree: s.fam.snap(base).tree.Clone()}, store: s, base: base})
 }
 
 // Update runs fn in a write transaction. It commits when fn returns nil and
@@ -203,7 +271,7 @@ func (s *Store[K, V]) Begin() *Txn[K, V] {
 // Update reports what fn did, so that a caller that retries on error never
 // applies a change twice: nil when fn committed (the commit stands), and
 // [ErrTxDone] when fn rolled back (nothing was written).
-func (s *Store[K, V]) Update(fn func(tx *Txn[K, V]) error) error {
+func (s *store[K, V, Tree, Snapshot, Txn]) Update(fn func(tx *Txn) error) error {
 	_, err := s.update(0, false, nil, fn)
 	return err
 }
@@ -218,7 +286,7 @@ func (s *Store[K, V]) Update(fn func(tx *Txn[K, V]) error) error {
 // UpdateAt returns [ErrTxDone] (a commit fn made stands, at the head's
 // version plus one). A store that only commits through Update and Commit
 // is never affected by it.
-func (s *Store[K, V]) UpdateAt(version uint64, fn func(tx *Txn[K, V]) error) (*Snapshot[K, V], error) {
+func (s *store[K, V, Tree, Snapshot, Txn]) UpdateAt(version uint64, fn func(tx *Txn) error) (*Snapshot, error) {
 	return s.update(version, true, nil, fn)
 }
 
@@ -230,7 +298,7 @@ func (s *Store[K, V]) UpdateAt(version uint64, fn func(tx *Txn[K, V]) error) (*S
 // [Txn.Apply] record the inserts that make up the difference. Package
 // replica records every Update this way. Recording costs an append per
 // write.
-func (s *Store[K, V]) Record(b *fst.Batch[K, V], fn func(tx *Txn[K, V]) error) error {
+func (s *store[K, V, Tree, Snapshot, Txn]) Record(b *fst.Batch[K, V], fn func(tx *Txn) error) error {
 	if b == nil {
 		return fmt.Errorf("%w: Record(nil, fn)", ErrInvalidOption)
 	}
@@ -241,21 +309,22 @@ func (s *Store[K, V]) Record(b *fst.Batch[K, V], fn func(tx *Txn[K, V]) error) e
 // update runs fn in a transaction that records into rec when it is not
 // nil, and commits it at version (exact) or at the head's version plus
 // one.
-func (s *Store[K, V]) update(version uint64, exact bool, rec *fst.Batch[K, V], fn func(tx *Txn[K, V]) error) (*Snapshot[K, V], error) {
-	tx := s.Begin()
+func (s *store[K, V, Tree, Snapshot, Txn]) update(version uint64, exact bool, rec *fst.Batch[K, V], fn func(tx *Txn) error) (*Snapshot, error) {
+	x := s.Begin()
+	tx := s.fam.txn(x)
 	defer tx.Rollback()
-	if exact && version <= tx.base.version {
-		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, tx.base.version)
+	if exact && version <= s.fam.snap(tx.base).version {
+		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, s.fam.snap(tx.base).version)
 	}
 	var own fst.Batch[K, V] // the writes recorded, appended to rec on commit
 	if rec != nil {
 		tx.record = &own
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(x); err != nil {
 		return nil, err
 	}
 	var (
-		sn  *Snapshot[K, V]
+		sn  *Snapshot
 		err error
 	)
 	switch {
@@ -281,17 +350,17 @@ func (s *Store[K, V]) update(version uint64, exact bool, rec *fst.Batch[K, V], f
 // new state, moving the old head into the history and dropping the version
 // that falls out of it, swaps the state in with one atomic store, then wakes
 // the watchers of the old head. The caller holds the writer lock.
-func (s *Store[K, V]) publish(sn *Snapshot[K, V]) {
+func (s *store[K, V, Tree, Snapshot, Txn]) publish(sn *Snapshot) {
 	old := s.state.Load()
 	history := old.history
 	if s.retain > 1 {
-		history = history.Set(old.head.version, old.head)
+		history = history.Set(s.fam.snap(old.head).version, old.head)
 		if history.Len() >= s.retain { // drop the oldest: versions need not be consecutive (UpdateAt)
 			it := history.Iterator()
 			oldest, _, _ := it.Next()
 			history = history.Delete(oldest)
 		}
 	}
-	s.state.Store(&state[K, V]{head: sn, history: history})
-	close(old.head.stale)
+	s.state.Store(&state[K, V, Tree, Snapshot, Txn]{head: sn, history: history})
+	close(s.fam.snap(old.head).stale)
 }

@@ -29,10 +29,15 @@ import (
 // [fst.ErrInvalidShift] or [fst.ErrNaN]); such a write changes nothing and
 // the transaction stays usable.
 type Txn[K fst.Key, V any] struct {
-	view[K, V] // the working fork of base.tree; the zero Tree once finished
+	txn[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]]
+}
 
-	store *Store[K, V]
-	base  *Snapshot[K, V] // the head when the transaction began; nil once finished
+// txn is the one implementation of Txn and MeasuredTxn (see store).
+type txn[K fst.Key, V any, Tree treeOf[K, V, Tree], Snapshot, Txn any] struct {
+	view[K, V, Tree] // the working fork of base's tree; the zero tree once finished
+
+	store *store[K, V, Tree, Snapshot, Txn]
+	base  *Snapshot // the head when the transaction began; nil once finished
 	// changes counts the writes that changed tree (an Insert that
 	// reported a change) or may have (a shift that succeeded, a Load). A
 	// single reported change leaves tree different from base; anything
@@ -47,7 +52,7 @@ type Txn[K fst.Key, V any] struct {
 // [fst.Tree.Insert]. It reports whether the contents of the transaction
 // changed. It costs what [fst.Tree.Insert] costs: O(log n) when the range
 // covers boundaries of one leaf.
-func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) Insert(start, end K, v V) (bool, error) {
 	if tx.base == nil {
 		return false, ErrTxDone
 	}
@@ -82,7 +87,7 @@ func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
 // Like Load, an Apply that changes something ends the transaction's
 // ownership of the nodes it had copied: a later write copies such a node
 // once more (see [fst.Tree.Apply]).
-func (tx *Txn[K, V]) Apply(start, end K, f func(V) V) (bool, error) {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) Apply(start, end K, f func(V) V) (bool, error) {
 	if tx.base == nil {
 		return false, ErrTxDone
 	}
@@ -105,9 +110,9 @@ func (tx *Txn[K, V]) Apply(start, end K, f func(V) V) (bool, error) {
 // recordDiff records the inserts that turn the transaction's tree into
 // next: one per range of keys whose value differs. It records them all or,
 // when the equality panics, none.
-func (tx *Txn[K, V]) recordDiff(next *fst.Tree[K, V]) {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) recordDiff(next Tree) {
 	var d fst.Batch[K, V]
-	for c := range fst.Diff(tx.tree, next) {
+	for c := range tx.store.fam.diff(tx.tree, next) {
 		d.Insert(c.Start, c.End, c.New)
 	}
 	tx.record.Append(&d)
@@ -115,7 +120,7 @@ func (tx *Txn[K, V]) recordDiff(next *fst.Tree[K, V]) {
 
 // ShiftLeft removes [start, end) and shifts every segment after it left by
 // end-start, as [fst.Tree.ShiftLeft].
-func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) ShiftLeft(start, end K) error {
 	if tx.base == nil {
 		return ErrTxDone
 	}
@@ -131,7 +136,7 @@ func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
 
 // ShiftRight opens a gap of size keys at pos, shifting every segment after
 // it right by size, as [fst.Tree.ShiftRight].
-func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) ShiftRight(pos, size K, skipStartNode bool) error {
 	if tx.base == nil {
 		return ErrTxDone
 	}
@@ -146,7 +151,7 @@ func (tx *Txn[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 }
 
 // wrote records a write that changed the tree (certain) or may have.
-func (tx *Txn[K, V]) wrote(certain bool) {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) wrote(certain bool) {
 	tx.changes++
 	tx.certain = certain && tx.changes == 1
 }
@@ -154,7 +159,7 @@ func (tx *Txn[K, V]) wrote(certain bool) {
 // unchanged reports whether t, the transaction's tree, holds what base
 // holds. One write that reported a change answers it in O(1); otherwise it
 // compares the trees, skipping the subtrees the transaction did not copy.
-func (tx *Txn[K, V]) unchanged(t, base *fst.Tree[K, V]) bool {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) unchanged(t, base Tree) bool {
 	switch {
 	case tx.changes == 0:
 		return true
@@ -182,22 +187,23 @@ func (tx *Txn[K, V]) unchanged(t, base *fst.Tree[K, V]) bool {
 // [Store.UpdateAt] can reach), a commit that changes something returns an
 // error wrapping [ErrVersion] and the transaction stays open. On a
 // finished transaction Commit returns nil and [ErrTxDone].
-func (tx *Txn[K, V]) Commit() (*Snapshot[K, V], error) {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) Commit() (*Snapshot, error) {
 	if tx.base == nil {
 		return nil, ErrTxDone
 	}
-	return tx.commitAt(tx.base.version + 1) // past math.MaxUint64 it wraps to 0, which commitAt refuses
+	return tx.commitAt(tx.store.fam.snap(tx.base).version + 1) // past math.MaxUint64 it wraps to 0, which commitAt refuses
 }
 
 // commitAt is Commit publishing the writes as version, which must be above
 // the head's.
-func (tx *Txn[K, V]) commitAt(version uint64) (*Snapshot[K, V], error) {
-	s, base, t := tx.store, tx.base, tx.tree
+func (tx *txn[K, V, Tree, Snapshot, Txn]) commitAt(version uint64) (*Snapshot, error) {
+	s, head, t := tx.store, tx.base, tx.tree
+	base := s.fam.snap(head)
 	if tx.unchanged(t, base.tree) {
 		tx.finish()
 		tx.committed = true
 		s.writer.Unlock()
-		return base, nil
+		return head, nil
 	}
 	if version <= base.version {
 		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, base.version)
@@ -206,7 +212,7 @@ func (tx *Txn[K, V]) commitAt(version uint64) (*Snapshot[K, V], error) {
 	tx.committed = true
 	defer s.writer.Unlock()
 	t.Freeze()
-	sn := newSnapshot(s, version, t)
+	sn := s.newSnapshot(version, t)
 	s.publish(sn)
 	return sn, nil
 }
@@ -227,11 +233,11 @@ func (tx *Txn[K, V]) commitAt(version uint64) (*Snapshot[K, V], error) {
 // every Update of package replica), Load records the inserts that turn
 // the transaction's contents into t's: one per range of keys whose value
 // differs ([fst.Diff]), so a replica that replays the record gets t.
-func (tx *Txn[K, V]) Load(t *fst.Tree[K, V]) error {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) Load(t Tree) error {
 	if tx.base == nil {
 		return ErrTxDone
 	}
-	if t == nil {
+	if var0 := *new(Tree); t == var0 {
 		return fmt.Errorf("flatseg: Load(nil): %w", ErrIncompatible)
 	}
 	t.Freeze() // its nodes may be shared with the store from now on
@@ -250,7 +256,7 @@ func (tx *Txn[K, V]) Load(t *fst.Tree[K, V]) error {
 // Rollback ends the transaction and discards its writes, letting the next
 // writer in. It is a no-op on a finished transaction, so `defer
 // tx.Rollback()` is always correct, after Commit too.
-func (tx *Txn[K, V]) Rollback() {
+func (tx *txn[K, V, Tree, Snapshot, Txn]) Rollback() {
 	if tx.base == nil {
 		return
 	}
@@ -261,8 +267,8 @@ func (tx *Txn[K, V]) Rollback() {
 // finish marks the transaction finished and drops its references, so that
 // neither its fork nor its base version are kept alive by a lingering Txn.
 // Its reads then see the zero Tree, which maps no key.
-func (tx *Txn[K, V]) finish() {
-	tx.tree = tx.store.none // shared: the zero Tree's methods never write
+func (tx *txn[K, V, Tree, Snapshot, Txn]) finish() {
+	tx.tree = tx.store.fam.none // shared: the zero Tree's methods never write
 	tx.base = nil
 	tx.record = nil
 }

@@ -3,8 +3,6 @@ package flatseg
 import (
 	"context"
 	"fmt"
-
-	"github.com/flatseg/flatseg/fst"
 )
 
 // Wait returns the head as soon as its version is greater than after,
@@ -15,14 +13,15 @@ import (
 // already exists, Wait returns it at once, even if ctx is done. Versions
 // published in between are skipped: Wait returns the latest one. Wait is
 // safe for concurrent use and costs O(1) per wake-up.
-func (s *Store[K, V]) Wait(ctx context.Context, after uint64) (*Snapshot[K, V], error) {
+func (s *store[K, V, Tree, Snapshot, Txn]) Wait(ctx context.Context, after uint64) (*Snapshot, error) {
 	for {
 		head := s.Snapshot()
-		if head.version > after {
+		h := s.fam.snap(head)
+		if h.version > after {
 			return head, nil
 		}
 		select {
-		case <-head.stale:
+		case <-h.stale:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -35,7 +34,7 @@ func (s *Store[K, V]) Wait(ctx context.Context, after uint64) (*Snapshot[K, V], 
 // read-your-writes wait: given the snapshot sn a write returned, possibly
 // on another node of package replica, WaitFor(ctx, sn.Version()) returns a
 // snapshot that holds the write.
-func (s *Store[K, V]) WaitFor(ctx context.Context, version uint64) (*Snapshot[K, V], error) {
+func (s *store[K, V, Tree, Snapshot, Txn]) WaitFor(ctx context.Context, version uint64) (*Snapshot, error) {
 	if version == 0 {
 		return s.Snapshot(), nil
 	}
@@ -62,24 +61,25 @@ func (s *Store[K, V]) WaitFor(ctx context.Context, version uint64) (*Snapshot[K,
 // range: [fst.ErrNaN] if start or end is NaN, [fst.ErrInvalidRange] unless
 // start < end, and [fst.ErrOutOfSpan] if [start, end) shares no key with
 // the span of the store.
-func (s *Store[K, V]) WaitRange(ctx context.Context, held *Snapshot[K, V], start, end K) (*Snapshot[K, V], error) {
-	if held == nil || held.store != s {
+func (s *store[K, V, Tree, Snapshot, Txn]) WaitRange(ctx context.Context, held *Snapshot, start, end K) (*Snapshot, error) {
+	if held == nil || s.fam.snap(held).owner != any(s) {
 		return nil, fmt.Errorf("%w: WaitRange", ErrForeignSnapshot)
 	}
-	if err := held.tree.CheckRange(start, end); err != nil {
+	if err := s.fam.snap(held).tree.CheckRange(start, end); err != nil {
 		return nil, fmt.Errorf("flatseg: WaitRange: %w", err)
 	}
 	base := held
 	for {
 		head := s.Snapshot()
-		if head.version > base.version {
-			if changedWithin(base, head, start, end) {
+		h := s.fam.snap(head)
+		if h.version > s.fam.snap(base).version {
+			if s.changedWithin(base, head, start, end) {
 				return head, nil
 			}
 			base = head
 		}
 		select {
-		case <-head.stale:
+		case <-h.stale:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -88,8 +88,8 @@ func (s *Store[K, V]) WaitRange(ctx context.Context, held *Snapshot[K, V], start
 
 // changedWithin reports whether a and b differ somewhere in [start, end).
 // It relies on Diff yielding changes in ascending key order to stop at end.
-func changedWithin[K fst.Key, V any](a, b *Snapshot[K, V], start, end K) bool {
-	for c := range Diff(a, b) {
+func (s *store[K, V, Tree, Snapshot, Txn]) changedWithin(a, b *Snapshot, start, end K) bool {
+	for c := range s.fam.diff(s.fam.snap(a).tree, s.fam.snap(b).tree) {
 		if c.Start >= end {
 			return false
 		}
