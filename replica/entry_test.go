@@ -82,7 +82,8 @@ func FuzzDecodeEntry(f *testing.F) {
 		require.Equal(t, data, w.bytes(nonce), "one encoding per entry")
 		s, err := flatseg.New[int64, int64](0, span, 0)
 		require.NoError(t, err)
-		f := newFSM(s, fst.NumberCodec[int64](), func(a, b int64) bool { return a == b })
+		eq := func(a, b int64) bool { return a == b }
+		f := newFSM(plainKit(Config[int64, int64]{Min: 0, Max: span}, eq), s, fst.NumberCodec[int64]())
 		before := s.Snapshot()
 		if _, err := f.apply(5, data); err != nil {
 			require.ErrorIs(t, err, ErrCorrupt)

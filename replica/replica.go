@@ -89,14 +89,24 @@ type Config[K fst.Key, V any] struct {
 // node when done: every call then returns, and no goroutine of the node
 // survives. Snapshots taken from its store stay valid after Close.
 type Node[K fst.Key, V any] struct {
+	node[K, V, *fst.Tree[K, V], flatseg.Store[K, V], flatseg.Snapshot[K, V], flatseg.Txn[K, V]]
+}
+
+// node is the one implementation of Node and MeasuredNode, generic in the
+// store it replicates. Its type parameters are named after the flatseg
+// types they stand for in a Node (Tree is *fst.Tree), so that the methods
+// both promote from it read as they should; in a MeasuredNode they are the
+// measured types.
+type node[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
+	kit      *kit[K, V, Tree, Store, Snapshot, Txn]
 	cfg      Config[K, V]
-	store    *flatseg.Store[K, V]
-	fsm      *fsm[K, V]
+	store    *Store
+	fsm      *fsm[K, V, Tree, Store, Snapshot, Txn]
 	raft     *raft.Raft
 	log      io.Closer // the bbolt log store, when Dir is set
 	observer *raft.Observer
 
-	proposals chan *proposal[K, V]
+	proposals chan *proposal[K, V, Tree, Store, Snapshot, Txn]
 	changed   chan raft.Observation // raft's state or leader changed; a signal, never blocks raft
 	stop      chan struct{}
 	closing   sync.Once
@@ -127,28 +137,38 @@ func Open[K fst.Key, V comparable](cfg Config[K, V]) (*Node[K, V], error) {
 
 // OpenFunc is Open for values compared by equal (see [flatseg.NewFunc]).
 func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Node[K, V], error) {
+	n := new(Node[K, V])
+	if err := n.open(cfg, equal, plainKit(cfg, equal)); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// open starts the zero n with the store k makes: Open's work for Node
+// and MeasuredNode.
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) open(cfg Config[K, V], equal func(a, b V) bool, k *kit[K, V, Tree, Store, Snapshot, Txn]) error {
 	switch {
 	case cfg.ID == "":
-		return nil, fmt.Errorf("%w: no ID", ErrConfig)
+		return fmt.Errorf("%w: no ID", ErrConfig)
 	case cfg.Transport == nil:
-		return nil, fmt.Errorf("%w: no Transport", ErrConfig)
+		return fmt.Errorf("%w: no Transport", ErrConfig)
 	case cfg.Codec == nil:
-		return nil, fmt.Errorf("%w: no Codec", ErrConfig)
+		return fmt.Errorf("%w: no Codec", ErrConfig)
 	case equal == nil:
-		return nil, fmt.Errorf("%w: no equality function", ErrConfig)
+		return fmt.Errorf("%w: no equality function", ErrConfig)
 	case cfg.Retain < 0:
-		return nil, fmt.Errorf("%w: Retain %d is negative", ErrConfig, cfg.Retain)
+		return fmt.Errorf("%w: Retain %d is negative", ErrConfig, cfg.Retain)
 	case cfg.SnapshotRetain < 0:
-		return nil, fmt.Errorf("%w: SnapshotRetain %d is negative", ErrConfig, cfg.SnapshotRetain)
+		return fmt.Errorf("%w: SnapshotRetain %d is negative", ErrConfig, cfg.SnapshotRetain)
 	case cfg.LockTimeout < 0:
-		return nil, fmt.Errorf("%w: LockTimeout %v is negative", ErrConfig, cfg.LockTimeout)
+		return fmt.Errorf("%w: LockTimeout %v is negative", ErrConfig, cfg.LockTimeout)
 	}
-	newStore := func() (*flatseg.Store[K, V], error) {
+	newStore := func() (*Store, error) {
 		var opts []flatseg.Option
 		if cfg.Retain > 0 {
 			opts = append(opts, flatseg.WithRetain(cfg.Retain))
 		}
-		s, err := flatseg.NewFunc(cfg.Min, cfg.Max, cfg.Init, equal, opts...)
+		s, err := k.newStore(opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%w: Min %v, Max %v: %w", ErrConfig, cfg.Min, cfg.Max, err)
 		}
@@ -156,7 +176,7 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 	}
 	store, err := newStore()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rc := raft.DefaultConfig()
 	if cfg.Raft != nil {
@@ -167,7 +187,7 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 	}
 	rc.LocalID = cfg.ID
 	if err := raft.ValidateConfig(rc); err != nil {
-		return nil, fmt.Errorf("%w: Raft: %w", ErrConfig, err)
+		return fmt.Errorf("%w: Raft: %w", ErrConfig, err)
 	}
 
 	var (
@@ -180,23 +200,23 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 		mem := raft.NewInmemStore()
 		logs, stable, snaps = mem, mem, raft.NewInmemSnapshotStore()
 	} else {
-		bolt, fss, err := openDir(cfg, equal, newStore)
+		bolt, fss, err := openDir(k, cfg, newStore)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		logs, stable, snaps, closer = bolt, bolt, fss, bolt
 	}
-	f := newFSM(store, cfg.Codec, equal)
+	f := newFSM(k, store, cfg.Codec)
 	r, err := newRaft(rc, f, logs, stable, snaps, cfg.Transport)
 	if err != nil {
 		if closer != nil {
 			closer.Close()
 		}
-		return nil, err
+		return err
 	}
-	n := &Node[K, V]{
-		cfg: cfg, store: store, fsm: f, raft: r, log: closer,
-		proposals: make(chan *proposal[K, V], maxGroup),
+	*n = node[K, V, Tree, Store, Snapshot, Txn]{
+		kit: k, cfg: cfg, store: store, fsm: f, raft: r, log: closer,
+		proposals: make(chan *proposal[K, V, Tree, Store, Snapshot, Txn], maxGroup),
 		changed:   make(chan raft.Observation, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -215,7 +235,7 @@ func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Nod
 	})
 	r.RegisterObserver(n.observer)
 	go n.propose()
-	return n, nil
+	return nil
 }
 
 // newRaft is raft.NewRaft, with a panic (raft reading a damaged store)
@@ -233,7 +253,7 @@ func newRaft(rc *raft.Config, f raft.FSM, logs raft.LogStore, stable raft.Stable
 // voter, this node included. Call it on one node of a new cluster; on a
 // node that already has state (a reopened Dir, or a cluster already
 // bootstrapped) it does nothing and returns nil.
-func (n *Node[K, V]) Bootstrap(servers []raft.Server) error {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) Bootstrap(servers []raft.Server) error {
 	if n.closed() {
 		return ErrClosed
 	}
@@ -247,11 +267,11 @@ func (n *Node[K, V]) Bootstrap(servers []raft.Server) error {
 // Store returns the local replica: Snapshot, At, Wait, WaitFor and
 // WaitRange as on any [flatseg.Store], lock-free, on every node. Do not
 // write to it.
-func (n *Node[K, V]) Store() *flatseg.Store[K, V] { return n.store }
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) Store() *Store { return n.store }
 
 // Raft returns the raft instance, for membership changes (AddVoter,
 // RemoveServer), leadership transfer and Stats.
-func (n *Node[K, V]) Raft() *raft.Raft { return n.raft }
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) Raft() *raft.Raft { return n.raft }
 
 // Barrier returns, on the leader, a snapshot that includes every Update
 // acknowledged anywhere before the call: a linearizable read point, like
@@ -260,7 +280,7 @@ func (n *Node[K, V]) Raft() *raft.Raft { return n.raft }
 // confirmation, or the commit of the group's entry). On a follower it
 // returns an error wrapping ErrNotLeader; on a closed node ErrClosed; when
 // ctx ends first, ctx's error.
-func (n *Node[K, V]) Barrier(ctx context.Context) (*flatseg.Snapshot[K, V], error) {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) Barrier(ctx context.Context) (*Snapshot, error) {
 	return n.submit(ctx, nil)
 }
 
@@ -272,7 +292,7 @@ func (n *Node[K, V]) Barrier(ctx context.Context) (*flatseg.Snapshot[K, V], erro
 // shutdown. It does not
 // close the Transport. An Update whose fn is running when Close is called
 // returns ErrClosed once fn returns. Calling Close again returns ErrClosed.
-func (n *Node[K, V]) Close() error {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) Close() error {
 	err := ErrClosed
 	n.closing.Do(func() {
 		close(n.stop)
@@ -292,7 +312,7 @@ func (n *Node[K, V]) Close() error {
 	return err
 }
 
-func (n *Node[K, V]) closed() bool {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) closed() bool {
 	select {
 	case <-n.stop:
 		return true
@@ -303,7 +323,7 @@ func (n *Node[K, V]) closed() bool {
 
 // leader returns nil on the leader and ErrNotLeader, naming the leader when
 // known, elsewhere.
-func (n *Node[K, V]) leader() error {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) leader() error {
 	if n.closed() {
 		return ErrClosed
 	}
@@ -313,7 +333,7 @@ func (n *Node[K, V]) leader() error {
 	return n.notLeader()
 }
 
-func (n *Node[K, V]) notLeader() error {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) notLeader() error {
 	if addr, id := n.raft.LeaderWithID(); id != "" {
 		return fmt.Errorf("%w: the leader is %s at %s", ErrNotLeader, id, addr)
 	}
@@ -321,7 +341,7 @@ func (n *Node[K, V]) notLeader() error {
 }
 
 // raftError maps raft's errors about leadership to ErrNotLeader.
-func (n *Node[K, V]) raftError(err error) error {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) raftError(err error) error {
 	switch {
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
 		errors.Is(err, raft.ErrLeadershipTransferInProgress):
@@ -330,4 +350,34 @@ func (n *Node[K, V]) raftError(err error) error {
 		return fmt.Errorf("%w: %v", ErrClosed, err)
 	}
 	return err
+}
+
+// MeasuredNode is a [Node] replicating a [flatseg.MeasuredStore]: every
+// node of the cluster keeps the summaries of the same [fst.Measure], so a
+// follower answers Measure, Seek and SeekBackward on its own store,
+// locally and lock-free, as it answers Search. The log and snapshots hold
+// no summaries (they are those of a Node, byte for byte): each node
+// computes them as it applies entries, and a Dir written by a Node opens
+// as a MeasuredNode and back. Where the documentation of its methods names
+// Store, Snapshot, Txn and Tree, read the measured types.
+type MeasuredNode[K fst.Key, V, M any] struct {
+	node[K, V, *fst.Measured[K, V, M], flatseg.MeasuredStore[K, V, M], flatseg.MeasuredSnapshot[K, V, M], flatseg.MeasuredTxn[K, V, M]]
+}
+
+// OpenMeasured is Open for a measured store summarised by m, with values
+// compared by ==. Every node of a cluster must use the same Measure.
+func OpenMeasured[K fst.Key, V comparable, M any](cfg Config[K, V], m fst.Measure[K, V, M]) (*MeasuredNode[K, V, M], error) {
+	return OpenMeasuredFunc(cfg, func(a, b V) bool { return a == b }, m)
+}
+
+// OpenMeasuredFunc is OpenMeasured for values compared by equal.
+func OpenMeasuredFunc[K fst.Key, V, M any](cfg Config[K, V], equal func(a, b V) bool, m fst.Measure[K, V, M]) (*MeasuredNode[K, V, M], error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: no Measure", ErrConfig)
+	}
+	n := new(MeasuredNode[K, V, M])
+	if err := n.open(cfg, equal, measuredKit(cfg, equal, m)); err != nil {
+		return nil, err
+	}
+	return n, nil
 }

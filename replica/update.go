@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
 )
 
@@ -16,13 +15,14 @@ const maxGroup = 256
 // proposer. The caller runs fn itself, on its own goroutine, when the
 // proposer hands it the group's stage: so a panic or runtime.Goexit in fn
 // ends only the caller's goroutine.
-type proposal[K fst.Key, V any] struct {
-	fn    func(tx *flatseg.Txn[K, V]) error // nil for a Barrier
-	turn  chan *flatseg.Store[K, V]         // unbuffered: the proposer hands the stage over
-	gone  chan struct{}                     // closed by a caller that leaves before its turn
-	ran   chan ran                          // buffered: what fn did
-	done  chan result[K, V]                 // buffered: the proposer never blocks on a caller that left
-	batch fst.Batch[K, V]                   // fn's writes
+type proposal[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
+	kit   *kit[K, V, Tree, Store, Snapshot, Txn]
+	fn    func(tx *Txn) error                           // nil for a Barrier
+	turn  chan *Store                                   // unbuffered: the proposer hands the stage over
+	gone  chan struct{}                                 // closed by a caller that leaves before its turn
+	ran   chan ran                                      // buffered: what fn did
+	done  chan result[K, V, Tree, Store, Snapshot, Txn] // buffered: the proposer never blocks on a caller that left
+	batch fst.Batch[K, V]                               // fn's writes
 }
 
 // ran is what a caller reports once fn has run on the stage.
@@ -34,8 +34,8 @@ const (
 	ranWrote             // fn's writes are in the proposal's batch
 )
 
-type result[K fst.Key, V any] struct {
-	sn  *flatseg.Snapshot[K, V]
+type result[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
+	sn  *Snapshot
 	err error
 }
 
@@ -78,7 +78,7 @@ type result[K fst.Key, V any] struct {
 // the outcome unknown, as with any raft proposal: the write may still
 // commit. Check for it with a read before retrying writes that are not
 // idempotent.
-func (n *Node[K, V]) Update(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) error) (*flatseg.Snapshot[K, V], error) {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) Update(ctx context.Context, fn func(tx *Txn) error) (*Snapshot, error) {
 	if fn == nil {
 		return nil, fmt.Errorf("%w: Update(ctx, nil)", ErrConfig)
 	}
@@ -87,19 +87,20 @@ func (n *Node[K, V]) Update(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) 
 
 // submit queues a proposal, runs its fn when its turn comes and waits for
 // the outcome of its group.
-func (n *Node[K, V]) submit(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) error) (*flatseg.Snapshot[K, V], error) {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) submit(ctx context.Context, fn func(tx *Txn) error) (*Snapshot, error) {
 	if err := n.leader(); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := &proposal[K, V]{
+	p := &proposal[K, V, Tree, Store, Snapshot, Txn]{
+		kit:  n.kit,
 		fn:   fn,
-		turn: make(chan *flatseg.Store[K, V]),
+		turn: make(chan *Store),
 		gone: make(chan struct{}),
 		ran:  make(chan ran, 1),
-		done: make(chan result[K, V], 1),
+		done: make(chan result[K, V, Tree, Store, Snapshot, Txn], 1),
 	}
 	select {
 	case n.proposals <- p:
@@ -109,7 +110,7 @@ func (n *Node[K, V]) submit(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) 
 		return nil, ErrClosed
 	}
 	if fn != nil {
-		var stage *flatseg.Store[K, V]
+		var stage *Store
 		select {
 		case stage = <-p.turn:
 		case r := <-p.done: // refused before its turn
@@ -138,14 +139,15 @@ func (n *Node[K, V]) submit(ctx context.Context, fn func(tx *flatseg.Txn[K, V]) 
 // run runs fn on the stage, recording its writes, and reports to the
 // proposer what it did, also when fn panics or calls runtime.Goexit (the
 // stage's transaction is rolled back by then). It returns fn's error.
-func (p *proposal[K, V]) run(stage *flatseg.Store[K, V]) error {
+func (p *proposal[K, V, Tree, Store, Snapshot, Txn]) run(stage *Store) error {
 	report := ranFailed
 	defer func() { p.ran <- report }()
-	before := stage.Snapshot().Version()
-	if err := stage.Record(&p.batch, p.fn); err != nil {
+	k := p.kit
+	before := k.version(k.snapshot(stage))
+	if err := k.record(stage, &p.batch, p.fn); err != nil {
 		return err
 	}
-	if stage.Snapshot().Version() == before {
+	if k.version(k.snapshot(stage)) == before {
 		report = ranRead
 	} else {
 		report = ranWrote
@@ -156,9 +158,9 @@ func (p *proposal[K, V]) run(stage *flatseg.Store[K, V]) error {
 // propose is the node's one proposer goroutine: it takes the proposals
 // that are waiting, hands each its turn on a stage and replicates their
 // writes in one log entry, then starts over.
-func (n *Node[K, V]) propose() {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) propose() {
 	defer close(n.done)
-	group := make([]*proposal[K, V], 0, maxGroup)
+	group := make([]*proposal[K, V, Tree, Store, Snapshot, Txn], 0, maxGroup)
 	for {
 		select {
 		case p := <-n.proposals:
@@ -184,19 +186,19 @@ func (n *Node[K, V]) propose() {
 // local head in a private store, so that each sees the writes of those
 // before it, and commits what they wrote as one log entry; a group that
 // wrote nothing confirms the leadership instead.
-func (n *Node[K, V]) runGroup(group []*proposal[K, V]) {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) runGroup(group []*proposal[K, V, Tree, Store, Snapshot, Txn]) {
 	if err := n.ready(); err != nil {
-		answer(group, result[K, V]{err: err})
+		answer(group, result[K, V, Tree, Store, Snapshot, Txn]{err: err})
 		return
 	}
-	base := n.store.Snapshot()
-	stage, err := flatseg.NewFrom(base.Tree())
+	base := n.kit.snapshot(n.store)
+	stage, err := n.kit.newFrom(n.kit.tree(base))
 	if err != nil {
-		answer(group, result[K, V]{err: err}) // unreachable: no option is given
+		answer(group, result[K, V, Tree, Store, Snapshot, Txn]{err: err}) // unreachable: no option is given
 		return
 	}
 	var (
-		members []*proposal[K, V] // those that wait for the group's outcome
+		members []*proposal[K, V, Tree, Store, Snapshot, Txn] // those that wait for the group's outcome
 		entry   entryWriter
 	)
 	for i, p := range group {
@@ -218,8 +220,8 @@ func (n *Node[K, V]) runGroup(group []*proposal[K, V]) {
 				// transactions after this one may have read them: fail
 				// the whole group, nothing of which was proposed.
 				err = fmt.Errorf("replica: encoding the writes of an Update: %w", err)
-				answer(append(members, p), result[K, V]{err: err})
-				answer(group[i+1:], result[K, V]{err: err})
+				answer(append(members, p), result[K, V, Tree, Store, Snapshot, Txn]{err: err})
+				answer(group[i+1:], result[K, V, Tree, Store, Snapshot, Txn]{err: err})
 				return
 			}
 			entry.add(enc)
@@ -229,7 +231,7 @@ func (n *Node[K, V]) runGroup(group []*proposal[K, V]) {
 	if len(members) == 0 {
 		return
 	}
-	var r result[K, V]
+	var r result[K, V, Tree, Store, Snapshot, Txn]
 	if entry.count == 0 {
 		if err := n.raft.VerifyLeader().Error(); err != nil {
 			r.err = n.raftError(err)
@@ -244,7 +246,7 @@ func (n *Node[K, V]) runGroup(group []*proposal[K, V]) {
 
 // handOver gives p the stage and waits until its fn has run. It reports
 // false when the node closes first.
-func (n *Node[K, V]) handOver(p *proposal[K, V], stage *flatseg.Store[K, V]) (ran, bool) {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) handOver(p *proposal[K, V, Tree, Store, Snapshot, Txn], stage *Store) (ran, bool) {
 	select {
 	case p.turn <- stage:
 	case <-p.gone:
@@ -261,7 +263,7 @@ func (n *Node[K, V]) handOver(p *proposal[K, V], stage *flatseg.Store[K, V]) (ra
 }
 
 // answer tells every proposal of ps the outcome r.
-func answer[K fst.Key, V any](ps []*proposal[K, V], r result[K, V]) {
+func answer[K fst.Key, V any, Tree, Store, Snapshot, Txn any](ps []*proposal[K, V, Tree, Store, Snapshot, Txn], r result[K, V, Tree, Store, Snapshot, Txn]) {
 	for _, p := range ps {
 		p.done <- r
 	}
@@ -273,7 +275,7 @@ func answer[K fst.Key, V any](ps []*proposal[K, V], r result[K, V]) {
 // of its own and waits until the store has applied it. After that the
 // proposer waits for each entry to be applied before it starts the next
 // group, so the head holds every acknowledged write.
-func (n *Node[K, V]) ready() error {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) ready() error {
 	if err := n.leader(); err != nil {
 		return err
 	}
@@ -298,7 +300,7 @@ func (n *Node[K, V]) ready() error {
 // it too. Whenever commit fails, the entry may still commit later: the
 // proposer then resynchronises (ready) before its next group, so that no
 // group runs on a head that misses it.
-func (n *Node[K, V]) commit(e *entryWriter) (r result[K, V]) {
+func (n *node[K, V, Tree, Store, Snapshot, Txn]) commit(e *entryWriter) (r result[K, V, Tree, Store, Snapshot, Txn]) {
 	defer func() {
 		if r.err != nil {
 			n.isReady = false
@@ -314,18 +316,18 @@ func (n *Node[K, V]) commit(e *entryWriter) (r result[K, V]) {
 	for {
 		select {
 		case a := <-applied:
-			return result[K, V](a)
+			return result[K, V, Tree, Store, Snapshot, Txn](a)
 		case <-n.stop:
-			return result[K, V]{err: ErrClosed}
+			return result[K, V, Tree, Store, Snapshot, Txn]{err: ErrClosed}
 		case <-n.changed:
 			if err := n.leader(); err != nil {
-				return result[K, V]{err: fmt.Errorf("%w (leadership lost while committing)", err)}
+				return result[K, V, Tree, Store, Snapshot, Txn]{err: fmt.Errorf("%w (leadership lost while committing)", err)}
 			}
 			if n.raft.CurrentTerm() != n.term {
-				return result[K, V]{err: fmt.Errorf("%w (a new term began while committing)", n.notLeader())}
+				return result[K, V, Tree, Store, Snapshot, Txn]{err: fmt.Errorf("%w (a new term began while committing)", n.notLeader())}
 			}
 		case <-stall.C:
-			return result[K, V]{err: fmt.Errorf("%w: the entry was not applied within %v (a leadership transfer in progress refuses entries)", ErrNotLeader, n.stallAfter)}
+			return result[K, V, Tree, Store, Snapshot, Txn]{err: fmt.Errorf("%w: the entry was not applied within %v (a leadership transfer in progress refuses entries)", ErrNotLeader, n.stallAfter)}
 		}
 	}
 }
