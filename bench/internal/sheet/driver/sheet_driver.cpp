@@ -75,7 +75,17 @@ struct sheet {
     heights_t heights;
     hidden_t hidden;
 
-    explicit sheet(row_t rows) : rows(rows), heights(0, rows, default_height), hidden(0, rows, false) {}
+    // Where the last write to each tree landed: Calc's setValue passes it
+    // to insert as a hint, and its shifts reset it to begin().
+    heights_t::const_iterator heights_at;
+    hidden_t::const_iterator hidden_at;
+
+    explicit sheet(row_t rows)
+        : rows(rows), heights(0, rows, default_height), hidden(0, rows, false), heights_at(heights.begin()),
+          hidden_at(hidden.begin()) {}
+
+    void set_height(row_t a, row_t b, uint16_t h) { heights_at = heights.insert(heights_at, a, b, h).first; }
+    void set_hidden(row_t a, row_t b, bool hid) { hidden_at = hidden.insert(hidden_at, a, b, hid).first; }
 
     // Heights of all rows of [a, b), one search per height segment
     // (getSumValue).
@@ -177,17 +187,21 @@ struct sheet {
             row_t end = row_t(std::min<int64_t>(x.a + x.b, rows));
             heights.shift_right(a, b, false);
             hidden.shift_right(a, b, true);
-            heights.insert_front(a, end, default_height);
-            hidden.insert_front(a, end, false);
+            heights_at = heights.begin();
+            hidden_at = hidden.begin();
+            set_height(a, end, default_height);
+            set_hidden(a, end, false);
             break;
         }
         case DELETE_ROWS:
             heights.shift_left(a, b);
             hidden.shift_left(a, b);
+            heights_at = heights.begin();
+            hidden_at = hidden.begin();
             break;
-        case HIDE_RUN: hidden.insert_front(a, b, true); break;
-        case SHOW_RUN: hidden.insert_front(a, b, false); break;
-        case RESIZE_RUN: heights.insert_front(a, b, uint16_t(x.c)); break;
+        case HIDE_RUN: set_hidden(a, b, true); break;
+        case SHOW_RUN: set_hidden(a, b, false); break;
+        case RESIZE_RUN: set_height(a, b, uint16_t(x.c)); break;
         default: throw std::runtime_error("unknown edit kind");
         }
     }
@@ -227,8 +241,8 @@ int main(int argc, char** argv) {
         if (std::fread(magic, 1, 8, in) != 8 || std::memcmp(magic, "FSHEET01", 8) != 0)
             throw std::runtime_error("not a sheet script");
         sheet sh{row_t(rd())};
-        for (const args_t& r : rd_args()) sh.heights.insert_front(row_t(r.a), row_t(r.b), uint16_t(r.c));
-        for (const args_t& r : rd_args()) sh.hidden.insert_front(row_t(r.a), row_t(r.b), r.c != 0);
+        for (const args_t& r : rd_args()) sh.set_height(row_t(r.a), row_t(r.b), uint16_t(r.c));
+        for (const args_t& r : rd_args()) sh.set_hidden(row_t(r.a), row_t(r.b), r.c != 0);
         sh.heights.build_tree();
         sh.hidden.build_tree();
         int64_t rounds = rd();
