@@ -9,7 +9,10 @@ import "github.com/flatseg/flatseg/fst"
 
 func init() {
 	goWays = append(goWays, Way{
-		ID: "fst-measured", Label: "fst.Measured, one call", Color: "#d62728", Ours: true,
+		ID: measuredID, Label: "fst.Measured, one call", Color: "#d62728", Ours: true,
+		Doc: "one tree whose value is a row's height and hidden flag, measured by (heights of visible rows, " +
+			"visible rows, all heights); each question is one `Measure`, `Seek` or `SeekBackward`, each edit " +
+			"one `ShiftLeft`, `ShiftRight` + `Insert`, or `Apply`.",
 		New: func(s *Script) Sheet { return NewMeasured(s) },
 	})
 }

@@ -138,22 +138,17 @@ func (r *Results) WriteMarkdown(w io.Writer, svg string) error {
 other heights and of hidden rows, then runs rounds: edits (rows inserted and
 deleted, runs hidden, shown and resized; none before the first round), then
 questions of every kind. Every way answers every question; the command checks
-that all answers agree and fails otherwise.
-
-- **mdds + Calc's loops**: two ` + "`mdds::flat_segment_tree`" + `s (` + "`<int32_t, uint16_t>`, `<int32_t, bool>`" + `) in a C++
-  driver, answering with loops shaped like Calc's (` + "`GetRowHeight`" + ` with hidden rows
-  as zero over ` + "`getSumValue`, `GetRowForHeight`, `CountVisibleRows`, `FirstVisibleRow`, `LastVisibleRow`" + `):
-  hop from segment to segment, one ` + "`search_tree`" + ` per hop. After a round's edits both
-  search trees are rebuilt (timed on their own row), as Calc's next search would.
-- **fst.Tree + Calc's loops**: the same two trees and the same loops in Go, one
-  ` + "`Search`" + ` per hop.
-- **fst.Measured, one call**: one tree whose value is a row's height and hidden
-  flag, measured by (heights of visible rows, visible rows, all heights); each
-  question is one ` + "`Measure`, `Seek` or `SeekBackward`" + `.
-
-(×k): k times faster than mdds with Calc's loops.
+that all answers agree and fails otherwise. The ways run one after another on
+the same machine; on a machine shared with other work single cells move by
+tens of percent between runs, so read the ratios as orders of magnitude.
 
 `)
+	for _, id := range r.Ways {
+		if w, ok := wayByID(id); ok {
+			fmt.Fprintf(&b, "- **%s**: %s\n", w.Label, w.Doc)
+		}
+	}
+	b.WriteString("\n(×k): k times faster than mdds with Calc's loops.\n\n")
 	for _, s := range m.Scripts {
 		fmt.Fprintf(&b, "- %s\n", s)
 	}

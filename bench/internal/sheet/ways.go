@@ -7,19 +7,31 @@ type Way struct {
 	ID, Label string
 	Color     string // #rrggbb, for the plot
 	Ours      bool   // drawn solid; the others dashed
+	Doc       string // Markdown, for the report's list of ways
 	// New returns the initial sheet of a script; nil for the mdds way,
 	// which runs in the C++ driver.
 	New func(*Script) Sheet
 }
 
 // MddsWay is mdds with Calc's loops, in the C++ driver.
-var MddsWay = Way{ID: "mdds", Label: "mdds + Calc's loops", Color: "#7f7f7f"}
+var MddsWay = Way{ID: "mdds", Label: "mdds + Calc's loops", Color: "#7f7f7f", Doc: "two `mdds::flat_segment_tree`s " +
+	"(`<int32_t, uint16_t>` and `<int32_t, bool>`, as Calc's `ScFlatUInt16RowSegments` and `ScFlatBoolRowSegments`) " +
+	"in a C++ driver, answering with loops shaped like Calc's (`GetRowHeight` with hidden rows as zero over " +
+	"`getSumValue`, `GetRowForHeight`, `CountVisibleRows`, `FirstVisibleRow`, `LastVisibleRow`): hop from segment " +
+	"to segment, one `search_tree` per hop. Writes pass the last write's position as `insert`'s hint, as Calc's " +
+	"`setValue` does. After a round's edits both search trees are rebuilt, as Calc's next search would; that " +
+	"`build_tree` is timed on its own row."}
 
 // goWays are the ways that run in this process. measured.go adds the
 // measured tree.
 var goWays = []Way{
-	{ID: "fst-loops", Label: "fst.Tree + Calc's loops", Color: "#1f77b4", Ours: true, New: func(s *Script) Sheet { return NewLoops(s) }},
+	{ID: "fst-loops", Label: "fst.Tree + Calc's loops", Color: "#1f77b4", Ours: true,
+		Doc: "the same two trees as `fst.Tree`s and the same loops in Go, one `Search` per hop.",
+		New: func(s *Script) Sheet { return NewLoops(s) }},
 }
+
+// measuredID is the way measured.go adds.
+const measuredID = "fst-measured"
 
 // GoWays returns the ways that run in this process.
 func GoWays() []Way { return goWays }
