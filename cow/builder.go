@@ -26,16 +26,21 @@ var errBuilderSpent = errors.New("cow: Builder.Add after Tree")
 // then spent: Add returns an error and Tree returns the same tree again. A
 // Builder must not be used by several goroutines at once.
 type Builder[K Number, V any] struct {
+	builder[K, V, none]
+	tree *Tree[K, V]
+}
+
+// builder is Builder for both kinds of tree (see tree).
+type builder[K Number, V, M any] struct {
 	o              *owner
 	fill           int   // entries a node gets before the next one starts
 	fanout, minful int   // the tree's fanout and minimum fill
 	slack          uint8 // as Tree.slack: 0 but in this module's tests
 	leaves         level[K, V]
-	inner          []level[K, ptr] // inner[h-1] holds the nodes at height h
+	inner          []level[K, slot[M]] // inner[h-1] holds the nodes at height h
 	length         int
 	last           K
 	spent          bool
-	tree           *Tree[K, V]
 }
 
 // level is one level of a tree under construction: cur is the node being
@@ -52,7 +57,7 @@ type level[K Number, P any] struct {
 func NewBuilder[K Number, V any]() *Builder[K, V] { return new(Builder[K, V]) }
 
 // start sets the builder up on first use, so that the zero Builder works.
-func (b *Builder[K, V]) start() {
+func (b *builder[K, V, M]) start() {
 	f := maxFanout - int(b.slack)
 	m := f / 2
 	b.o = new(owner)
@@ -62,14 +67,14 @@ func (b *Builder[K, V]) start() {
 }
 
 // Len returns the number of entries added so far. O(1).
-func (b *Builder[K, V]) Len() int { return b.length }
+func (b *builder[K, V, M]) Len() int { return b.length }
 
 // Add appends the entry k -> v. k must be strictly greater than every key
 // added before (and not NaN); otherwise Add returns an error wrapping
 // ErrUnsorted and adds nothing. O(1) amortised: a node is linked into its
 // parent only when it is full, so each level does O(1) work per fill/4 of the
 // entries below it.
-func (b *Builder[K, V]) Add(k K, v V) error {
+func (b *builder[K, V, M]) Add(k K, v V) error {
 	if b.spent {
 		return errBuilderSpent
 	}
@@ -111,12 +116,12 @@ func (l *level[K, P]) add(o *owner, fill int, k K, p P) *node[K, P] {
 // link adds the node p, whose smallest key is k, to the level at height h,
 // creating that level when it is new, and links onwards the nodes that this
 // completes. p is normalised.
-func (b *Builder[K, V]) link(h int, k K, p ptr) {
+func (b *builder[K, V, M]) link(h int, k K, p ptr) {
 	for {
 		if h > len(b.inner) {
-			b.inner = append(b.inner, level[K, ptr]{kind: innerKind})
+			b.inner = append(b.inner, level[K, slot[M]]{kind: innerKind})
 		}
-		done := b.inner[h-1].add(b.o, b.fill, k, p)
+		done := b.inner[h-1].add(b.o, b.fill, k, slot[M]{p: p})
 		if done == nil {
 			return
 		}
@@ -134,17 +139,22 @@ func (b *Builder[K, V]) link(h int, k K, p ptr) {
 // in place. The builder is spent afterwards: later calls return the same
 // tree, and Add returns an error.
 func (b *Builder[K, V]) Tree() *Tree[K, V] {
-	if b.spent {
-		return b.tree
+	if !b.spent {
+		b.tree = new(Tree[K, V])
+		b.finish(&b.tree.tree)
 	}
+	return b.tree
+}
+
+// finish is Tree for both kinds of tree: it fills the empty t.
+func (b *builder[K, V, M]) finish(t *tree[K, V, M]) {
 	if b.o == nil {
 		b.start()
 	}
 	b.spent = true
-	t := &Tree[K, V]{owner: b.o, length: b.length, slack: b.slack}
-	b.tree = t
+	t.owner, t.length, t.slack = b.o, b.length, b.slack
 	if b.length == 0 {
-		return t
+		return
 	}
 	root, base, ok := finishLevel(b, &b.leaves, 1)
 	for h := 1; !ok; h++ {
@@ -155,14 +165,13 @@ func (b *Builder[K, V]) Tree() *Tree[K, V] {
 		t.base = base
 	}
 	b.leaves, b.inner = level[K, V]{}, nil
-	return t
 }
 
 // finishLevel evens out the right edge of l, the level below height up, and
 // links its last nodes into the level at height up. When l is the top level
 // and that leaves it one node, it returns that node, the root, normalised,
 // with its smallest key, and true.
-func finishLevel[K Number, V, P any](b *Builder[K, V], l *level[K, P], up int) (ptr, K, bool) {
+func finishLevel[K Number, V, M, P any](b *builder[K, V, M], l *level[K, P], up int) (ptr, K, bool) {
 	prev, cur := l.prev, l.cur
 	if prev != nil && cur.len() < b.minful {
 		pn, cn := prev.len(), cur.len()

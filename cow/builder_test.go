@@ -44,12 +44,12 @@ func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
 			}
 			return
 		}
-		in := asInner[K](p)
+		in := asInner[K, none](p)
 		if !root {
 			minEntries = min(minEntries, in.len())
 		}
 		for _, c := range in.livePayload() {
-			walk(c, h-1, false)
+			walk(c.p, h-1, false)
 		}
 	}
 	if tr.root != nil {

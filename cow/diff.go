@@ -22,6 +22,16 @@ type Change[K Number, V any] struct {
 // the same. Both trees must stay unwritten while the sequence runs (frozen
 // trees always are).
 func Diff[K Number, V any](old, new *Tree[K, V], equal func(a, b V) bool) iter.Seq[Change[K, V]] {
+	return diff(&old.tree, &new.tree, equal)
+}
+
+// DiffMeasured is Diff for two measured trees. It compares entries, not
+// summaries.
+func DiffMeasured[K Number, V, M any](old, new *Measured[K, V, M], equal func(a, b V) bool) iter.Seq[Change[K, V]] {
+	return diff(&old.tree, &new.tree, equal)
+}
+
+func diff[K Number, V, M any](old, new *tree[K, V, M], equal func(a, b V) bool) iter.Seq[Change[K, V]] {
 	return func(yield func(Change[K, V]) bool) {
 		ca, cb := newCursor(old), newCursor(new)
 		for {
@@ -69,17 +79,17 @@ func Diff[K Number, V any](old, new *Tree[K, V], equal func(a, b V) bool) iter.S
 // offset, comparing child pointers in a tight loop. Two versions a few
 // writes apart share almost all the children of every node they copied, so
 // this is what keeps a Diff of them cheap.
-func skipShared[K Number, V any](ca, cb *cursor[K, V]) {
+func skipShared[K Number, V, M any](ca, cb *cursor[K, V, M]) {
 	if ca.fresh || cb.fresh { // the roots themselves: no siblings
 		ca.skip()
 		cb.skip()
 		return
 	}
 	fa, fb := &ca.stack[len(ca.stack)-1], &cb.stack[len(cb.stack)-1]
-	ina, inb := asInner[K](fa.p), asInner[K](fb.p)
+	ina, inb := asInner[K, M](fa.p), asInner[K, M](fb.p)
 	for fa.i+1 < ina.len() && fb.i+1 < inb.len() {
 		i, j := fa.i+1, fb.i+1
-		if ina.p[i] != inb.p[j] || childOrigin(fa.origin, ina.keys[i]) != childOrigin(fb.origin, inb.keys[j]) {
+		if ina.p[i].p != inb.p[j].p || childOrigin(fa.origin, ina.keys[i]) != childOrigin(fb.origin, inb.keys[j]) {
 			break
 		}
 		fa.i, fb.i = i, j
@@ -107,14 +117,14 @@ type frame[K Number] struct {
 
 // cursor walks a tree in key order, one subtree or entry at a time, with a
 // stack of the nodes above it (a persistent tree has no sibling links).
-type cursor[K Number, V any] struct {
+type cursor[K Number, V, M any] struct {
 	stack []frame[K]
 	root  unit[K, V]
 	fresh bool // standing on the root as one unit
 }
 
-func newCursor[K Number, V any](t *Tree[K, V]) *cursor[K, V] {
-	c := &cursor[K, V]{stack: make([]frame[K], 0, int(t.levels)+1)}
+func newCursor[K Number, V, M any](t *tree[K, V, M]) *cursor[K, V, M] {
+	c := &cursor[K, V, M]{stack: make([]frame[K], 0, int(t.levels)+1)}
 	if t.root != nil {
 		c.fresh = true
 		c.root = unit[K, V]{h: int(t.levels), p: t.root, origin: t.base}
@@ -123,7 +133,7 @@ func newCursor[K Number, V any](t *Tree[K, V]) *cursor[K, V] {
 	return c
 }
 
-func (c *cursor[K, V]) peek() (unit[K, V], bool) {
+func (c *cursor[K, V, M]) peek() (unit[K, V], bool) {
 	if c.fresh {
 		return c.root, true
 	}
@@ -135,9 +145,9 @@ func (c *cursor[K, V]) peek() (unit[K, V], bool) {
 				return unit[K, V]{key: f.origin + lf.keys[f.i], h: -1, v: lf.p[f.i]}, true
 			}
 		} else {
-			in := asInner[K](f.p)
+			in := asInner[K, M](f.p)
 			if f.i < in.len() {
-				return unit[K, V]{key: f.origin + in.keys[f.i], h: f.h - 1, p: in.p[f.i], origin: childOrigin(f.origin, in.keys[f.i])}, true
+				return unit[K, V]{key: f.origin + in.keys[f.i], h: f.h - 1, p: in.p[f.i].p, origin: childOrigin(f.origin, in.keys[f.i])}, true
 			}
 		}
 		c.stack = c.stack[:len(c.stack)-1]
@@ -149,7 +159,7 @@ func (c *cursor[K, V]) peek() (unit[K, V], bool) {
 }
 
 // skip moves past the current unit.
-func (c *cursor[K, V]) skip() {
+func (c *cursor[K, V, M]) skip() {
 	if c.fresh {
 		c.fresh = false
 		return
@@ -158,7 +168,7 @@ func (c *cursor[K, V]) skip() {
 }
 
 // expand steps into the current unit, a subtree.
-func (c *cursor[K, V]) expand() {
+func (c *cursor[K, V, M]) expand() {
 	u, _ := c.peek()
 	c.fresh = false
 	c.stack = append(c.stack, frame[K]{p: u.p, h: u.h, origin: u.origin})

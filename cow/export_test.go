@@ -10,7 +10,28 @@ func NewFanout[K Number, V any](n int) *Tree[K, V] {
 
 // BuildFanout is Build with nodes of at most n entries.
 func BuildFanout[K Number, V any](keys []K, vals []V, n int) (*Tree[K, V], error) {
-	return build(NewFanout[K, V](n), keys, vals)
+	t := NewFanout[K, V](n)
+	if err := t.build(keys, vals); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// NewMeasuredFanout is NewFanout for a measured tree.
+func NewMeasuredFanout[K Number, V, M any](n int) *Measured[K, V, M] {
+	t := NewMeasured[K, V, M]()
+	t.setFanout(n)
+	return t
+}
+
+// BuildMeasuredFanout is BuildMeasured with nodes of at most n entries.
+func BuildMeasuredFanout[K Number, V, M any](m Measure[K, V, M], keys []K, vals []V, n int) (*Measured[K, V, M], error) {
+	t := NewMeasuredFanout[K, V, M](n)
+	if err := t.build(keys, vals); err != nil {
+		return nil, err
+	}
+	t.settle(m)
+	return t, nil
 }
 
 // NewBuilderFanout is NewBuilder for a tree with nodes of at most n entries.
@@ -21,7 +42,7 @@ func NewBuilderFanout[K Number, V any](n int) *Builder[K, V] {
 }
 
 // Height returns the number of inner levels above the leaves.
-func (t *Tree[K, V]) Height() int { return int(t.levels) }
+func (t *tree[K, V, M]) Height() int { return int(t.levels) }
 
 // MaxFanout is the node capacity.
 const MaxFanout = maxFanout

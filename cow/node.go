@@ -31,13 +31,13 @@ type owner struct {
 }
 
 // kind is what a node holds, stored in its header: values (a leaf,
-// node[K, V]) or child pointers (an inner node, node[K, ptr]). The zero kind
+// node[K, V]) or child slots (an inner node, node[K, slot[M]]). The zero kind
 // is no kind, so a node made without one fails the check below.
 type kind uint8
 
 const (
 	leafKind  kind = 1 + iota // node[K, V]
-	innerKind                 // node[K, ptr]
+	innerKind                 // node[K, slot[M]]
 )
 
 func (k kind) String() string {
@@ -59,12 +59,19 @@ type header struct {
 	owner *owner
 	n     int32 // live entries
 	kind  kind
+	// dirty marks a node a write changed: in a Measured tree, its summary
+	// (in its parent's slot) is stale until the write settles (see
+	// Measured). Only the writer that owns a node sets or clears it, and
+	// every Measured write settles before it returns, so no node another
+	// version can reach is dirty. A plain Tree sets it and never reads it.
+	dirty bool
 }
 
 // node is both node kinds. A leaf is node[K, V]: keys and values. An inner
-// node is node[K, ptr]: keys[i] is the smallest key below child i and p[i]
-// points to the child, a leaf when the inner node is at height 1 and an
-// inner node above that. Writing both kinds as one generic type lets every
+// node is node[K, slot[M]]: keys[i] is the smallest key below child i,
+// p[i].p points to the child (a leaf when the inner node is at height 1, an
+// inner node above that) and p[i].m is the child's summary (see Measured;
+// M is the empty struct in a plain Tree, so a slot is just the pointer). Writing both kinds as one generic type lets every
 // array operation below be written once; the kind in the header says which
 // type a pointer to a node may be converted to (asLeaf, asInner), and
 // Tree.reshape is the one place that picks the type from it.
@@ -90,6 +97,17 @@ type head[K Number] struct {
 
 type ptr = unsafe.Pointer
 
+// slot is an inner node's payload for one child: the child's summary and
+// the pointer to it. The summary comes first: a zero-size M then adds no
+// padding, so a plain tree's slot is one pointer, as before summaries.
+type slot[M any] struct {
+	m M
+	p ptr
+}
+
+// none is the summary of a plain Tree: nothing.
+type none = struct{}
+
 // asLeaf and asInner give the typed view of a child pointer. The height of
 // the level tells which one applies; it is tracked by every walk. When
 // tune.CheckKinds is set (in this module's tests) they check the kind
@@ -102,11 +120,11 @@ func asLeaf[K Number, V any](p ptr) *node[K, V] {
 	return (*node[K, V])(p)
 }
 
-func asInner[K Number](p ptr) *node[K, ptr] {
+func asInner[K Number, M any](p ptr) *node[K, slot[M]] {
 	if checkKinds && kindOf(p) != innerKind {
 		badKind(p, innerKind)
 	}
-	return (*node[K, ptr])(p)
+	return (*node[K, slot[M]])(p)
 }
 
 // badKind panics: the node at p was viewed as kind k but is not.
@@ -128,19 +146,21 @@ func (nd *node[K, P]) livePayload() []P {
 }
 
 func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
-	return &node[K, P]{header: header{owner: o, kind: k}}
+	return &node[K, P]{header: header{owner: o, kind: k, dirty: true}}
 }
 
-// mutable returns nd itself when o owns it, else a copy owned by o. Only
+// mutable returns nd itself when o owns it, else a copy owned by o, and
+// marks the result dirty: it is about to change. Only
 // mutableChild and reshape's stepRoot call it: they store the copy where the
 // original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	if nd.owner == o {
+		nd.dirty = true
 		return nd
 	}
 	c := new(node[K, P])
 	*c = *nd
-	c.owner = o
+	c.owner, c.dirty = o, true
 	return c
 }
 
@@ -148,9 +168,9 @@ func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 // copying it when o does not own it, links the result into in, and returns
 // it. in must already be writable by o. Every write path goes down the tree
 // through it: "make my child writable, then descend".
-func mutableChild[K Number, P any](in *node[K, ptr], i int, o *owner) *node[K, P] {
-	c := mutable((*node[K, P])(in.p[i]), o)
-	in.p[i] = c.ptr()
+func mutableChild[K Number, P, M any](in *node[K, slot[M]], i int, o *owner) *node[K, P] {
+	c := mutable((*node[K, P])(in.p[i].p), o)
+	in.p[i].p = c.ptr()
 	return c
 }
 

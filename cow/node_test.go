@@ -14,7 +14,7 @@ import (
 func TestNode_Size(t *testing.T) {
 	assert.EqualValues(t, 16, unsafe.Sizeof(header{}))
 	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, int64]{}))
-	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, ptr]{}))
+	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, slot[none]]{}))
 	assert.EqualValues(t, 392, unsafe.Sizeof(node[int32, int32]{}))
 	assert.EqualValues(t, 584, unsafe.Sizeof(node[int32, ptr]{}))
 	assert.EqualValues(t, 112, unsafe.Sizeof(node[int8, int8]{}))
@@ -35,9 +35,9 @@ func TestNode_KindVerified(t *testing.T) {
 	}
 	require.Positive(t, tr.Height())
 	require.NoError(t, tr.Verify())
-	leaf := asInner[int](tr.root).p[0]
+	leaf := asInner[int, none](tr.root).p[0].p
 	for kindOf(leaf) != leafKind {
-		leaf = asInner[int](leaf).p[0]
+		leaf = asInner[int, none](leaf).p[0].p
 	}
 	c := tr.Clone()
 	(*header)(leaf).kind = innerKind // corrupt the leaf shared by both trees

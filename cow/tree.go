@@ -45,6 +45,14 @@ var ErrUnsorted = errors.New("cow: keys not strictly increasing")
 // starts with a fresh owner token and copies what it changes. A Tree must
 // not be copied by value (use Clone).
 type Tree[K Number, V any] struct {
+	tree[K, V, none]
+}
+
+// tree is the B+tree both Tree and Measured are: generic in the summary M
+// that inner nodes keep for each child (see Measured). A Tree is the
+// instantiation with the empty summary, whose slots are bare pointers, and
+// its writes pass no Measure, so it keeps no summary and computes none.
+type tree[K Number, V, M any] struct {
 	root   ptr // nil when empty
 	base   K   // origin of the root: the smallest key in relative mode, 0 in absolute mode
 	owner  *owner
@@ -58,15 +66,15 @@ func New[K Number, V any]() *Tree[K, V] { return new(Tree[K, V]) }
 
 // fanout is the most entries a node of t holds; minFill the fewest a
 // non-root node holds.
-func (t *Tree[K, V]) fanout() int  { return maxFanout - int(t.slack) }
-func (t *Tree[K, V]) minFill() int { return t.fanout() / 2 }
+func (t *tree[K, V, M]) fanout() int  { return maxFanout - int(t.slack) }
+func (t *tree[K, V, M]) minFill() int { return t.fanout() / 2 }
 
 // absolute reports whether keys of type K are stored as they are: floats.
 // It is a constant for each instantiation.
 func absolute[K Number]() bool { return num.IsFloat[K]() }
 
 // Len returns the number of entries. O(1).
-func (t *Tree[K, V]) Len() int { return t.length }
+func (t *tree[K, V, M]) Len() int { return t.length }
 
 // Clone returns a tree with the same content in O(1) and one allocation.
 // Writes to either tree never show in the other. Clone does not write to the
@@ -74,28 +82,33 @@ func (t *Tree[K, V]) Len() int { return t.length }
 // (one atomic store) and the receiver takes a fresh token on its next write,
 // so concurrent Clones of one tree are safe.
 func (t *Tree[K, V]) Clone() *Tree[K, V] {
+	return &Tree[K, V]{t.clone()} // small enough to inline: a clone that does not escape stays on the stack
+}
+
+// clone is Clone for both kinds of tree.
+func (t *tree[K, V, M]) clone() tree[K, V, M] {
 	if o := t.owner; o != nil {
 		o.shared.Store(true)
 	}
 	c := *t
-	c.owner = nil // small enough to inline: a clone that does not escape stays on the stack
-	return &c
+	c.owner = nil
+	return c
 }
 
 // Clear removes every entry in O(1), keeping the tree's settings. Other
 // versions sharing nodes with t are not affected.
-func (t *Tree[K, V]) Clear() {
+func (t *tree[K, V, M]) Clear() {
 	t.root, t.levels, t.length, t.base = nil, 0, 0, 0
 }
 
 // Freeze retires the tree's writer token in O(1): no node reachable from the
 // tree is written again, and a later write to the tree copies what it changes.
 // Freeze is what a transaction does before publishing its tree.
-func (t *Tree[K, V]) Freeze() { t.owner = nil }
+func (t *tree[K, V, M]) Freeze() { t.owner = nil }
 
 // writer returns the token the next write uses, taking a fresh one when the
 // tree has none or its token is shared with a clone.
-func (t *Tree[K, V]) writer() *owner {
+func (t *tree[K, V, M]) writer() *owner {
 	if t.owner == nil || t.owner.shared.Load() {
 		t.owner = new(owner)
 	}
@@ -126,24 +139,24 @@ type Interval[K Number, V any] struct {
 // <= k and the key of the entry after it, found in one descent. It is the
 // lookup of a range map stored as an ordered map of range starts. It
 // reports false when every key is above k. O(log n), no allocation.
-func (t *Tree[K, V]) Interval(k K) (Interval[K, V], bool) { return t.find(k, false) }
+func (t *tree[K, V, M]) Interval(k K) (Interval[K, V], bool) { return t.find(k, false) }
 
 // Floor returns the entry with the greatest key <= k. O(log n), no
 // allocation.
-func (t *Tree[K, V]) Floor(k K) (key K, v V, ok bool) {
+func (t *tree[K, V, M]) Floor(k K) (key K, v V, ok bool) {
 	iv, ok := t.find(k, false)
 	return iv.Start, iv.Value, ok
 }
 
 // Lower returns the entry with the greatest key < k. O(log n), no
 // allocation.
-func (t *Tree[K, V]) Lower(k K) (key K, v V, ok bool) {
+func (t *tree[K, V, M]) Lower(k K) (key K, v V, ok bool) {
 	iv, ok := t.find(k, true)
 	return iv.Start, iv.Value, ok
 }
 
 // Get returns the value stored at exactly k. O(log n), no allocation.
-func (t *Tree[K, V]) Get(k K) (V, bool) {
+func (t *tree[K, V, M]) Get(k K) (V, bool) {
 	iv, ok := t.find(k, false)
 	if !ok || iv.Start != k {
 		var zero V
@@ -152,7 +165,7 @@ func (t *Tree[K, V]) Get(k K) (V, bool) {
 	return iv.Value, true
 }
 
-func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
+func (t *tree[K, V, M]) find(k K, strict bool) (Interval[K, V], bool) {
 	iv := Interval[K, V]{Open: true}
 	if t.root == nil {
 		return iv, false
@@ -166,7 +179,7 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 	}
 	p, origin := t.root, t.base
 	for h := int(t.levels); h > 0; h-- {
-		in := asInner[K](p)
+		in := asInner[K, M](p)
 		i := floorLE(&in.keys, in.len(), origin, x, iv.End, !iv.Open)
 		if i < 0 {
 			return iv, false
@@ -175,7 +188,7 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 			iv.End, iv.Open = origin+in.keys[i+1], false
 		}
 		origin = childOrigin(origin, in.keys[i])
-		p = in.p[i]
+		p = in.p[i].p
 	}
 	lf := asLeaf[K, V](p)
 	i := floorLE(&lf.keys, lf.len(), origin, x, iv.End, !iv.Open)
@@ -190,12 +203,12 @@ func (t *Tree[K, V]) find(k K, strict bool) (Interval[K, V], bool) {
 }
 
 // first returns the smallest key; the tree is not empty. O(log n).
-func (t *Tree[K, V]) first() K {
+func (t *tree[K, V, M]) first() K {
 	p, origin := t.root, t.base
 	for h := int(t.levels); h > 0; h-- {
-		in := asInner[K](p)
+		in := asInner[K, M](p)
 		origin = childOrigin(origin, in.keys[0])
-		p = in.p[0]
+		p = in.p[0].p
 	}
 	return origin + asLeaf[K, V](p).keys[0]
 }
@@ -205,35 +218,44 @@ func (t *Tree[K, V]) first() K {
 // writes after a build find room in their leaf instead of splitting every
 // node up to the root.
 func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
-	return build(new(Tree[K, V]), keys, vals)
+	t := new(Tree[K, V])
+	if err := t.build(keys, vals); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // build fills the empty tree t, whose fanout is set, with Build's contract.
-func build[K Number, V any](t *Tree[K, V], keys []K, vals []V) (*Tree[K, V], error) {
+// Every node is new, so dirty: a Measured tree settles afterwards.
+func (t *tree[K, V, M]) build(keys []K, vals []V) error {
 	if len(keys) != len(vals) {
-		return nil, fmt.Errorf("cow: Build: %d keys but %d values", len(keys), len(vals))
+		return fmt.Errorf("cow: Build: %d keys but %d values", len(keys), len(vals))
 	}
 	for i := 1; i < len(keys); i++ {
 		if !(keys[i-1] < keys[i]) {
-			return nil, fmt.Errorf("%w: keys[%d]=%v, keys[%d]=%v", ErrUnsorted, i-1, keys[i-1], i, keys[i])
+			return fmt.Errorf("%w: keys[%d]=%v, keys[%d]=%v", ErrUnsorted, i-1, keys[i-1], i, keys[i])
 		}
 	}
 	if len(keys) == 0 {
-		return t, nil
+		return nil
 	}
 	o := t.writer()
 	// Each level is a list of nodes and their absolute smallest keys: the
 	// leaves from the input, then each level from the one below.
 	level, mins := pack(o, leafKind, t.fanout(), keys, vals)
 	for len(level) > 1 {
-		level, mins = pack(o, innerKind, t.fanout(), mins, level)
+		slots := make([]slot[M], len(level))
+		for i, p := range level {
+			slots[i].p = p
+		}
+		level, mins = pack(o, innerKind, t.fanout(), mins, slots)
 		t.levels++
 	}
 	t.root, t.length = level[0], len(keys)
 	if !absolute[K]() {
 		t.base = mins[0]
 	}
-	return t, nil
+	return nil
 }
 
 // pack puts keys[i] -> payload[i] into as few nodes as chunks allows, each

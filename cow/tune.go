@@ -36,7 +36,7 @@ func slackFor(n int) uint8 {
 
 // setFanout caps t's nodes at n entries. t must be empty or a single leaf
 // holding at most n entries.
-func (t *Tree[K, V]) setFanout(n int) {
+func (t *tree[K, V, M]) setFanout(n int) {
 	if t.levels > 0 || t.length > n {
 		panic(fmt.Sprintf("cow: fanout %d set on a tree of %d entries at height %d", n, t.length, t.levels))
 	}
@@ -45,7 +45,7 @@ func (t *Tree[K, V]) setFanout(n int) {
 
 // setFanout caps the nodes of the tree b builds at n entries. Nothing may
 // have been added yet.
-func (b *Builder[K, V]) setFanout(n int) {
+func (b *builder[K, V, M]) setFanout(n int) {
 	if b.o != nil || b.spent {
 		panic("cow: fanout set on a Builder in use")
 	}

@@ -19,7 +19,10 @@ var ErrCorrupt = errors.New("cow: invariant violated")
 // compare values of an arbitrary V, so it does not check them); the entry
 // count equal to Len. O(n); it only reads, so tests call it after every
 // operation.
-func (t *Tree[K, V]) Verify() error {
+func (t *Tree[K, V]) Verify() error { return t.verify() }
+
+// verify is Verify for both kinds of tree: the structure, not summaries.
+func (t *tree[K, V, M]) verify() error {
 	if t.root == nil {
 		if t.length != 0 || t.levels != 0 {
 			return fmt.Errorf("%w: empty tree with length %d height %d", ErrCorrupt, t.length, int(t.levels))
@@ -29,7 +32,7 @@ func (t *Tree[K, V]) Verify() error {
 	if absolute[K]() && t.base != 0 {
 		return fmt.Errorf("%w: absolute-key tree with base %v", ErrCorrupt, t.base)
 	}
-	v := verifier[K, V]{fanout: t.fanout()}
+	v := verifier[K, V, M]{fanout: t.fanout()}
 	n, err := v.walk(t.root, int(t.levels), t.base, bound[K]{}, bound[K]{}, true)
 	if err != nil {
 		return err
@@ -45,12 +48,12 @@ type bound[K Number] struct {
 	ok  bool
 }
 
-type verifier[K Number, V any] struct{ fanout int }
+type verifier[K Number, V, M any] struct{ fanout int }
 
 // walk checks the subtree at p whose smallest key must be exactly first (when
 // set) and whose keys must be below up (when set); it returns the subtree's
 // entry count.
-func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bool) (int, error) {
+func (v verifier[K, V, M]) walk(p ptr, h int, origin K, first, up bound[K], root bool) (int, error) {
 	if want := kindAt(h); kindOf(p) != want {
 		return 0, fmt.Errorf("%w: node at height %d is stored as %v, not %v", ErrCorrupt, h, kindOf(p), want)
 	}
@@ -58,7 +61,7 @@ func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bo
 	if h == 0 {
 		keys = asLeaf[K, V](p).liveKeys()
 	} else {
-		keys = asInner[K](p).liveKeys()
+		keys = asInner[K, M](p).liveKeys()
 	}
 	n := len(keys)
 	switch {
@@ -88,9 +91,9 @@ func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bo
 	if h == 0 {
 		return n, nil
 	}
-	in := asInner[K](p)
+	in := asInner[K, M](p)
 	for i := n; i < len(in.p); i++ {
-		if in.p[i] != nil {
+		if in.p[i].p != nil {
 			return 0, fmt.Errorf("%w: stale child pointer in slot %d of %d (height %d)", ErrCorrupt, i, n, h)
 		}
 	}
@@ -100,7 +103,7 @@ func (v verifier[K, V]) walk(p ptr, h int, origin K, first, up bound[K], root bo
 		if i+1 < n {
 			next = bound[K]{abs(i + 1), true}
 		}
-		c, err := v.walk(in.p[i], h-1, childOrigin(origin, keys[i]), bound[K]{abs(i), true}, next, false)
+		c, err := v.walk(in.p[i].p, h-1, childOrigin(origin, keys[i]), bound[K]{abs(i), true}, next, false)
 		if err != nil {
 			return 0, err
 		}

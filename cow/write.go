@@ -22,26 +22,27 @@ const (
 // reshape runs s on the root (stepRoot) or on child i of the writable node
 // in, and returns the node made writable (stepRoot, stepChild) or nil. It is
 // the one place where a node's kind, read from its header, picks its Go
-// type: node[K, V] for a leaf, node[K, ptr] for an inner node. Every other
+// type: node[K, V] for a leaf, node[K, slot[M]] for an inner node. Every other
 // step that needs the type is written once, generic in the payload, and
 // reached through here, so no walk can hand a leaf to inner-node code.
 // (Steps that touch only keys and counts read the kind-free head instead.)
-func (t *Tree[K, V]) reshape(s step, in *node[K, ptr], i int, o *owner) ptr {
+func (t *tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) ptr {
 	p := t.root
 	if s != stepRoot {
-		p = in.p[i]
+		p = in.p[i].p
 	}
-	if s <= stepChild && (*header)(p).owner == o {
+	if h := (*header)(p); s <= stepChild && h.owner == o {
+		h.dirty = true
 		return p // already the writer's: what mutable would return, without the dispatch
 	}
 	if kindOf(p) == leafKind {
-		return reshape[K, V, V](t, s, in, i, o)
+		return reshape[K, V, M, V](t, s, in, i, o)
 	}
-	return reshape[K, V, ptr](t, s, in, i, o)
+	return reshape[K, V, M, slot[M]](t, s, in, i, o)
 }
 
-// reshape is Tree.reshape for a node of type node[K, P].
-func reshape[K Number, V, P any](t *Tree[K, V], s step, in *node[K, ptr], i int, o *owner) ptr {
+// reshape is tree.reshape for a node of type node[K, P].
+func reshape[K Number, V, M, P any](t *tree[K, V, M], s step, in *node[K, slot[M]], i int, o *owner) ptr {
 	switch s {
 	case stepRoot:
 		t.root = mutable((*node[K, P])(t.root), o).ptr()
@@ -49,16 +50,19 @@ func reshape[K Number, V, P any](t *Tree[K, V], s step, in *node[K, ptr], i int,
 	case stepChild:
 		return mutableChild[K, P](in, i, o).ptr()
 	case stepSplit:
-		splitNode[K, P](in, i, o)
+		splitNode[K, P, M](in, i, o)
 	case stepRebalance:
-		rebalance[K, P](in, i, t.fanout(), o)
+		rebalance[K, P, M](in, i, t.fanout(), o)
 	}
 	return nil
 }
 
 // Set stores v at key k, replacing the value already there. O(log n); on a
 // tree whose path to k is shared, it copies that path (height+1 nodes).
-func (t *Tree[K, V]) Set(k K, v V) {
+func (t *Tree[K, V]) Set(k K, v V) { t.set(k, v) }
+
+// set is Set for both kinds of tree; a Measured tree settles afterwards.
+func (t *tree[K, V, M]) set(k K, v V) {
 	o := t.writer()
 	if t.root == nil {
 		lf := newNode[K, V](o, leafKind)
@@ -75,9 +79,9 @@ func (t *Tree[K, V]) Set(k K, v V) {
 	if nodeLen(t.root) >= t.fanout() {
 		// Splitting top-down keeps every node we enter non-full, so a
 		// split below always has room in its parent.
-		nr := newNode[K, ptr](o, innerKind)
+		nr := newNode[K, slot[M]](o, innerKind)
 		nr.n = 1
-		nr.p[0] = t.root
+		nr.p[0].p = t.root
 		if absolute[K]() {
 			nr.keys[0] = headOf[K](t.root).keys[0]
 		}
@@ -94,7 +98,7 @@ func (t *Tree[K, V]) Set(k K, v V) {
 
 // setIn stores (k, v) below the writable node p at height h and reports
 // whether it added an entry.
-func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int) bool {
+func (t *tree[K, V, M]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int) bool {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, k, false)
@@ -105,9 +109,9 @@ func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int)
 		lf.insertAt(i+1, k-origin, v)
 		return true
 	}
-	in := asInner[K](p)
+	in := asInner[K, M](p)
 	i := max(in.floorIndex(origin, k, false), 0)
-	if nodeLen(in.p[i]) >= fanout {
+	if nodeLen(in.p[i].p) >= fanout {
 		if t.spill(in, i, o) {
 			i = max(in.floorIndex(origin, k, false), 0)
 		} else {
@@ -125,7 +129,7 @@ func (t *Tree[K, V]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int)
 
 // Delete removes the entry at k and reports whether there was one. O(log n).
 func (t *Tree[K, V]) Delete(k K) bool {
-	return t.deleteSpan(span[K]{lo: k, hi: k, hiIncl: true}) > 0
+	return t.deleteSpan(nil, span[K]{lo: k, hi: k, hiIncl: true}) > 0
 }
 
 // DeleteRange removes every entry with lo <= key < hi and returns how many it
@@ -135,11 +139,15 @@ func (t *Tree[K, V]) Delete(k K) bool {
 // leaf, then repairs the fill along its path. A range within one leaf takes
 // one step, O(log n); a wide range takes O(log n) steps, O(log² n) node
 // visits plus the counting. A range holding no entry changes nothing.
-func (t *Tree[K, V]) DeleteRange(lo, hi K) int {
+func (t *Tree[K, V]) DeleteRange(lo, hi K) int { return t.deleteRange(nil, lo, hi) }
+
+// deleteRange is DeleteRange for both kinds of tree: m is the measure of a
+// Measured tree, nil for a Tree.
+func (t *tree[K, V, M]) deleteRange(m Measure[K, V, M], lo, hi K) int {
 	if !(lo < hi) {
 		return 0
 	}
-	return t.deleteSpan(span[K]{lo: lo, hi: hi})
+	return t.deleteSpan(m, span[K]{lo: lo, hi: hi})
 }
 
 // span is a key range [lo, hi) or [lo, hi].
@@ -158,7 +166,7 @@ func (s span[K]) coversUpTo(up K, hasUp bool) bool {
 }
 
 // ceil returns the smallest key >= x. O(log n).
-func (t *Tree[K, V]) ceil(x K) (K, bool) {
+func (t *tree[K, V, M]) ceil(x K) (K, bool) {
 	var c K
 	if t.root == nil {
 		return c, false
@@ -174,12 +182,12 @@ func (t *Tree[K, V]) ceil(x K) (K, bool) {
 }
 
 // firstIn returns the smallest key of the tree that lies in s. O(log n).
-func (t *Tree[K, V]) firstIn(s span[K]) (K, bool) {
+func (t *tree[K, V, M]) firstIn(s span[K]) (K, bool) {
 	c, ok := t.ceil(s.lo)
 	return c, ok && s.below(c)
 }
 
-func (t *Tree[K, V]) deleteSpan(s span[K]) int {
+func (t *tree[K, V, M]) deleteSpan(m Measure[K, V, M], s span[K]) int {
 	c, ok := t.firstIn(s) // checked first, so that deleting nothing copies nothing
 	if !ok {
 		return 0
@@ -188,7 +196,7 @@ func (t *Tree[K, V]) deleteSpan(s span[K]) int {
 	total := 0
 	for ok {
 		t.reshape(stepRoot, nil, 0, o)
-		n := t.deleteStep(t.root, int(t.levels), t.base, 0, false, s, c, o)
+		n := t.deleteStep(m, t.root, int(t.levels), t.base, 0, false, s, c, o)
 		total += n
 		t.length -= n
 		if nodeLen(t.root) == 0 {
@@ -208,7 +216,12 @@ func (t *Tree[K, V]) deleteSpan(s span[K]) int {
 // keys when hasUp. At an inner node it drops the run of children wholly
 // inside s, or else descends into the child holding c, the leftmost with an
 // entry in s. The caller repairs the fill of p, or drops it when empty.
-func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K], c K, o *owner) int {
+//
+// In a Measured tree (m not nil), a child whose upper bound moves without
+// being written (the child before a dropped run, or before a child whose
+// first key went) has its summary refreshed by reach, which copies its right
+// edge: the last segment below it now ends elsewhere.
+func (t *tree[K, V, M]) deleteStep(m Measure[K, V, M], p ptr, h int, origin, up K, hasUp bool, s span[K], c K, o *owner) int {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, s.lo, true) + 1
@@ -219,7 +232,7 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 		lf.removeRange(i, j)
 		return j - i
 	}
-	in := asInner[K](p)
+	in := asInner[K, M](p)
 	upperOf := func(i int) (K, bool) {
 		if i+1 < in.len() {
 			return origin + in.keys[i+1], true
@@ -237,46 +250,56 @@ func (t *Tree[K, V]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K
 	if b > a {
 		removed := 0
 		for x := a; x < b; x++ {
-			removed += t.count(in.p[x], h-1)
+			removed += t.count(in.p[x].p, h-1)
 		}
 		in.removeRange(a, b)
+		if m != nil && a > 0 {
+			t.reach(m, in, a-1, origin, up, hasUp, o)
+		}
 		return removed
 	}
 	i := in.floorIndex(origin, c, false)
 	cu, ch := upperOf(i)
 	child := t.reshape(stepChild, in, i, o)
-	n := t.deleteStep(child, h-1, childOrigin(origin, in.keys[i]), cu, ch, s, c, o)
+	n := t.deleteStep(m, child, h-1, childOrigin(origin, in.keys[i]), cu, ch, s, c, o)
 	if nodeLen(child) == 0 { // the child lost everything
 		in.removeRange(i, i+1)
+		if m != nil && i > 0 {
+			t.reach(m, in, i-1, origin, up, hasUp, o)
+		}
 		return n
 	}
+	sep := in.keys[i]
 	refreshSep(in, i)
+	if m != nil && i > 0 && in.keys[i] != sep {
+		t.reach(m, in, i-1, origin, up, hasUp, o)
+	}
 	t.repair(in, i, o)
 	return n
 }
 
 // count returns the number of entries below p, visiting every node there.
-func (t *Tree[K, V]) count(p ptr, h int) int {
+func (t *tree[K, V, M]) count(p ptr, h int) int {
 	if h == 0 {
 		return asLeaf[K, V](p).len()
 	}
-	in := asInner[K](p)
+	in := asInner[K, M](p)
 	c := 0
 	for _, q := range in.livePayload() {
-		c += t.count(q, h-1)
+		c += t.count(q.p, h-1)
 	}
 	return c
 }
 
 // shrinkRoot removes root levels that have a single child.
-func (t *Tree[K, V]) shrinkRoot() {
+func (t *tree[K, V, M]) shrinkRoot() {
 	for t.levels > 0 {
-		in := asInner[K](t.root)
+		in := asInner[K, M](t.root)
 		if in.n > 1 {
 			return
 		}
 		t.base = childOrigin(t.base, in.keys[0])
-		t.root = in.p[0]
+		t.root = in.p[0].p
 		t.levels--
 	}
 }
@@ -287,7 +310,10 @@ func (t *Tree[K, V]) shrinkRoot() {
 // separators right of the path to p and the keys of one leaf. For float keys
 // it rewrites every key it moves, O(n) in them, each with the rounding of
 // one float addition. Shifting no key changes nothing.
-func (t *Tree[K, V]) Shift(p, d K) {
+func (t *Tree[K, V]) Shift(p, d K) { t.shift(p, d) }
+
+// shift is Shift for both kinds of tree.
+func (t *tree[K, V, M]) shift(p, d K) {
 	if t.root == nil || d == 0 || t.last() < p {
 		return
 	}
@@ -309,13 +335,13 @@ func (t *Tree[K, V]) Shift(p, d K) {
 // p, then, down that child, the same one level lower. (When that child
 // holds no key >= p its path is copied for nothing; finding out first
 // would cost a descent on every shift.)
-func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
+func (t *tree[K, V, M]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
 		addKeys(&lf.keys, lf.floorIndex(origin, p, true)+1, lf.len(), d)
 		return
 	}
-	in := asInner[K](q)
+	in := asInner[K, M](q)
 	i := in.floorIndex(origin, p, true) // >= 0: the node's first key is below p
 	addKeys(&in.keys, i+1, in.len(), d) // the children after it move whole
 	child := t.reshape(stepChild, in, i, o)
@@ -324,13 +350,13 @@ func (t *Tree[K, V]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 
 // shiftAbs adds d to every key >= p below the writable node q (float keys,
 // stored absolute).
-func (t *Tree[K, V]) shiftAbs(q ptr, h int, p, d K, o *owner) {
+func (t *tree[K, V, M]) shiftAbs(q ptr, h int, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
 		addKeys(&lf.keys, lf.floorIndex(0, p, true)+1, lf.len(), d)
 		return
 	}
-	in := asInner[K](q)
+	in := asInner[K, M](q)
 	for i := max(in.floorIndex(0, p, true), 0); i < in.len(); i++ {
 		child := t.reshape(stepChild, in, i, o)
 		t.shiftAbs(child, h-1, p, d, o)
@@ -340,12 +366,12 @@ func (t *Tree[K, V]) shiftAbs(q ptr, h int, p, d K, o *owner) {
 
 // last returns the greatest key; the tree is not empty. O(log n), no
 // search: it follows the right edge.
-func (t *Tree[K, V]) last() K {
+func (t *tree[K, V, M]) last() K {
 	p, origin := t.root, t.base
 	for h := int(t.levels); h > 0; h-- {
-		in := asInner[K](p)
+		in := asInner[K, M](p)
 		origin = childOrigin(origin, in.keys[in.n-1])
-		p = in.p[in.n-1]
+		p = in.p[in.n-1].p
 	}
 	lf := asLeaf[K, V](p)
 	return origin + lf.keys[lf.n-1]
@@ -356,7 +382,7 @@ func (t *Tree[K, V]) last() K {
 // first, and reports whether it did; both then have room. Keys inserted in
 // increasing order (appends) thus fill their nodes instead of leaving every
 // node half full, as splitting alone would.
-func (t *Tree[K, V]) spill(in *node[K, ptr], i int, o *owner) bool {
+func (t *tree[K, V, M]) spill(in *node[K, slot[M]], i int, o *owner) bool {
 	for _, li := range [2]int{i - 1, i} {
 		if li < 0 || li+1 >= in.len() {
 			continue
@@ -365,7 +391,7 @@ func (t *Tree[K, V]) spill(in *node[K, ptr], i int, o *owner) bool {
 		if li == i {
 			sib = i + 1
 		}
-		if nodeLen(in.p[sib]) > t.fanout()-2 {
+		if nodeLen(in.p[sib].p) > t.fanout()-2 {
 			continue
 		}
 		t.reshape(stepRebalance, in, li, o)
@@ -376,7 +402,7 @@ func (t *Tree[K, V]) spill(in *node[K, ptr], i int, o *owner) bool {
 
 // splitNode splits the full child i of the writable node in into two
 // halves; in has room for the new separator.
-func splitNode[K Number, P any](in *node[K, ptr], i int, o *owner) {
+func splitNode[K Number, P, M any](in *node[K, slot[M]], i int, o *owner) {
 	c := mutableChild[K, P](in, i, o)
 	r := c.splitInto(o)
 	d := normalize(r.head()) // r's first key in c's frame
@@ -384,15 +410,15 @@ func splitNode[K Number, P any](in *node[K, ptr], i int, o *owner) {
 	if !absolute[K]() {
 		sep = in.keys[i] + d
 	}
-	in.insertAt(i+1, sep, r.ptr())
+	in.insertAt(i+1, sep, slot[M]{p: r.ptr()})
 }
 
 // refreshSep restores the separator of child i of in after the child's
 // first key may have changed, re-normalising the child. A child whose first
 // key changed was written, so it is writable. It reads the child through
 // its head: keys only, whatever its kind.
-func refreshSep[K Number](in *node[K, ptr], i int) {
-	c := headOf[K](in.p[i])
+func refreshSep[K Number, M any](in *node[K, slot[M]], i int) {
+	c := headOf[K](in.p[i].p)
 	if c.n == 0 {
 		return
 	}
@@ -409,7 +435,7 @@ func refreshSep[K Number](in *node[K, ptr], i int) {
 // refreshRoot re-normalises the root after its first key may have changed.
 // A root that a write did not change is normalised already, so this writes
 // only to a root the write made writable.
-func (t *Tree[K, V]) refreshRoot() {
+func (t *tree[K, V, M]) refreshRoot() {
 	if absolute[K]() || t.root == nil {
 		return
 	}
@@ -420,8 +446,8 @@ func (t *Tree[K, V]) refreshRoot() {
 // the minimum, by merging it with a sibling or moving entries over from
 // one. The sibling is well filled, so one step suffices whatever the
 // child's count; in loses at most one child.
-func (t *Tree[K, V]) repair(in *node[K, ptr], i int, o *owner) {
-	if in.n < 2 || nodeLen(in.p[i]) >= t.minFill() {
+func (t *tree[K, V, M]) repair(in *node[K, slot[M]], i int, o *owner) {
+	if in.n < 2 || nodeLen(in.p[i].p) >= t.minFill() {
 		return
 	}
 	t.reshape(stepRebalance, in, max(i-1, 0), o)
@@ -430,9 +456,9 @@ func (t *Tree[K, V]) repair(in *node[K, ptr], i int, o *owner) {
 // rebalance merges children li and li+1 of in into li when they fit in one
 // node, else splits their entries half and half. A right sibling that is
 // merged away is only read, so it is not copied.
-func rebalance[K Number, P any](in *node[K, ptr], li, fanout int, o *owner) {
+func rebalance[K Number, P, M any](in *node[K, slot[M]], li, fanout int, o *owner) {
 	l := mutableChild[K, P](in, li, o)
-	r := (*node[K, P])(in.p[li+1])
+	r := (*node[K, P])(in.p[li+1].p)
 	var dr K // converts r's frame to l's
 	if !absolute[K]() {
 		dr = in.keys[li+1] - in.keys[li]

@@ -15,11 +15,12 @@ import (
 // under eq) and reports the first that does not, so a decoder can hand it
 // untrusted input. Every value comparison goes through eq, which the tree
 // keeps.
-type builder[K Key, V any] struct {
+type builder[K Key, V, M any] struct {
 	lo, hi K
 	init   V
 	eq     func(a, b V) bool
-	b      *cow.Builder[K, V]
+	m      cow.Measure[K, V, M]
+	b      *cow.MeasuredBuilder[K, V, M]
 	n      int
 	last   K
 	lastV  V
@@ -28,11 +29,11 @@ type builder[K Key, V any] struct {
 // newBuilder starts a tree over [min, max) with default value init. It
 // fails as New does: ErrNaN for a NaN bound, ErrInvalidRange unless
 // min < max.
-func newBuilder[K Key, V any](lo, hi K, init V, eq func(a, b V) bool) (*builder[K, V], error) {
+func newBuilder[K Key, V, M any](lo, hi K, init V, eq func(a, b V) bool, m cow.Measure[K, V, M]) (*builder[K, V, M], error) {
 	if err := checkSpan(lo, hi); err != nil {
 		return nil, err
 	}
-	return &builder[K, V]{lo: lo, hi: hi, init: init, eq: eq, b: cow.NewBuilder[K, V]()}, nil
+	return &builder[K, V, M]{lo: lo, hi: hi, init: init, eq: eq, m: m, b: new(cow.MeasuredBuilder[K, V, M])}, nil
 }
 
 // add appends the boundary k, where a segment with value v starts. It
@@ -40,7 +41,7 @@ func newBuilder[K Key, V any](lo, hi K, init V, eq func(a, b V) bool) (*builder[
 // boundary (ErrOutOfSpan), is not above the previous one (ErrUnsorted, also
 // for NaN), is not below max (ErrOutOfSpan), or when v equals the previous
 // segment's value under eq.
-func (b *builder[K, V]) add(k K, v V) error {
+func (b *builder[K, V, M]) add(k K, v V) error {
 	switch {
 	case b.b == nil:
 		return errBuilderSpent
@@ -63,19 +64,21 @@ func (b *builder[K, V]) add(k K, v V) error {
 	return nil
 }
 
-// tree finishes the tree; the builder is spent, and later calls of add and
-// tree fail (the tree owns the nodes: a second tree must not share them). It
-// fails when no boundary was added (a tree has at least the one at min).
-func (b *builder[K, V]) tree() (*Tree[K, V], error) {
+// tree finishes the tree into t; the builder is spent, and later calls of
+// add and tree fail (the tree owns the nodes: a second tree must not share
+// them). It fails when no boundary was added (a tree has at least the one
+// at min).
+func (b *builder[K, V, M]) tree(t *tree[K, V, M]) error {
 	switch {
 	case b.b == nil:
-		return nil, errBuilderSpent
+		return errBuilderSpent
 	case b.n == 0:
-		return nil, fmt.Errorf("fst: no boundary at min %v", b.lo)
+		return fmt.Errorf("fst: no boundary at min %v", b.lo)
 	}
-	ct := b.b.Tree()
+	ct := b.b.Tree(b.m)
 	b.b = nil
-	return &Tree[K, V]{lo: b.lo, hi: b.hi, p: &props[V]{init: b.init, eq: b.eq}, b: *ct}, nil
+	*t = tree[K, V, M]{lo: b.lo, hi: b.hi, p: &props[K, V, M]{init: b.init, eq: b.eq, m: b.m}, b: *ct}
+	return nil
 }
 
 var errBuilderSpent = errors.New("fst: builder used after tree")

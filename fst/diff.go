@@ -22,7 +22,10 @@ type Change[K Key, V any] struct {
 // O(c·log n + B·log n) for c differing boundaries, not O(n). Both trees must
 // stay unwritten while the sequence runs; frozen trees and snapshots always
 // are.
-func Diff[K Key, V any](a, b *Tree[K, V]) iter.Seq[Change[K, V]] {
+func Diff[K Key, V any](a, b *Tree[K, V]) iter.Seq[Change[K, V]] { return diff(&a.tree, &b.tree) }
+
+// diff is Diff for both kinds of tree.
+func diff[K Key, V, M any](a, b *tree[K, V, M]) iter.Seq[Change[K, V]] {
 	return func(yield func(Change[K, V]) bool) {
 		lo, hi := max(a.lo, b.lo), min(a.hi, b.hi)
 		if !(lo < hi) {
@@ -62,7 +65,7 @@ func Diff[K Key, V any](a, b *Tree[K, V]) iter.Seq[Change[K, V]] {
 		if !from(lo) {
 			return
 		}
-		for c := range cow.Diff(&a.b, &b.b, a.same) {
+		for c := range cow.DiffMeasured(&a.b, &b.b, a.same) {
 			if c.Key <= lo {
 				continue
 			}

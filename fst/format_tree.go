@@ -3,6 +3,7 @@ package fst
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/flatseg/flatseg/cow"
 	"hash/crc32"
 	"io"
 	"slices"
@@ -50,14 +51,14 @@ const (
 // (wrapped with the segment it was encoding) or of w (wrapped) stops the
 // encoding; what was written until then is not a valid stream.
 func Encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V]) (int64, error) {
-	return encode(w, t, c, maxPayload)
+	return encode(w, &t.tree, c, maxPayload)
 }
 
 // encode is Encode with frames of at most limit payload bytes (tests use
 // small frames to pin multi-frame streams in small golden files). It writes
 // the header chunk (the fixed fields and the first segment's value), then
 // the other segments in chunks of whole records, then the trailer.
-func encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (int64, error) {
+func encode[K Key, V, M any](w io.Writer, t *tree[K, V, M], c Codec[V], limit int) (int64, error) {
 	count := t.Len()
 	if count < 1 {
 		return 0, fmt.Errorf("fst: Encode: tree has %d segments", count)
@@ -114,7 +115,7 @@ func encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (in
 
 // appendHeader appends the fixed fields of the header chunk: the type tags,
 // the segment count, the span and the default value.
-func appendHeader[K Key, V any](buf []byte, t *Tree[K, V], c Codec[V], count int) ([]byte, error) {
+func appendHeader[K Key, V, M any](buf []byte, t *tree[K, V, M], c Codec[V], count int) ([]byte, error) {
 	buf = append(buf, numberTag[K](), codecTag(c))
 	buf = binary.AppendUvarint(buf, uint64(count))
 	buf = appendNumber(buf, t.MinKey())
@@ -259,7 +260,11 @@ func (fw *frameWriter) emitFull(buf []byte, rec int) ([]byte, error) {
 // The tree is new and owned by the caller; to serve it from a Store, pass
 // it to flatseg.NewFrom.
 func Decode[K Key, V comparable](r io.Reader, c Codec[V]) (*Tree[K, V], error) {
-	return decode[K, V](r, c, func(a, b V) bool { return a == b })
+	t := new(Tree[K, V])
+	if err := decode(&t.tree, r, c, equal[V], nil); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // DecodeFunc is Decode for values compared with equal instead of == (see
@@ -270,95 +275,100 @@ func DecodeFunc[K Key, V any](r io.Reader, c Codec[V], equal func(a, b V) bool) 
 	if equal == nil {
 		return nil, fmt.Errorf("%w: DecodeFunc", ErrNilEqual)
 	}
-	return decode[K, V](r, c, equal)
+	t := new(Tree[K, V])
+	if err := decode(&t.tree, r, c, equal, nil); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
-// decode is Decode with every value comparison made by eq.
-func decode[K Key, V any](r io.Reader, c Codec[V], eq func(a, b V) bool) (*Tree[K, V], error) {
+// decode is Decode into t, with every value comparison made by eq, and the
+// summaries of m when t is a Measured tree's.
+func decode[K Key, V, M any](t *tree[K, V, M], r io.Reader, c Codec[V], eq func(a, b V) bool, m cow.Measure[K, V, M]) error {
 	fr := &frameReader{r: r}
 	var head [len(treeMagic) + 1]byte
 	if err := fr.readFull(head[:]); err != nil {
-		return nil, err
+		return err
 	}
 	if string(head[:len(treeMagic)]) != treeMagic {
-		return nil, fmt.Errorf("%w: bad magic %q, want %q", ErrCorrupt, head[:len(treeMagic)], treeMagic)
+		return fmt.Errorf("%w: bad magic %q, want %q", ErrCorrupt, head[:len(treeMagic)], treeMagic)
 	}
 	if v := head[len(treeMagic)]; v != treeV1 {
-		return nil, fmt.Errorf("%w: unknown format version %d (this decoder reads version %d)", ErrCorrupt, v, treeV1)
+		return fmt.Errorf("%w: unknown format version %d (this decoder reads version %d)", ErrCorrupt, v, treeV1)
 	}
 	fr.crc = crc32.Update(0, castagnoli, head[:])
-	return decodeV1[K, V](fr, c, eq)
+	return decodeV1(t, fr, c, eq, m)
 }
 
 // decodeV1 reads the frames of a version 1 stream: the header chunk, the
 // segment chunks until the header's count is reached, the trailer.
-func decodeV1[K Key, V any](fr *frameReader, c Codec[V], eq func(a, b V) bool) (*Tree[K, V], error) {
+func decodeV1[K Key, V, M any](t *tree[K, V, M], fr *frameReader, c Codec[V], eq func(a, b V) bool, m cow.Measure[K, V, M]) error {
 	kind, p, err := fr.next()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if kind != kindHeader {
-		return nil, fmt.Errorf("%w: first frame is of kind %d, not a header", ErrCorrupt, kind)
+		return fmt.Errorf("%w: first frame is of kind %d, not a header", ErrCorrupt, kind)
 	}
-	h, err := readHeader[K, V](p, c, eq)
+	h, err := readHeader[K](p, c, eq, m)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var bs boundaries[K]
 	bs.start(h.min)
 	for done := uint64(1); done < h.count; {
 		kind, p, err := fr.next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch {
 		case kind != kindSegments:
-			return nil, fmt.Errorf("%w: frame of kind %d at byte %d after %d of %d segments", ErrCorrupt, kind, fr.frameAt, done, h.count)
+			return fmt.Errorf("%w: frame of kind %d at byte %d after %d of %d segments", ErrCorrupt, kind, fr.frameAt, done, h.count)
 		case len(p) == 0:
-			return nil, fmt.Errorf("%w: empty segment chunk at byte %d", ErrCorrupt, fr.frameAt)
+			return fmt.Errorf("%w: empty segment chunk at byte %d", ErrCorrupt, fr.frameAt)
 		}
 		for ; len(p) > 0; done++ {
 			if done == h.count {
-				return nil, fmt.Errorf("%w: more segments than the header's %d (chunk at byte %d)", ErrCorrupt, h.count, fr.frameAt)
+				return fmt.Errorf("%w: more segments than the header's %d (chunk at byte %d)", ErrCorrupt, h.count, fr.frameAt)
 			}
 			k, n, err := bs.read(p, h.max)
 			if err != nil {
-				return nil, fmt.Errorf("%w: boundary of segment %d (chunk at byte %d)", err, done, fr.frameAt)
+				return fmt.Errorf("%w: boundary of segment %d (chunk at byte %d)", err, done, fr.frameAt)
 			}
 			p = p[n:]
 			v, n, err := decodeValue(c, p)
 			if err != nil {
-				return nil, fmt.Errorf("%w: value of segment %d (chunk at byte %d)", err, done, fr.frameAt)
+				return fmt.Errorf("%w: value of segment %d (chunk at byte %d)", err, done, fr.frameAt)
 			}
 			p = p[n:]
 			if err := h.b.add(k, v); err != nil {
-				return nil, fmt.Errorf("%w: segment %d (chunk at byte %d): %w", ErrCorrupt, done, fr.frameAt, err)
+				return fmt.Errorf("%w: segment %d (chunk at byte %d): %w", ErrCorrupt, done, fr.frameAt, err)
 			}
 		}
 	}
 	if kind, p, err := fr.next(); err != nil {
-		return nil, err
+		return err
 	} else if kind != kindTrailer || len(p) != 0 {
-		return nil, fmt.Errorf("%w: frame at byte %d is of kind %d with %d bytes, not the trailer after the header's %d segments",
+		return fmt.Errorf("%w: frame at byte %d is of kind %d with %d bytes, not the trailer after the header's %d segments",
 			ErrCorrupt, fr.frameAt, kind, len(p), h.count)
 	}
 	if err := fr.atEOF(); err != nil {
-		return nil, err
+		return err
 	}
-	return h.b.tree()
+	return h.b.tree(t)
 }
 
 // header is what a header chunk holds, with the builder it starts.
-type header[K Key, V any] struct {
+type header[K Key, V, M any] struct {
 	count    uint64
 	min, max K
-	b        *builder[K, V]
+	b        *builder[K, V, M]
 }
 
 // readHeader parses a header chunk and starts the tree with its first
 // segment.
-func readHeader[K Key, V any](p []byte, c Codec[V], eq func(a, b V) bool) (header[K, V], error) {
-	var h header[K, V]
+func readHeader[K Key, V, M any](p []byte, c Codec[V], eq func(a, b V) bool, m cow.Measure[K, V, M]) (header[K, V, M], error) {
+	var h header[K, V, M]
 	if len(p) < 2 {
 		return h, fmt.Errorf("%w: header of %d bytes", ErrCorrupt, len(p))
 	}
@@ -398,7 +408,7 @@ func readHeader[K Key, V any](p []byte, c Codec[V], eq func(a, b V) bool) (heade
 	if p = p[n:]; len(p) != 0 {
 		return h, fmt.Errorf("%w: %d bytes after the header's fields", ErrCorrupt, len(p))
 	}
-	if h.b, err = newBuilder(h.min, h.max, init, eq); err != nil {
+	if h.b, err = newBuilder(h.min, h.max, init, eq, m); err != nil {
 		return h, fmt.Errorf("%w: header: %w", ErrCorrupt, err)
 	}
 	if err := h.b.add(h.min, first); err != nil {

@@ -85,20 +85,46 @@ var (
 // nothing, every write returns ErrOutOfSpan and Clear does nothing. Make
 // trees with New, NewFunc, Build or BuildFunc.
 type Tree[K Key, V any] struct {
+	tree[K, V, none]
+}
+
+// none is a Tree's summary: nothing.
+type none = struct{}
+
+// tree is both Tree and Measured: one core generic in the summary M, whose
+// plain form (M = none) keeps no summaries and computes none.
+type tree[K Key, V, M any] struct {
 	lo, hi K
-	p      *props[V]      // shared by every clone; nil only in the zero Tree
-	b      cow.Tree[K, V] // boundary -> value of the segment starting there; always holds lo
+	p      *props[K, V, M]       // shared by every clone; nil only in the zero Tree
+	b      cow.Measured[K, V, M] // boundary -> value of the segment starting there; always holds lo
 }
 
 // props are the parts of a tree that never change and that only writes
 // read: kept apart so that a Tree, which Clone copies, stays small.
-type props[V any] struct {
+type props[K Key, V, M any] struct {
 	init V
 	eq   func(a, b V) bool
+	m    cow.Measure[K, V, M] // nil in a Tree
 }
 
+// measure returns the tree's Measure, nil for a Tree.
+func (t *tree[K, V, M]) measure() cow.Measure[K, V, M] {
+	if t.p == nil {
+		return nil
+	}
+	return t.p.m
+}
+
+// Writes go through these, so that a Measured tree refreshes its summaries
+// once per operation (settle), however many boundaries the operation moved.
+func (t *tree[K, V, M]) set(k K, v V)    { t.b.Unsettled().Set(k, v) }
+func (t *tree[K, V, M]) del(k K)         { t.b.Unsettled().Delete(t.measure(), k) }
+func (t *tree[K, V, M]) delRange(a, b K) { t.b.Unsettled().DeleteRange(t.measure(), a, b) }
+func (t *tree[K, V, M]) shift(p, d K)    { t.b.Unsettled().Shift(p, d) }
+func (t *tree[K, V, M]) settle()         { t.b.Settle(t.measure()) }
+
 // def returns the default value.
-func (t *Tree[K, V]) def() V {
+func (t *tree[K, V, M]) def() V {
 	if t.p == nil {
 		var zero V
 		return zero
@@ -110,7 +136,11 @@ func (t *Tree[K, V]) def() V {
 // values with ==. It fails with ErrNaN for a NaN bound and ErrInvalidRange
 // unless lo < hi. O(1).
 func New[K Key, V comparable](lo, hi K, init V) (*Tree[K, V], error) {
-	return newTree(lo, hi, init, equal[V])
+	t := new(Tree[K, V])
+	if err := t.init(lo, hi, init, equal[V], nil); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // NewFunc is New for values compared by equal, which must be an
@@ -120,18 +150,24 @@ func NewFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool) (*Tree[K, 
 	if equal == nil {
 		return nil, fmt.Errorf("%w: NewFunc", ErrNilEqual)
 	}
-	return newTree(lo, hi, init, equal)
+	t := new(Tree[K, V])
+	if err := t.init(lo, hi, init, equal, nil); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func equal[V comparable](a, b V) bool { return a == b }
 
-func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool) (*Tree[K, V], error) {
+// init makes the zero t a tree over [lo, hi) of init.
+func (t *tree[K, V, M]) init(lo, hi K, init V, eq func(a, b V) bool, m cow.Measure[K, V, M]) error {
 	if err := checkSpan(lo, hi); err != nil {
-		return nil, err
+		return err
 	}
-	t := &Tree[K, V]{lo: lo, hi: hi, p: &props[V]{init: init, eq: eq}}
-	t.b.Set(lo, init)
-	return t, nil
+	*t = tree[K, V, M]{lo: lo, hi: hi, p: &props[K, V, M]{init: init, eq: eq, m: m}}
+	t.set(lo, init)
+	t.settle()
+	return nil
 }
 
 // Build returns a tree over [lo, hi) holding segs, in O(n + len(segs)),
@@ -142,11 +178,15 @@ func newTree[K Key, V any](lo, hi K, init V, eq func(a, b V) bool) (*Tree[K, V],
 // errors of New, ErrNaN, ErrInvalidRange for an empty segment and
 // ErrUnsorted.
 func Build[K Key, V comparable](lo, hi K, init V, segs []Segment[K, V]) (*Tree[K, V], error) {
-	tb, err := newBuilder(lo, hi, init, equal[V])
+	tb, err := newBuilder[K, V, none](lo, hi, init, equal[V], nil)
 	if err != nil {
 		return nil, err
 	}
-	return build(tb, segs)
+	t := new(Tree[K, V])
+	if err := build(&t.tree, tb, segs); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // BuildFunc is Build for values compared by equal (see NewFunc).
@@ -154,23 +194,27 @@ func BuildFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool, segs []S
 	if equal == nil {
 		return nil, fmt.Errorf("%w: BuildFunc", ErrNilEqual)
 	}
-	tb, err := newBuilder(lo, hi, init, equal)
+	tb, err := newBuilder[K, V, none](lo, hi, init, equal, nil)
 	if err != nil {
 		return nil, err
 	}
-	return build(tb, segs)
+	t := new(Tree[K, V])
+	if err := build(&t.tree, tb, segs); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // build is Build into the fresh builder tb, which holds the span, the
 // default value and the equality. It checks the segments, clips them to the
 // span, and hands each change of value to a coalescer, which streams the
 // boundaries into tb: nothing but the tree's own nodes is allocated.
-func build[K Key, V any](tb *builder[K, V], segs []Segment[K, V]) (*Tree[K, V], error) {
-	c := coalescer[K, V]{b: tb, pk: tb.lo, pv: tb.init}
+func build[K Key, V, M any](t *tree[K, V, M], tb *builder[K, V, M], segs []Segment[K, V]) error {
+	c := coalescer[K, V, M]{b: tb, pk: tb.lo, pv: tb.init}
 	prevEnd := tb.lo
 	for i, s := range segs {
 		if err := checkSegment(segs, i); err != nil {
-			return nil, err
+			return err
 		}
 		start, end := max(s.Start, tb.lo), min(s.End, tb.hi)
 		if !(start < end) {
@@ -178,23 +222,23 @@ func build[K Key, V any](tb *builder[K, V], segs []Segment[K, V]) (*Tree[K, V], 
 		}
 		if prevEnd < start {
 			if err := c.at(prevEnd, tb.init); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if err := c.at(start, s.Value); err != nil {
-			return nil, err
+			return err
 		}
 		prevEnd = end
 	}
 	if prevEnd < tb.hi {
 		if err := c.at(prevEnd, tb.init); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := c.flush(); err != nil {
-		return nil, err
+		return err
 	}
-	return tb.tree()
+	return tb.tree(t)
 }
 
 // checkSegment validates segs[i] on its own and against segs[i-1].
@@ -217,8 +261,8 @@ func checkSegment[K Key, V any](segs []Segment[K, V], i int) error {
 // behind: the pending boundary may still change its value (a later change
 // at the same key) or vanish (merged into the boundary before it), so it is
 // added only once the next change differs from it.
-type coalescer[K Key, V any] struct {
-	b        *builder[K, V]
+type coalescer[K Key, V, M any] struct {
+	b        *builder[K, V, M]
 	pk       K    // the pending boundary
 	pv       V    // and its value
 	merged   bool // the pending boundary is the last one added: nothing to flush
@@ -228,7 +272,7 @@ type coalescer[K Key, V any] struct {
 
 // at records that keys from k on hold v. k is at or after the pending
 // boundary.
-func (c *coalescer[K, V]) at(k K, v V) error {
+func (c *coalescer[K, V, M]) at(k K, v V) error {
 	eq := c.b.eq
 	switch {
 	case eq(c.pv, v): // no change of value
@@ -248,7 +292,7 @@ func (c *coalescer[K, V]) at(k K, v V) error {
 
 // flush adds the pending boundary to the builder, unless it merged into the
 // last one added.
-func (c *coalescer[K, V]) flush() error {
+func (c *coalescer[K, V, M]) flush() error {
 	if c.merged {
 		return nil
 	}
@@ -263,33 +307,33 @@ func (c *coalescer[K, V]) flush() error {
 
 // same is the value equality that decides merging, the changed flag, Equal
 // and Diff. The zero Tree has no equality and holds no value to compare.
-func (t *Tree[K, V]) same(a, b V) bool { return t.p == nil || t.p.eq(a, b) }
+func (t *tree[K, V, M]) same(a, b V) bool { return t.p == nil || t.p.eq(a, b) }
 
 // SameValue reports whether a and b are equal under the tree's equality
 // (== for New and Build, the function given to NewFunc and BuildFunc). On
 // the zero Tree it reports true.
-func (t *Tree[K, V]) SameValue(a, b V) bool { return t.same(a, b) }
+func (t *tree[K, V, M]) SameValue(a, b V) bool { return t.same(a, b) }
 
 // MinKey returns the lower end of the span (inclusive). O(1).
-func (t *Tree[K, V]) MinKey() K { return t.lo }
+func (t *tree[K, V, M]) MinKey() K { return t.lo }
 
 // MaxKey returns the upper end of the span (exclusive). O(1).
-func (t *Tree[K, V]) MaxKey() K { return t.hi }
+func (t *tree[K, V, M]) MaxKey() K { return t.hi }
 
 // DefaultValue returns the value of keys no segment was inserted for, and the
 // value ShiftLeft and ShiftRight give to the keys they free. O(1).
-func (t *Tree[K, V]) DefaultValue() V { return t.def() }
+func (t *tree[K, V, M]) DefaultValue() V { return t.def() }
 
 // LeafSize returns the number of mdds leaf nodes: the number of segments
 // plus one (the node at max). O(1).
-func (t *Tree[K, V]) LeafSize() int { return t.b.Len() + 1 }
+func (t *tree[K, V, M]) LeafSize() int { return t.b.Len() + 1 }
 
 // Len returns the number of segments. O(1).
-func (t *Tree[K, V]) Len() int { return t.b.Len() }
+func (t *tree[K, V, M]) Len() int { return t.b.Len() }
 
 // Search returns the segment holding key, or false when key is outside
 // [lo, hi) or NaN. O(log n), no allocation.
-func (t *Tree[K, V]) Search(key K) (Segment[K, V], bool) {
+func (t *tree[K, V, M]) Search(key K) (Segment[K, V], bool) {
 	if !(t.lo <= key && key < t.hi) { // also false for NaN
 		return Segment[K, V]{}, false
 	}
@@ -305,21 +349,24 @@ func (t *Tree[K, V]) Search(key K) (Segment[K, V], bool) {
 // Writes to either tree never show in the other. Clone never writes to its
 // receiver's fields, so cloning a frozen tree (a published version) from many
 // goroutines at once is safe.
-func (t *Tree[K, V]) Clone() *Tree[K, V] {
+func (t *Tree[K, V]) Clone() *Tree[K, V] { return &Tree[K, V]{t.clone()} }
+
+// clone is Clone for both kinds of tree.
+func (t *tree[K, V, M]) clone() tree[K, V, M] {
 	c := *t
 	c.b = *t.b.Clone() // a fork of the B+tree: never t.b's owner token
-	return &c
+	return c
 }
 
 // Freeze retires the tree's writer token in O(1): nodes reachable from the
 // tree are never written again, so the tree can be shared with readers; a
 // later write to the tree copies the paths it changes.
-func (t *Tree[K, V]) Freeze() { t.b.Freeze() }
+func (t *tree[K, V, M]) Freeze() { t.b.Freeze() }
 
 // Clear maps the whole span to the default value again, in O(1). Other
 // versions sharing nodes with t are not affected. On the zero Tree it does
 // nothing.
-func (t *Tree[K, V]) Clear() {
+func (t *tree[K, V, M]) Clear() {
 	if !(t.lo < t.hi) {
 		return
 	}
@@ -329,21 +376,25 @@ func (t *Tree[K, V]) Clear() {
 		}
 	}
 	t.b.Clear()
-	t.b.Set(t.lo, t.def())
+	t.set(t.lo, t.def())
+	t.settle()
 }
 
 // Equal reports whether t and o have the same span, default value and
 // segments, comparing values with t's equality. It is O(1) when o is an
 // unchanged Clone of t (or t of o), and otherwise skips the subtrees the two
 // share.
-func (t *Tree[K, V]) Equal(o *Tree[K, V]) bool {
+func (t *Tree[K, V]) Equal(o *Tree[K, V]) bool { return t.equal(&o.tree) }
+
+// equal is Equal for both kinds of tree.
+func (t *tree[K, V, M]) equal(o *tree[K, V, M]) bool {
 	if t == o {
 		return true
 	}
 	if t.lo != o.lo || t.hi != o.hi || !t.same(t.def(), o.def()) || t.b.Len() != o.b.Len() {
 		return false
 	}
-	for range Diff(t, o) {
+	for range diff(t, o) {
 		return false
 	}
 	return true
@@ -353,8 +404,8 @@ func (t *Tree[K, V]) Equal(o *Tree[K, V]) bool {
 // boundary at lo, every boundary inside the span, and no two neighbouring
 // segments with equal values. It returns an error wrapping ErrCorrupt. O(n).
 // Tests call it after every operation.
-func (t *Tree[K, V]) Verify() error {
-	if err := t.b.Verify(); err != nil {
+func (t *tree[K, V, M]) Verify() error {
+	if err := t.b.Verify(t.measure()); err != nil {
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if !(t.lo < t.hi) && t.b.Len() == 0 {
@@ -381,7 +432,7 @@ func (t *Tree[K, V]) Verify() error {
 
 // All returns the segments in increasing key order. Each step is O(1)
 // amortised; stopping early costs only what was visited.
-func (t *Tree[K, V]) All() iter.Seq[Segment[K, V]] {
+func (t *tree[K, V, M]) All() iter.Seq[Segment[K, V]] {
 	return func(yield func(Segment[K, V]) bool) {
 		t.segmentsFrom(t.b.All(), yield)
 	}
@@ -389,11 +440,11 @@ func (t *Tree[K, V]) All() iter.Seq[Segment[K, V]] {
 
 // Segments returns the segments in increasing key order, as mdds's
 // segment_range(); it is All under mdds's name.
-func (t *Tree[K, V]) Segments() iter.Seq[Segment[K, V]] { return t.All() }
+func (t *tree[K, V, M]) Segments() iter.Seq[Segment[K, V]] { return t.All() }
 
 // Backward returns the segments in decreasing key order, as All reversed.
 // Each step is O(1) amortised.
-func (t *Tree[K, V]) Backward() iter.Seq[Segment[K, V]] {
+func (t *tree[K, V, M]) Backward() iter.Seq[Segment[K, V]] {
 	return func(yield func(Segment[K, V]) bool) {
 		end := t.hi
 		for k, v := range t.b.Backward() {
@@ -405,7 +456,7 @@ func (t *Tree[K, V]) Backward() iter.Seq[Segment[K, V]] {
 	}
 }
 
-func (t *Tree[K, V]) segmentsFrom(bounds iter.Seq2[K, V], yield func(Segment[K, V]) bool) bool {
+func (t *tree[K, V, M]) segmentsFrom(bounds iter.Seq2[K, V], yield func(Segment[K, V]) bool) bool {
 	var cur Segment[K, V]
 	started := false
 	for k, v := range bounds {
@@ -428,7 +479,7 @@ func (t *Tree[K, V]) segmentsFrom(bounds iter.Seq2[K, V], yield func(Segment[K, 
 // begin()..end(): each segment's start with its value, then, as the last
 // pair, hi with the default value (mdds keeps its initial value in that
 // node, which starts no segment). Use All for segments.
-func (t *Tree[K, V]) LeafNodes() iter.Seq2[K, V] {
+func (t *tree[K, V, M]) LeafNodes() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if !(t.lo < t.hi) {
 			return
@@ -444,7 +495,7 @@ func (t *Tree[K, V]) LeafNodes() iter.Seq2[K, V] {
 
 // LeafNodesBackward returns the pairs of LeafNodes in decreasing key order,
 // as mdds's rbegin()..rend().
-func (t *Tree[K, V]) LeafNodesBackward() iter.Seq2[K, V] {
+func (t *tree[K, V, M]) LeafNodesBackward() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if !(t.lo < t.hi) || !yield(t.hi, t.def()) {
 			return
@@ -461,7 +512,7 @@ func (t *Tree[K, V]) LeafNodesBackward() iter.Seq2[K, V] {
 // share at least one key with [start, end). It yields nothing when start >=
 // end, either is NaN, or the range misses the span. The first step is
 // O(log n), each further step O(1) amortised.
-func (t *Tree[K, V]) Overlapping(start, end K) iter.Seq[Segment[K, V]] {
+func (t *tree[K, V, M]) Overlapping(start, end K) iter.Seq[Segment[K, V]] {
 	return func(yield func(Segment[K, V]) bool) {
 		if t.checkRange(start, end) != nil {
 			return
@@ -490,7 +541,7 @@ func checkSpan[K Key](lo, hi K) error {
 // checkRange validates a key range [start, end) against the span: the one
 // rule for every range argument (Insert, Overlapping, and package flatseg's
 // WaitRange through CheckRange).
-func (t *Tree[K, V]) checkRange(start, end K) error {
+func (t *tree[K, V, M]) checkRange(start, end K) error {
 	switch {
 	case num.IsNaN(start) || num.IsNaN(end):
 		return fmt.Errorf("%w: range [%v, %v)", ErrNaN, start, end)
@@ -506,4 +557,4 @@ func (t *Tree[K, V]) checkRange(start, end K) error {
 // [start, end), without writing: ErrNaN, ErrInvalidRange when start >=
 // end, ErrOutOfSpan when the range shares no key with the span; nil when
 // the range is valid. O(1).
-func (t *Tree[K, V]) CheckRange(start, end K) error { return t.checkRange(start, end) }
+func (t *tree[K, V, M]) CheckRange(start, end K) error { return t.checkRange(start, end) }

@@ -18,7 +18,13 @@ import (
 // O(log n). O(log n) when the range covers boundaries of one leaf, O(log² n +
 // removed/B) when it covers many nodes' worth (see cow.Tree.DeleteRange); an
 // insert that changes nothing allocates nothing.
-func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
+func (t *tree[K, V, M]) Insert(start, end K, v V) (changed bool, err error) {
+	changed, err = t.insert(start, end, v)
+	t.settle()
+	return changed, err
+}
+
+func (t *tree[K, V, M]) insert(start, end K, v V) (changed bool, err error) {
 	if err := t.checkRange(start, end); err != nil {
 		return false, err
 	}
@@ -42,17 +48,17 @@ func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
 		_, lv, _ := t.b.Lower(s)
 		mergeLeft = t.same(lv, v)
 	}
-	t.b.DeleteRange(s, e)
+	t.delRange(s, e)
 	if e < t.hi {
 		switch {
 		case veIsV:
-			t.b.Delete(e)
+			t.del(e)
 		case !eIsBoundary:
-			t.b.Set(e, ve)
+			t.set(e, ve)
 		}
 	}
 	if !mergeLeft {
-		t.b.Set(s, v)
+		t.set(s, v)
 	}
 	return true, nil
 }
@@ -82,7 +88,13 @@ func (t *Tree[K, V]) Insert(start, end K, v V) (changed bool, err error) {
 // or a size that overflows) when segments would move, a tail that rounds
 // to start or below, and moved boundaries that would meet each other or
 // the tail.
-func (t *Tree[K, V]) ShiftLeft(start, end K) error {
+func (t *tree[K, V, M]) ShiftLeft(start, end K) error {
+	err := t.shiftLeft(start, end)
+	t.settle()
+	return err
+}
+
+func (t *tree[K, V, M]) shiftLeft(start, end K) error {
 	switch {
 	case num.IsNaN(start) || num.IsNaN(end):
 		return fmt.Errorf("%w: ShiftLeft(%v, %v)", ErrNaN, start, end)
@@ -102,9 +114,9 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	}
 	if end == t.hi { // nothing moves: [start, hi) takes the default value
 		mergeLeft := hasLeft && t.same(left, t.def())
-		t.b.DeleteRange(start, t.hi)
+		t.delRange(start, t.hi)
 		if !mergeLeft {
-			t.b.Set(start, t.def())
+			t.set(start, t.def())
 		}
 		return nil
 	}
@@ -129,17 +141,17 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 	}
 	setTail := tail < t.hi && !t.same(lastVal, t.def())
 
-	t.b.DeleteRange(start, end)
-	t.b.Delete(end)
-	t.b.Shift(end, -size)
+	t.delRange(start, end)
+	t.del(end)
+	t.shift(end, -size)
 	switch {
 	case landed && mergeLeft:
-		t.b.Delete(start)
+		t.del(start)
 	case !landed && !mergeLeft:
-		t.b.Set(start, startVal)
+		t.set(start, startVal)
 	}
 	if setTail {
-		t.b.Set(tail, t.def())
+		t.set(tail, t.def())
 	}
 	return nil
 }
@@ -163,7 +175,13 @@ func (t *Tree[K, V]) ShiftLeft(start, end K) error {
 // boundaries after pos move and the value at pos stays. Refused with
 // ErrInvalidShift, changing nothing: pos+size = NaN (pos = -Inf and size =
 // +Inf), and moved boundaries that rounding would make meet.
-func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
+func (t *tree[K, V, M]) ShiftRight(pos, size K, skipStartNode bool) error {
+	err := t.shiftRight(pos, size, skipStartNode)
+	t.settle()
+	return err
+}
+
+func (t *tree[K, V, M]) shiftRight(pos, size K, skipStartNode bool) error {
 	switch {
 	case num.IsNaN(pos) || num.IsNaN(size):
 		return fmt.Errorf("%w: ShiftRight(%v, %v)", ErrNaN, pos, size)
@@ -204,20 +222,20 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 			cut, drop = k, true
 		}
 		if drop {
-			t.b.DeleteRange(cut, t.hi)
+			t.delRange(cut, t.hi)
 		}
 	} else if limit := t.hi - size; limit > t.hi || limit <= first {
 		// Keys >= hi-size leave the span; hi-size wraps above hi when
 		// size exceeds the distance from K's lowest value to hi.
-		t.b.DeleteRange(first, t.hi)
+		t.delRange(first, t.hi)
 	} else {
-		t.b.DeleteRange(limit, t.hi)
+		t.delRange(limit, t.hi)
 	}
-	t.b.Shift(first, size)
+	t.shift(first, size)
 	if fillMin {
-		t.b.Set(t.lo, t.def())
+		t.set(t.lo, t.def())
 		if v0IsInit {
-			t.b.Delete(t.lo + size) // the moved first boundary would not change the value
+			t.del(t.lo + size) // the moved first boundary would not change the value
 		}
 	}
 	return nil
@@ -226,7 +244,7 @@ func (t *Tree[K, V]) ShiftRight(pos, size K, skipStartNode bool) error {
 // checkFloatShiftLeft checks, before anything changes, that a float
 // ShiftLeft can be done exactly (see ShiftLeft) and reports whether the
 // first moved boundary lands on start.
-func (t *Tree[K, V]) checkFloatShiftLeft(start, end, size, tail K) (landed bool, err error) {
+func (t *tree[K, V, M]) checkFloatShiftLeft(start, end, size, tail K) (landed bool, err error) {
 	if num.IsInf(size) {
 		return false, fmt.Errorf("%w: ShiftLeft(%v, %v): infinite shift size", ErrInvalidShift, start, end)
 	}
@@ -258,7 +276,7 @@ func (t *Tree[K, V]) checkFloatShiftLeft(start, end, size, tail K) (landed bool,
 // strictly increasing and above pos (the boundary at pos itself may stay at
 // pos when the gap rounds to nothing). Boundaries that reach max are
 // dropped, and so are all after them: rounding is monotone.
-func (t *Tree[K, V]) checkFloatShiftRight(first, pos, size K) error {
+func (t *tree[K, V, M]) checkFloatShiftRight(first, pos, size K) error {
 	prev, firstStep := pos, true
 	for k := range t.b.Ascend(first) {
 		nk := k + size

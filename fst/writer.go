@@ -49,7 +49,9 @@ func (b *Batch[K, V]) ApplyTo(w Writer[K, V]) error {
 // default value and equality function. O(1). Trees made by separate calls
 // to New, Build or Decode never share an origin, even when their
 // arguments are equal: Go cannot compare the equality functions.
-func (t *Tree[K, V]) SameOrigin(u *Tree[K, V]) bool {
+func (t *Tree[K, V]) SameOrigin(u *Tree[K, V]) bool { return t.sameOrigin(&u.tree) }
+
+func (t *tree[K, V, M]) sameOrigin(u *tree[K, V, M]) bool {
 	return t.p != nil && t.p == u.p && t.lo == u.lo && t.hi == u.hi
 }
 
@@ -66,22 +68,31 @@ var ErrIncompatible = errors.New("fst: tree of another span or default value")
 // equality finds equal, so that t never holds segments its own equality
 // would have merged. u must not be written during the call.
 func (t *Tree[K, V]) Assign(u *Tree[K, V]) error {
-	if u == nil || t.p == nil || t.lo != u.lo || t.hi != u.hi || !t.same(t.def(), u.def()) {
+	if u == nil {
+		return fmt.Errorf("%w: Assign(nil)", ErrIncompatible)
+	}
+	return t.assign(&u.tree)
+}
+
+// assign is Assign for both kinds of tree: a Measured tree rebuilds its
+// summaries with its own Measure.
+func (t *tree[K, V, M]) assign(u *tree[K, V, M]) error {
+	if t.p == nil || t.lo != u.lo || t.hi != u.hi || !t.same(t.def(), u.def()) {
 		return fmt.Errorf("%w: Assign", ErrIncompatible)
 	}
-	if t.SameOrigin(u) {
-		*t = *u.Clone()
+	if t.sameOrigin(u) {
+		*t = u.clone()
 		return nil
 	}
-	tb, err := newBuilder(t.lo, t.hi, t.def(), t.p.eq)
+	tb, err := newBuilder(t.lo, t.hi, t.def(), t.p.eq, t.p.m)
 	if err != nil {
 		return err // unreachable: t's span is valid
 	}
-	nt, err := build(tb, slices.Collect(u.All()))
-	if err != nil {
+	var nt tree[K, V, M]
+	if err := build(&nt, tb, slices.Collect(u.All())); err != nil {
 		return err // unreachable: u's segments are sorted and inside the span
 	}
 	nt.p = t.p
-	*t = *nt
+	*t = nt
 	return nil
 }

@@ -1,0 +1,575 @@
+package cow
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"unsafe"
+
+	"github.com/flatseg/flatseg/internal/num"
+)
+
+// A Measure summarises runs of keys. A Measured tree reads its entries as
+// segments: the entry k -> v stands for every key from k up to the next
+// entry's key (the last entry, up to an end its queries are given), and
+// the summary of the keys [a, b) is the Combine, in key order, of Of(v, n)
+// over the parts of those segments inside [a, b), n being each part's
+// length.
+//
+// Of returns the summary of n > 0 consecutive keys that all hold v. Combine
+// returns the summary of a run followed by the run after it. Combine must
+// be associative, the zero M must be its identity, and Of(v, a+b) must equal
+// Combine(Of(v, a), Of(v, b)): the tree groups the same keys differently
+// from one version to the next. Combine need not be commutative. Of and
+// Combine must not write to the tree; they may run on several goroutines at
+// once when several goroutines query one tree.
+//
+// Lengths are computed in K's arithmetic: a span wider than K can hold
+// (int8 keys from -128 to 127) wraps.
+type Measure[K Number, V, M any] interface {
+	Of(v V, n K) M
+	Combine(a, b M) M
+}
+
+// Measured is a Tree that keeps, in each inner node, the summary (see
+// Measure) of every child's keys, so that the summary of any key range,
+// and the first key at which a running summary passes a test, take
+// O(log n) node visits instead of a walk over the entries.
+//
+// Its reads are a Tree's (Get, Floor, Interval, the iterators, Len). Its
+// writes and queries take the Measure as their first argument: the tree
+// does not store it, so that a Tree, whose summary is the empty struct, is
+// laid out as it would be without summaries. Every call on one tree must
+// pass the same Measure (one that computes the same summaries), and it must
+// not be nil.
+//
+// A summary is position-free: it depends on the lengths of segments, not on
+// where they are, so a Shift keeps every summary off its path and stays
+// O(log n) for integer keys. A write refreshes the summaries of the nodes
+// it changed before it returns, O(B) Of or Combine calls per changed node
+// (B is the node size, 47); a delete that moves where the segment before a
+// subtree ends also refreshes that subtree's right edge.
+//
+// A summary stored for a child covers the child's keys up to the next
+// child's first key. The children on the tree's right edge have no next
+// key, so their summaries leave out the last segment, which the queries
+// complete with the end they are given.
+//
+// Concurrency and lifetime are a Tree's: Clone is O(1), a clone shares
+// every node and summary until one of the two writes, and any number of
+// goroutines may query a tree that nobody writes.
+type Measured[K Number, V, M any] struct {
+	tree[K, V, M]
+}
+
+// NewMeasured returns an empty measured tree. O(1).
+func NewMeasured[K Number, V, M any]() *Measured[K, V, M] { return new(Measured[K, V, M]) }
+
+// BuildMeasured is Build for a measured tree: O(n) Of and Combine calls
+// besides the nodes.
+func BuildMeasured[K Number, V, M any](m Measure[K, V, M], keys []K, vals []V) (*Measured[K, V, M], error) {
+	t := new(Measured[K, V, M])
+	if err := t.build(keys, vals); err != nil {
+		return nil, err
+	}
+	t.settle(m)
+	return t, nil
+}
+
+// Clone is Tree.Clone: O(1), one allocation.
+func (t *Measured[K, V, M]) Clone() *Measured[K, V, M] {
+	return &Measured[K, V, M]{t.clone()}
+}
+
+// Set is Tree.Set, refreshing the summaries on the path. O(B log n).
+func (t *Measured[K, V, M]) Set(m Measure[K, V, M], k K, v V) {
+	t.set(k, v)
+	t.settle(m)
+}
+
+// Delete is Tree.Delete, refreshing summaries. O(B log n).
+func (t *Measured[K, V, M]) Delete(m Measure[K, V, M], k K) bool {
+	n := t.deleteSpan(m, span[K]{lo: k, hi: k, hiIncl: true})
+	t.settle(m)
+	return n > 0
+}
+
+// DeleteRange is Tree.DeleteRange, refreshing summaries.
+func (t *Measured[K, V, M]) DeleteRange(m Measure[K, V, M], lo, hi K) int {
+	n := t.deleteRange(m, lo, hi)
+	t.settle(m)
+	return n
+}
+
+// Shift is Tree.Shift, refreshing the summaries on the path to p: O(B log n)
+// for integer keys, O(n) for float keys.
+func (t *Measured[K, V, M]) Shift(m Measure[K, V, M], p, d K) {
+	t.shift(p, d)
+	t.settle(m)
+}
+
+// Settle refreshes the summaries that writes made without a Measure (the
+// write methods of the embedded tree core, used by package fst to settle
+// once after several steps). It is O(B) per node written since the last
+// settle, and nothing when there is none.
+func (t *Measured[K, V, M]) Settle(m Measure[K, V, M]) { t.settle(m) }
+
+// Unsettled returns the writes that leave summaries stale until Settle, for
+// a caller that makes several writes in a row and settles once (package fst
+// does so within one of its operations). Reads and queries must not run
+// between those writes and Settle, and neither may Clone or Freeze.
+func (t *Measured[K, V, M]) Unsettled() Unsettled[K, V, M] { return Unsettled[K, V, M]{t} }
+
+// Unsettled writes to a Measured tree; see Measured.Unsettled.
+type Unsettled[K Number, V, M any] struct{ t *Measured[K, V, M] }
+
+// Set is Tree.Set.
+func (u Unsettled[K, V, M]) Set(k K, v V) { u.t.set(k, v) }
+
+// Delete is Tree.Delete; m is needed to refresh a subtree whose last
+// segment a delete lengthens.
+func (u Unsettled[K, V, M]) Delete(m Measure[K, V, M], k K) bool {
+	return u.t.deleteSpan(m, span[K]{lo: k, hi: k, hiIncl: true}) > 0
+}
+
+// DeleteRange is Tree.DeleteRange.
+func (u Unsettled[K, V, M]) DeleteRange(m Measure[K, V, M], lo, hi K) int {
+	return u.t.deleteRange(m, lo, hi)
+}
+
+// Shift is Tree.Shift.
+func (u Unsettled[K, V, M]) Shift(p, d K) { u.t.shift(p, d) }
+
+// settle recomputes the summary of every dirty node below the root, bottom
+// up, and clears the marks. Only dirty nodes are visited: O(B) per node the
+// writes since the last settle changed.
+func (t *tree[K, V, M]) settle(m Measure[K, V, M]) {
+	if m == nil || t.root == nil || !(*header)(t.root).dirty {
+		return
+	}
+	settleIn[K, V](m, t.root, int(t.levels), t.base, bound[K]{})
+}
+
+func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) {
+	(*header)(p).dirty = false
+	if h == 0 {
+		return
+	}
+	in := asInner[K, M](p)
+	for i := range in.len() {
+		c := in.p[i].p
+		if !(*header)(c).dirty {
+			continue
+		}
+		co, cu := childOrigin(origin, in.keys[i]), upOf(in, i, origin, up)
+		settleIn[K, V](m, c, h-1, co, cu)
+		in.p[i].m = summarize[K, V](m, c, h-1, co, cu)
+	}
+}
+
+// upOf returns the exclusive upper bound of child i's keys: the next
+// separator, or the node's own bound for its last child.
+func upOf[K Number, M any](in *node[K, slot[M]], i int, origin K, up bound[K]) bound[K] {
+	if i+1 < in.len() {
+		return bound[K]{origin + in.keys[i+1], true}
+	}
+	return up
+}
+
+// summarize returns the summary of the node at p, at height h, whose keys
+// end at up (or which is on the right edge, when !up.ok). An inner node's
+// summary combines its slots; a leaf's is computed from its entries.
+func summarize[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) M {
+	if h > 0 {
+		in := asInner[K, M](p)
+		acc := in.p[0].m
+		for i := 1; i < in.len(); i++ {
+			acc = m.Combine(acc, in.p[i].m)
+		}
+		return acc
+	}
+	lf := asLeaf[K, V](p)
+	n := lf.len()
+	var acc M
+	for j := 0; j+1 < n; j++ {
+		s := m.Of(lf.p[j], lf.keys[j+1]-lf.keys[j])
+		if j == 0 {
+			acc = s
+		} else {
+			acc = m.Combine(acc, s)
+		}
+	}
+	if up.ok {
+		s := m.Of(lf.p[n-1], up.key-(origin+lf.keys[n-1]))
+		if n == 1 {
+			return s
+		}
+		acc = m.Combine(acc, s)
+	}
+	return acc
+}
+
+// reach refreshes child j of the writable node in, whose upper bound moved
+// without the child being written: the last segment below it now ends
+// elsewhere. It walks the child's right edge, making each inner node on it
+// writable (and so dirty: the settle that ends the write recomputes its
+// summary), and recomputes the summary of the leaf at the bottom, which it
+// does not copy.
+func (t *tree[K, V, M]) reach(m Measure[K, V, M], in *node[K, slot[M]], j int, origin, up K, hasUp bool, o *owner) {
+	cu := upOf(in, j, origin, bound[K]{up, hasUp})
+	for {
+		co := childOrigin(origin, in.keys[j])
+		if kindOf(in.p[j].p) == leafKind {
+			in.p[j].m = summarize[K, V](m, in.p[j].p, 0, co, cu)
+			return
+		}
+		in = asInner[K, M](t.reshape(stepChild, in, j, o))
+		j, origin = in.len()-1, co
+	}
+}
+
+// combine appends x to the running summary acc (when have).
+func combine[K Number, V, M any](m Measure[K, V, M], acc M, have bool, x M) M {
+	if !have {
+		return x
+	}
+	return m.Combine(acc, x)
+}
+
+// Measure returns the summary of the keys [lo, hi), reading the last entry
+// as the segment [last key, end). Keys below the first entry's key are in
+// no segment and count for nothing. It returns the zero M when lo >= hi or
+// the tree is empty. O(B log n): the children wholly inside the range
+// contribute their stored summaries, and only the two edges are descended.
+func (t *Measured[K, V, M]) Measure(m Measure[K, V, M], lo, hi, end K) M {
+	var acc M
+	if t.root == nil || !(lo < hi) {
+		return acc
+	}
+	acc, _ = measureIn[K, V](m, t.root, int(t.levels), t.base, end, true, lo, hi, acc, false)
+	return acc
+}
+
+// measureIn adds to acc the summary of the keys of [lo, hi) below p, whose
+// keys end at up; open says p is on the right edge, so that its stored
+// summary leaves out its last segment and may not be used whole.
+func measureIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up K, open bool, lo, hi K, acc M, have bool) (M, bool) {
+	if h == 0 {
+		lf := asLeaf[K, V](p)
+		n := lf.len()
+		for j := max(lf.floorIndex(origin, lo, false), 0); j < n; j++ {
+			s := origin + lf.keys[j]
+			if !(s < hi) {
+				break
+			}
+			e := up
+			if j+1 < n {
+				e = origin + lf.keys[j+1]
+			}
+			if a, b := max(s, lo), min(e, hi); a < b {
+				acc, have = combine(m, acc, have, m.Of(lf.p[j], b-a)), true
+			}
+		}
+		return acc, have
+	}
+	in := asInner[K, M](p)
+	n := in.len()
+	for i := max(in.floorIndex(origin, lo, false), 0); i < n; i++ {
+		s := origin + in.keys[i]
+		if !(s < hi) {
+			break
+		}
+		e, copen := up, open
+		if i+1 < n {
+			e, copen = origin+in.keys[i+1], false
+		}
+		if lo <= s && e <= hi && !copen {
+			acc, have = combine(m, acc, have, in.p[i].m), true
+			continue
+		}
+		acc, have = measureIn[K, V](m, in.p[i].p, h-1, childOrigin(origin, in.keys[i]), e, copen, lo, hi, acc, have)
+	}
+	return acc, have
+}
+
+// Seek returns the least x with from < x <= end such that
+// pred(Measure(m, from, x, end)) holds, and true; false when there is none.
+// pred must be monotone: once true for some x, true for every greater x.
+// For float keys x is the least representable such key. O(B log n) node
+// work and O(log n) calls of pred on whole subtrees, plus a bisection of
+// the one segment where pred turns true: O(log(length)) calls for integer
+// keys, at most 64 for floats.
+func (t *Measured[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool) (K, bool) {
+	var zero M
+	if t.root == nil || !(from < end) {
+		return from, false
+	}
+	x, ok, _, _ := seekIn[K, V](m, t.root, int(t.levels), t.base, end, true, from, pred, zero, false)
+	return x, ok
+}
+
+func seekIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up K, open bool, from K, pred func(M) bool, acc M, have bool) (K, bool, M, bool) {
+	if h == 0 {
+		lf := asLeaf[K, V](p)
+		n := lf.len()
+		for j := max(lf.floorIndex(origin, from, false), 0); j < n; j++ {
+			e := up
+			if j+1 < n {
+				e = origin + lf.keys[j+1]
+			}
+			a := max(origin+lf.keys[j], from)
+			if !(a < e) {
+				continue
+			}
+			v := lf.p[j]
+			full := combine(m, acc, have, m.Of(v, e-a))
+			if pred(full) {
+				test := func(x K) bool { return pred(combine(m, acc, have, m.Of(v, x-a))) }
+				return leastAbove(a, e, test), true, full, true
+			}
+			acc, have = full, true
+		}
+		return from, false, acc, have
+	}
+	in := asInner[K, M](p)
+	n := in.len()
+	for i := max(in.floorIndex(origin, from, false), 0); i < n; i++ {
+		s := origin + in.keys[i]
+		e, copen := up, open
+		if i+1 < n {
+			e, copen = origin+in.keys[i+1], false
+		}
+		if from <= s && !copen {
+			full := combine(m, acc, have, in.p[i].m)
+			if !pred(full) {
+				acc, have = full, true
+				continue
+			}
+		}
+		var x K
+		var ok bool
+		if x, ok, acc, have = seekIn[K, V](m, in.p[i].p, h-1, childOrigin(origin, in.keys[i]), e, copen, from, pred, acc, have); ok {
+			return x, true, acc, have
+		}
+	}
+	return from, false, acc, have
+}
+
+// SeekBackward returns the greatest x, at or above the first entry's key
+// and below to, such that pred(Measure(m, x, to, end)) holds, and true;
+// false when there is none. pred must be monotone: once true for some x,
+// true for every smaller x. Costs are Seek's.
+func (t *Measured[K, V, M]) SeekBackward(m Measure[K, V, M], to, end K, pred func(M) bool) (K, bool) {
+	var zero M
+	if t.root == nil {
+		return to, false
+	}
+	x, ok, _, _ := seekBackIn[K, V](m, t.root, int(t.levels), t.base, end, true, min(to, end), pred, zero, false)
+	return x, ok
+}
+
+func seekBackIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up K, open bool, to K, pred func(M) bool, acc M, have bool) (K, bool, M, bool) {
+	if h == 0 {
+		lf := asLeaf[K, V](p)
+		n := lf.len()
+		for j := lf.floorIndex(origin, to, true); j >= 0; j-- {
+			e := up
+			if j+1 < n {
+				e = origin + lf.keys[j+1]
+			}
+			s, b, v := origin+lf.keys[j], min(e, to), lf.p[j]
+			part := m.Of(v, b-s)
+			full := part
+			if have {
+				full = m.Combine(part, acc)
+			}
+			if pred(full) {
+				test := func(x K) bool {
+					part := m.Of(v, b-x)
+					if have {
+						part = m.Combine(part, acc)
+					}
+					return pred(part)
+				}
+				return greatestBelow(s, b, test), true, full, true
+			}
+			acc, have = full, true
+		}
+		return to, false, acc, have
+	}
+	in := asInner[K, M](p)
+	n := in.len()
+	for i := in.floorIndex(origin, to, true); i >= 0; i-- {
+		e, copen := up, open
+		if i+1 < n {
+			e, copen = origin+in.keys[i+1], false
+		}
+		if e <= to && !copen {
+			full := in.p[i].m
+			if have {
+				full = m.Combine(full, acc)
+			}
+			if !pred(full) {
+				acc, have = full, true
+				continue
+			}
+		}
+		var x K
+		var ok bool
+		if x, ok, acc, have = seekBackIn[K, V](m, in.p[i].p, h-1, childOrigin(origin, in.keys[i]), e, copen, to, pred, acc, have); ok {
+			return x, true, acc, have
+		}
+	}
+	return to, false, acc, have
+}
+
+// leastAbove returns the least x with a < x <= e such that test(x), which
+// holds at e and is monotone.
+func leastAbove[K Number](a, e K, test func(K) bool) K {
+	if num.IsFloat[K]() {
+		lo, hi := ordered(a)+1, ordered(e) // the answer is in [lo, hi]
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			if test(unordered[K](mid)) {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		return unordered[K](lo)
+	}
+	lo, hi := K(1), e-a // lengths: the answer is a+n, n in [lo, hi]
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if test(a + mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return a + lo
+}
+
+// greatestBelow returns the greatest x with s <= x < b such that test(x),
+// which holds at s and, going down, stays true.
+func greatestBelow[K Number](s, b K, test func(K) bool) K {
+	if num.IsFloat[K]() {
+		lo, hi := ordered(s), ordered(b)-1 // the answer is in [lo, hi]
+		for lo < hi {
+			mid := hi - (hi-lo)/2
+			if test(unordered[K](mid)) {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		return unordered[K](lo)
+	}
+	lo, hi := K(1), b-s // lengths: the answer is b-n, n in [lo, hi]
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if test(b - mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return b - lo
+}
+
+// ordered maps a float to an unsigned integer of the same order, so that
+// consecutive integers are consecutive floats. -0 and +0 map to one
+// integer, +0's: a bisection never returns -0 for a bound of 0.
+func ordered[K Number](x K) uint64 {
+	if unsafe.Sizeof(x) == 4 {
+		b := math.Float32bits(float32(x))
+		if b>>31 != 0 {
+			return uint64(^b + 1)
+		}
+		return uint64(b | 1<<31)
+	}
+	b := math.Float64bits(float64(x))
+	if b>>63 != 0 {
+		return ^b + 1
+	}
+	return b | 1<<63
+}
+
+// unordered is the inverse of ordered.
+func unordered[K Number](u uint64) K {
+	var x K
+	if unsafe.Sizeof(x) == 4 {
+		b := uint32(u)
+		if b>>31 != 0 {
+			return K(math.Float32frombits(b &^ (1 << 31)))
+		}
+		return K(math.Float32frombits(^(b - 1)))
+	}
+	if u>>63 != 0 {
+		return K(math.Float64frombits(u &^ (1 << 63)))
+	}
+	return K(math.Float64frombits(^(u - 1)))
+}
+
+// Verify is Tree.Verify, and also checks that no node is left dirty and
+// that every stored summary equals the one recomputed from the entries
+// below it. Summaries are compared with the Measure's Equal(a, b M) bool
+// method when it has one, else with reflect.DeepEqual (under which a NaN
+// summary never verifies). With a nil m it checks the structure only.
+// O(n) Of and Combine calls.
+func (t *Measured[K, V, M]) Verify(m Measure[K, V, M]) error {
+	if err := t.verify(); err != nil {
+		return err
+	}
+	if t.root == nil || m == nil {
+		return nil
+	}
+	eq := func(a, b M) bool { return reflect.DeepEqual(a, b) }
+	if e, ok := m.(interface{ Equal(a, b M) bool }); ok {
+		eq = e.Equal
+	}
+	_, err := verifySums[K, V](m, eq, t.root, int(t.levels), t.base, bound[K]{})
+	return err
+}
+
+// verifySums returns the summary of the subtree at p computed from its
+// entries, checking every stored summary below p against it.
+func verifySums[K Number, V, M any](m Measure[K, V, M], eq func(a, b M) bool, p ptr, h int, origin K, up bound[K]) (M, error) {
+	var zero M
+	if (*header)(p).dirty {
+		return zero, fmt.Errorf("%w: node at height %d left dirty", ErrCorrupt, h)
+	}
+	if h == 0 {
+		return summarize[K, V](m, p, 0, origin, up), nil
+	}
+	in := asInner[K, M](p)
+	var acc M
+	for i := range in.len() {
+		s, err := verifySums[K, V](m, eq, in.p[i].p, h-1, childOrigin(origin, in.keys[i]), upOf(in, i, origin, up))
+		if err != nil {
+			return zero, err
+		}
+		if !eq(s, in.p[i].m) {
+			return zero, fmt.Errorf("%w: summary of child %d at height %d is %v, its entries give %v", ErrCorrupt, i, h, in.p[i].m, s)
+		}
+		acc = combine(m, acc, i > 0, s)
+	}
+	return acc, nil
+}
+
+// MeasuredBuilder is Builder for a Measured tree: Tree computes every
+// summary, O(n) Of and Combine calls.
+type MeasuredBuilder[K Number, V, M any] struct {
+	builder[K, V, M]
+	tree *Measured[K, V, M]
+}
+
+// Tree is Builder.Tree, with the summaries of m.
+func (b *MeasuredBuilder[K, V, M]) Tree(m Measure[K, V, M]) *Measured[K, V, M] {
+	if !b.spent {
+		b.tree = new(Measured[K, V, M])
+		b.finish(&b.tree.tree)
+		b.tree.settle(m)
+	}
+	return b.tree
+}

@@ -1,0 +1,331 @@
+package fst_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/flatseg/flatseg/fst"
+)
+
+// Measured trees in the model harness: the same operations and checks as
+// the plain trees (a *fst.Measured is a subject), and in config.extra, after
+// every operation and on every clone kept, Measure over windows of the key
+// palette against a fold of the model's segments, and Seek and SeekBackward
+// against their definitions. Three measures: a sum (commutative and
+// subtractable), counts, and the first, last, least and greatest value
+// (neither commutative nor subtractable); one over NewMeasuredFunc with
+// slice values; and float keys with infinite and huge bounds.
+
+// sumOf is the sum of v·n: a Measure over int values.
+type sumOf[K intKey] struct{}
+
+func (sumOf[K]) Of(v int, n K) int64      { return int64(v) * int64(n) }
+func (sumOf[K]) Combine(a, b int64) int64 { return a + b }
+func (sumOf[K]) preds(thr int) []func(int64) bool {
+	return []func(int64) bool{func(s int64) bool { return s > int64(thr) }}
+}
+
+// counts counts keys and keys holding 0.
+type counts struct{ Keys, Zeros int64 }
+
+type countsOf[K intKey] struct{}
+
+func (countsOf[K]) Of(v int, n K) counts {
+	c := counts{Keys: int64(n)}
+	if v == 0 {
+		c.Zeros = int64(n)
+	}
+	return c
+}
+func (countsOf[K]) Combine(a, b counts) counts { return counts{a.Keys + b.Keys, a.Zeros + b.Zeros} }
+func (countsOf[K]) preds(thr int) []func(counts) bool {
+	return []func(counts) bool{
+		func(c counts) bool { return c.Keys >= int64(thr) },
+		func(c counts) bool { return c.Zeros >= int64(thr%4) },
+	}
+}
+
+// edges is the first, last, least and greatest value of a run.
+type edges struct {
+	First, Last, Min, Max int
+	Has                   bool
+}
+
+type edgesOf[K fst.Key] struct{}
+
+func (edgesOf[K]) Of(v int, _ K) edges { return edges{v, v, v, v, true} }
+func (edgesOf[K]) Combine(a, b edges) edges {
+	switch {
+	case !a.Has:
+		return b
+	case !b.Has:
+		return a
+	}
+	return edges{a.First, b.Last, min(a.Min, b.Min), max(a.Max, b.Max), true}
+}
+func (edgesOf[K]) preds(thr int) []func(edges) bool {
+	return []func(edges) bool{
+		func(e edges) bool { return e.Has && e.Min <= thr%4 },
+		func(e edges) bool { return e.Has && e.Max >= thr%4 },
+		func(e edges) bool { return e.Has },
+	}
+}
+
+// testMeasure is a Measure over the model's int values (boxed as V) with
+// monotone predicates to seek with, one set per threshold.
+type testMeasure[K fst.Key, V, M any] interface {
+	fst.Measure[K, V, M]
+	preds(thr int) []func(M) bool
+}
+
+// boxed adapts a measure over int values to boxed values.
+type boxed[K fst.Key, V, M any, T testMeasure[K, int, M]] struct {
+	m     T
+	unbox func(V) int
+}
+
+func (b boxed[K, V, M, T]) Of(v V, n K) M                { return b.m.Of(b.unbox(v), n) }
+func (b boxed[K, V, M, T]) Combine(x, y M) M             { return b.m.Combine(x, y) }
+func (b boxed[K, V, M, T]) preds(thr int) []func(M) bool { return b.m.preds(thr) }
+
+// foldMeasure is the summary of [a, b) from the model's segments, in key
+// order.
+func foldMeasure[K fst.Key, V, M any](m fst.Measure[K, V, M], box func(int) V, segs []fst.Segment[K, int], a, b K) M {
+	var acc M
+	for _, s := range segs {
+		if lo, hi := max(s.Start, a), min(s.End, b); lo < hi {
+			acc = m.Combine(acc, m.Of(box(s.Value), hi-lo))
+		}
+	}
+	return acc
+}
+
+// measuredExtra returns config.extra for measured subjects: exact says
+// whether Measure must equal the model's fold (false for float lengths,
+// whose grouping rounds). prev and next step a key by one representable
+// value.
+func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeasure[K, V, M], prev, next func(K) K) func(h *harness[K, V, *fst.Measured[K, V, M], Mod], tr *fst.Measured[K, V, M], md Mod, what string) {
+	return func(h *harness[K, V, *fst.Measured[K, V, M], Mod], tr *fst.Measured[K, V, M], md Mod, what string) {
+		h.t.Helper()
+		segs := md.segments()
+		keys := h.cfg.keys(md)
+		n := len(keys)
+		measure := func(a, b K) M {
+			got, err := tr.Measure(a, b)
+			if err != nil {
+				h.fail("%s: Measure(%v, %v): %v", what, a, b, err)
+			}
+			return got
+		}
+		for i := 0; i < n; i += max(n/7, 1) {
+			for j := n - 1; j > i; j -= max(n/5, 1) {
+				a, b := keys[i], keys[j]
+				want, werr := foldMeasure(m, h.cfg.box, segs, a, b), checkRangeModel(h.lo, h.hi, a, b)
+				got, err := tr.Measure(a, b)
+				if !sameError(err, werr) {
+					h.fail("%s: Measure(%v, %v) error %v, want %v", what, a, b, err, werr)
+				}
+				if err == nil && got != want {
+					h.fail("%s: Measure(%v, %v) = %+v, want %+v", what, a, b, got, want)
+				}
+			}
+		}
+		if _, err := tr.Measure(keys[n/2], keys[n/2]); !sameError(err, fst.ErrInvalidRange) {
+			h.fail("%s: Measure of an empty range: %v", what, err)
+		}
+		// Seek and SeekBackward against their definitions: pred holds at
+		// the answer and not one key closer to the start; no answer only
+		// when pred fails on the whole range.
+		for i, from := range keys {
+			if i%3 != 0 {
+				continue
+			}
+			for pi, pred := range m.preds(i) {
+				end, ok := tr.Seek(from, pred)
+				switch {
+				case !(h.lo <= from && from < h.hi):
+					if ok {
+						h.fail("%s: Seek(%v) outside the span found %v", what, from, end)
+					}
+				case !ok:
+					if pred(measure(from, h.hi)) {
+						h.fail("%s: Seek(%v, pred %d/%d) found nothing, but pred holds at hi", what, from, i, pi)
+					}
+				case !(from < end && end <= h.hi) || !pred(measure(from, end)):
+					h.fail("%s: Seek(%v, pred %d/%d) = %v: not in (from, hi] or pred fails there", what, from, i, pi, end)
+				case prev(end) > from && pred(measure(from, prev(end))):
+					h.fail("%s: Seek(%v, pred %d/%d) = %v, but pred already holds at %v", what, from, i, pi, end, prev(end))
+				}
+				to := from
+				start, ok := tr.SeekBackward(to, pred)
+				switch {
+				case !(h.lo < to && to <= h.hi):
+					if ok {
+						h.fail("%s: SeekBackward(%v) outside (lo, hi] found %v", what, to, start)
+					}
+				case !ok:
+					if pred(measure(h.lo, to)) {
+						h.fail("%s: SeekBackward(%v, pred %d/%d) found nothing, but pred holds at lo", what, to, i, pi)
+					}
+				case !(h.lo <= start && start < to) || !pred(measure(start, to)):
+					h.fail("%s: SeekBackward(%v, pred %d/%d) = %v: not in [lo, to) or pred fails there", what, to, i, pi, start)
+				case next(start) < to && pred(measure(next(start), to)):
+					h.fail("%s: SeekBackward(%v, pred %d/%d) = %v, but pred still holds at %v", what, to, i, pi, start, next(start))
+				}
+			}
+		}
+	}
+}
+
+// checkRangeModel is the range rule of Insert and Measure.
+func checkRangeModel[K fst.Key](lo, hi, a, b K) error {
+	switch {
+	case !(a < b):
+		return fst.ErrInvalidRange
+	case !(a < hi) || !(lo < b):
+		return fst.ErrOutOfSpan
+	}
+	return nil
+}
+
+// measuredIntConfig is intConfig for a measured subject with measure m.
+func measuredIntConfig[V any, M comparable](m testMeasure[int, V, M], box func(int) V, unbox func(V) int, eq func(a, b V) bool) *config[int, V, *fst.Measured[int, V, M], *dense[int]] {
+	c := intConfig(box, unbox, eq, fst.DiffMeasured[int, V, M])
+	c.extra = measuredExtra[int, V, M, *dense[int]](m, func(k int) int { return k - 1 }, func(k int) int { return k + 1 })
+	return c
+}
+
+func ident(v int) int { return v }
+
+func eqInt(a, b int) bool { return a == b }
+
+var (
+	sumConfig    = measuredIntConfig[int, int64](sumOf[int]{}, ident, ident, eqInt)
+	countsConfig = measuredIntConfig[int, counts](countsOf[int]{}, ident, ident, eqInt)
+	edgesConfig  = measuredIntConfig[int, edges](edgesOf[int]{}, ident, ident, eqInt)
+	// NewMeasuredFunc: []int values, not comparable, summed by their model value.
+	sliceSumConfig = measuredIntConfig[[]int, int64](boxed[int, []int, int64, sumOf[int]]{sumOf[int]{}, unbox}, box, unbox, sliceEqual)
+)
+
+// runMeasured interprets ops on a measured tree of int keys: the first
+// three bytes choose the span and the default value, then every four bytes
+// are one operation.
+func runMeasured[V any, M comparable](t testing.TB, cfg *config[int, V, *fst.Measured[int, V, M], *dense[int]], m fst.Measure[int, V, M], box func(int) V, eq func(a, b V) bool, fanout int, ops []byte) {
+	if len(ops) < 3 {
+		return
+	}
+	lo, hi, init := intSpan(ops)
+	tr, err := fst.NewMeasuredFuncFanout(lo, hi, box(init), eq, m, fanout)
+	if err != nil {
+		t.Fatalf("NewMeasuredFuncFanout(%d, %d, %v, %d): %v", lo, hi, init, fanout, err)
+	}
+	run(t, cfg, lo, hi, init, tr, newDense(lo, hi, init), ops[3:])
+}
+
+// measuredRuns are the measured int configurations, by name.
+var measuredRuns = []struct {
+	name string
+	run  func(t testing.TB, fanout int, ops []byte)
+}{
+	{"sum", func(t testing.TB, f int, ops []byte) {
+		runMeasured(t, sumConfig, sumOf[int]{}, ident, eqInt, f, ops)
+	}},
+	{"counts", func(t testing.TB, f int, ops []byte) {
+		runMeasured(t, countsConfig, countsOf[int]{}, ident, eqInt, f, ops)
+	}},
+	{"edges", func(t testing.TB, f int, ops []byte) {
+		runMeasured(t, edgesConfig, edgesOf[int]{}, ident, eqInt, f, ops)
+	}},
+	{"func", func(t testing.TB, f int, ops []byte) {
+		runMeasured(t, sliceSumConfig, boxed[int, []int, int64, sumOf[int]]{sumOf[int]{}, unbox}, box, sliceEqual, f, ops)
+	}},
+}
+
+func TestMeasured_Model(t *testing.T) {
+	t.Parallel()
+	for _, r := range measuredRuns {
+		for _, fan := range []int{4, fst.MaxFanout} {
+			seeds(t, fmt.Sprintf("%s/fanout=%d/", r.name, fan), 3, 40, func(t *testing.T, seed uint64) {
+				r.run(t, fan, randomOps(seed, 3+4*200))
+			})
+		}
+	}
+}
+
+func FuzzMeasured(f *testing.F) {
+	f.Add([]byte{0, 8, 40, 0, 0, 10, 20, 1, 4, 3, 9, 0, 6, 5, 3, 4, 8, 0, 0, 0})
+	f.Add([]byte{2, 0, 7, 1, 0, 0, 255, 2, 6, 0, 11, 0, 4, 1, 2, 0})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) < 1 {
+			return
+		}
+		r := measuredRuns[int(ops[0])%len(measuredRuns)]
+		r.run(t, 4, ops[1:min(len(ops), 4+4*100)])
+	})
+}
+
+// Float keys: the edges measure, whose summaries do not depend on lengths,
+// so that they are exact whatever the rounding; Seek and SeekBackward then
+// land on the next float after a segment's start, the edge case of their
+// bisection.
+func measuredFloatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Measured[K, int, edges], *fmodel[K]] {
+	return &config[K, int, *fst.Measured[K, int, edges], *fmodel[K]]{
+		mix:    []weight{{opInsert, 6}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
+		keys:   floatKeys[K],
+		sizes:  floatSizes[K],
+		values: 4,
+		box:    ident,
+		unbox:  ident,
+		eq:     eqInt,
+		keep:   3,
+		diff:   fst.DiffMeasured[K, int, edges],
+		extra: measuredExtra[K, int, edges, *fmodel[K]](edgesOf[K]{},
+			func(k K) K { return nextAfter(k, false) }, func(k K) K { return nextAfter(k, true) }),
+	}
+}
+
+var (
+	measuredFloat64Config = measuredFloatConfig[float64]()
+	measuredFloat32Config = measuredFloatConfig[float32]()
+)
+
+func runMeasuredFloat[K ~float32 | ~float64](t testing.TB, cfg *config[K, int, *fst.Measured[K, int, edges], *fmodel[K]], fanout int, ops []byte) {
+	if len(ops) < 2 {
+		return
+	}
+	sp := floatSpans[int(ops[0])%len(floatSpans)]
+	lo, hi := K(sp[0]), K(sp[1])
+	if !(lo < hi) {
+		return
+	}
+	init := int(ops[1] % 3)
+	tr, err := fst.NewMeasuredFanout(lo, hi, init, fst.Measure[K, int, edges](edgesOf[K]{}), fanout)
+	if err != nil {
+		t.Fatalf("NewMeasured(%v, %v): %v", lo, hi, err)
+	}
+	run(t, cfg, lo, hi, init, tr, &fmodel[K]{min: lo, max: hi, init: init, b: []fbound[K]{{lo, init}}}, ops[2:])
+}
+
+func TestMeasured_FloatModel(t *testing.T) {
+	t.Parallel()
+	for _, fan := range []int{4, fst.MaxFanout} {
+		seeds(t, fmt.Sprintf("float64/fanout=%d/", fan), 4, 60, func(t *testing.T, seed uint64) {
+			runMeasuredFloat(t, measuredFloat64Config, fan, randomOps(seed, 2+4*150))
+		})
+		seeds(t, fmt.Sprintf("float32/fanout=%d/", fan), 2, 20, func(t *testing.T, seed uint64) {
+			runMeasuredFloat(t, measuredFloat32Config, fan, randomOps(seed, 2+4*150))
+		})
+	}
+}
+
+func FuzzMeasuredFloat(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 10, 11, 1, 5, 0, 0, 0})
+	f.Add([]byte{3, 1, 0, 20, 1, 1, 3, 0, 5, 8})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 0 && ops[0]&0x80 != 0 {
+			runMeasuredFloat(t, measuredFloat32Config, 4, ops[:min(len(ops), 2+4*100)])
+			return
+		}
+		runMeasuredFloat(t, measuredFloat64Config, 4, ops[:min(len(ops), 2+4*100)])
+	})
+}
