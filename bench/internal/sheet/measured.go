@@ -1,21 +1,6 @@
-//go:build flatseg_measured
-
-// Until fst.Measured lands in the library, this way is built only with
-// -tags flatseg_measured.
-
 package sheet
 
 import "github.com/flatseg/flatseg/fst"
-
-func init() {
-	goWays = append(goWays, Way{
-		ID: measuredID, Label: "fst.Measured, one call", Color: "#d62728", Ours: true,
-		Doc: "one tree whose value is a row's height and hidden flag, measured by (heights of visible rows, " +
-			"visible rows, all heights); each question is one `Measure`, `Seek` or `SeekBackward`, each edit " +
-			"one `ShiftLeft`, `ShiftRight` + `Insert`, or `Apply`.",
-		New: func(s *Script) Sheet { return NewMeasured(s) },
-	})
-}
 
 // rowValue is what one row holds: its height and whether it is hidden.
 type rowValue struct {
@@ -52,20 +37,34 @@ func (rowMeasure) Combine(a, b rowSummary) rowSummary {
 type Measured struct {
 	rows Row
 	t    *fst.Measured[Row, rowValue, rowSummary]
+	segs []fst.Segment[Row, rowValue] // apply's scratch
 }
 
 // NewMeasured returns the initial sheet of s.
 func NewMeasured(s *Script) *Measured {
 	m := &Measured{rows: s.Rows, t: must(fst.NewMeasured(0, s.Rows, rowValue{H: DefaultHeight}, rowMeasure{}))}
 	for _, r := range s.Heights {
-		h := uint16(r.Value)
-		must(m.t.Apply(Row(r.Start), Row(r.End), func(v rowValue) rowValue { v.H = h; return v }))
+		m.SetHeight(Row(r.Start), Row(r.End), uint16(r.Value))
 	}
 	for _, r := range s.Hidden {
-		hid := r.Value != 0
-		must(m.t.Apply(Row(r.Start), Row(r.End), func(v rowValue) rowValue { v.Hidden = hid; return v }))
+		m.SetHidden(Row(r.Start), Row(r.End), r.Value != 0)
 	}
 	return m
+}
+
+// apply replaces the value v of every row of [a, b) by f(v): for each
+// segment overlapping [a, b), one Insert of the part inside it. The parts
+// are disjoint, so each Insert writes what f made of the segment as it was.
+//
+// TODO: fst.Tree.Apply (one call, one pass) once it is in the library.
+func (m *Measured) apply(a, b Row, f func(rowValue) rowValue) {
+	m.segs = m.segs[:0]
+	for seg := range m.t.Overlapping(a, b) {
+		m.segs = append(m.segs, seg)
+	}
+	for _, seg := range m.segs {
+		must(m.t.Insert(max(seg.Start, a), min(seg.End, b), f(seg.Value)))
+	}
 }
 
 // measure returns the summary of [a, b), zero when the range is empty.
@@ -115,9 +114,9 @@ func (m *Measured) InsertRows(pos, n Row) {
 func (m *Measured) DeleteRows(a, b Row) { check(m.t.ShiftLeft(a, b)) }
 
 func (m *Measured) SetHidden(a, b Row, hidden bool) {
-	must(m.t.Apply(a, b, func(v rowValue) rowValue { v.Hidden = hidden; return v }))
+	m.apply(a, b, func(v rowValue) rowValue { v.Hidden = hidden; return v })
 }
 
 func (m *Measured) SetHeight(a, b Row, h uint16) {
-	must(m.t.Apply(a, b, func(v rowValue) rowValue { v.H = h; return v }))
+	m.apply(a, b, func(v rowValue) rowValue { v.H = h; return v })
 }

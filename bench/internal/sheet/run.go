@@ -89,10 +89,6 @@ func Run(cfg Config) (*Results, error) {
 	for _, w := range goWays {
 		res.Ways = append(res.Ways, w.ID)
 	}
-	if _, ok := wayByID(measuredID); !ok {
-		res.Meta.Notes = append(res.Meta.Notes, "fst.Measured was not measured: until it is in the library, "+
-			"its way is built only with -tags flatseg_measured.")
-	}
 	for _, rows := range cfg.Sizes {
 		sz := NewSize(rows)
 		if cfg.Rounds > 0 {

@@ -22,16 +22,18 @@ var MddsWay = Way{ID: "mdds", Label: "mdds + Calc's loops", Color: "#7f7f7f", Do
 	"`setValue` does. After a round's edits both search trees are rebuilt, as Calc's next search would; that " +
 	"`build_tree` is timed on its own row."}
 
-// goWays are the ways that run in this process. measured.go adds the
-// measured tree.
+// goWays are the ways that run in this process.
 var goWays = []Way{
 	{ID: "fst-loops", Label: "fst.Tree + Calc's loops", Color: "#1f77b4", Ours: true,
 		Doc: "the same two trees as `fst.Tree`s and the same loops in Go, one `Search` per hop.",
 		New: func(s *Script) Sheet { return NewLoops(s) }},
+	{ID: "fst-measured", Label: "fst.Measured, one call", Color: "#d62728", Ours: true,
+		Doc: "one tree whose value is a row's height and hidden flag, measured by (heights of visible rows, " +
+			"visible rows, all heights); each question is one `Measure`, `Seek` or `SeekBackward`. Inserting rows " +
+			"is one `ShiftRight` and one `Insert`, deleting one `ShiftLeft`; hiding, showing or resizing a run " +
+			"`Insert`s, for each segment it overlaps, the overlap with the flag or height changed.",
+		New: func(s *Script) Sheet { return NewMeasured(s) }},
 }
-
-// measuredID is the way measured.go adds.
-const measuredID = "fst-measured"
 
 // GoWays returns the ways that run in this process.
 func GoWays() []Way { return goWays }
