@@ -35,13 +35,14 @@ const (
 	opInsert opKind = iota
 	opShiftLeft
 	opShiftRight
+	opApply
 )
 
 // op is one write, applied alike to a Txn and to a plain fst.Tree.
 type op struct {
 	kind opKind
-	a, b int // Insert and ShiftLeft: [a, b); ShiftRight: pos a, size b
-	v    int
+	a, b int // Insert, ShiftLeft and Apply: [a, b); ShiftRight: pos a, size b
+	v    int // Insert: the value; Apply: f adds v modulo 4
 	skip bool
 }
 
@@ -50,6 +51,7 @@ type writer interface {
 	Insert(start, end int, v int) (bool, error)
 	ShiftLeft(start, end int) error
 	ShiftRight(pos, size int, skipStartNode bool) error
+	Apply(start, end int, f func(int) int) (bool, error)
 }
 
 var (
@@ -64,6 +66,9 @@ func (o op) apply(w writer) error {
 		return err
 	case opShiftLeft:
 		return w.ShiftLeft(o.a, o.b)
+	case opApply:
+		_, err := w.Apply(o.a, o.b, func(x int) int { return (x + o.v) % 4 })
+		return err
 	default:
 		return w.ShiftRight(o.a, o.b, o.skip)
 	}
@@ -75,13 +80,15 @@ func (o op) String() string {
 		return fmt.Sprintf("Insert(%d, %d, %d)", o.a, o.b, o.v)
 	case opShiftLeft:
 		return fmt.Sprintf("ShiftLeft(%d, %d)", o.a, o.b)
+	case opApply:
+		return fmt.Sprintf("Apply(%d, %d, +%d mod 4)", o.a, o.b, o.v)
 	default:
 		return fmt.Sprintf("ShiftRight(%d, %d, %t)", o.a, o.b, o.skip)
 	}
 }
 
 // randomOp returns a write on the test span: mostly inserts of short
-// ranges, some shifts, and about one in twenty invalid.
+// ranges, some shifts and applies, and about one in twenty invalid.
 func randomOp(r *rand.Rand) op {
 	start := testMin + r.IntN(testMax-testMin)
 	length := 1 + r.IntN(40)
@@ -95,11 +102,13 @@ func randomOp(r *rand.Rand) op {
 			start = testMin - 50 - r.IntN(10)
 		}
 	}
-	switch n := r.IntN(10); {
+	switch n := r.IntN(12); {
 	case n < 7:
 		return op{kind: opInsert, a: start, b: start + length, v: r.IntN(4)}
 	case n < 9:
 		return op{kind: opShiftLeft, a: start, b: start + length}
+	case n < 11:
+		return op{kind: opApply, a: start, b: start + 2*length, v: r.IntN(4)} // v = 0: the identity
 	default:
 		return op{kind: opShiftRight, a: start, b: length, skip: r.IntN(2) == 0}
 	}

@@ -226,9 +226,10 @@ func (s *Store[K, V]) UpdateAt(version uint64, fn func(tx *Txn[K, V]) error) (*S
 // transaction that succeeded, once the transaction commits (b is left as
 // it was when it rolls back), so that the transaction can be shipped as
 // data: applying b's new writes to the version the transaction started
-// from gives the version it committed (see [fst.Batch]). [Txn.Load]
-// records the inserts that make up the difference. Package replica
-// records every Update this way. Recording costs an append per write.
+// from gives the version it committed (see [fst.Batch]). [Txn.Load] and
+// [Txn.Apply] record the inserts that make up the difference. Package
+// replica records every Update this way. Recording costs an append per
+// write.
 func (s *Store[K, V]) Record(b *fst.Batch[K, V], fn func(tx *Txn[K, V]) error) error {
 	if b == nil {
 		return fmt.Errorf("%w: Record(nil, fn)", ErrInvalidOption)

@@ -61,6 +61,58 @@ func (tx *Txn[K, V]) Insert(start, end K, v V) (bool, error) {
 	return changed, err
 }
 
+// Apply maps every key of [start, end) to f of its old value, merging
+// equal neighbours, as [fst.Tree.Apply]: f is called exactly once per
+// segment that shares a key with the range, in increasing key order, and
+// the range rule is Insert's. It reports whether the contents of the
+// transaction changed. If f or the store's equality panics, the panic
+// propagates and the transaction holds what it held before the call (and
+// records nothing). It costs what [fst.Tree.Apply] costs: O(k log n) for
+// the k segments in the range.
+//
+// In a transaction whose writes are recorded ([Store.Record], and so in
+// every Update of package replica), Apply records the inserts that make
+// the difference, one per range of keys whose value changed ([fst.Diff]),
+// as [Txn.Load] does: a batch holds values, not functions, so a replica
+// that replays the record gets the values f returned here without calling
+// f. Recording costs what Diff costs between two versions a few paths
+// apart, and the write goes to an O(1) fork that the transaction adopts
+// once the record is made.
+//
+// Like Load, an Apply that changes something ends the transaction's
+// ownership of the nodes it had copied: a later write copies such a node
+// once more (see [fst.Tree.Apply]).
+func (tx *Txn[K, V]) Apply(start, end K, f func(V) V) (bool, error) {
+	if tx.base == nil {
+		return false, ErrTxDone
+	}
+	next := tx.tree // fst.Tree.Apply is all or nothing on its own
+	if tx.record != nil {
+		next = tx.tree.Clone() // adopted once the difference is recorded
+	}
+	changed, err := next.Apply(start, end, f)
+	if !changed {
+		return false, err
+	}
+	if tx.record != nil {
+		tx.recordDiff(next)
+		tx.tree = next
+	}
+	tx.wrote(true)
+	return true, nil
+}
+
+// recordDiff records the inserts that turn the transaction's tree into
+// next: one per range of keys whose value differs. It records them all or,
+// when the equality panics, none.
+func (tx *Txn[K, V]) recordDiff(next *fst.Tree[K, V]) {
+	var d fst.Batch[K, V]
+	for c := range fst.Diff(tx.tree, next) {
+		d.Insert(c.Start, c.End, c.New)
+	}
+	tx.record.Append(&d)
+}
+
 // ShiftLeft removes [start, end) and shifts every segment after it left by
 // end-start, as [fst.Tree.ShiftLeft].
 func (tx *Txn[K, V]) ShiftLeft(start, end K) error {
@@ -188,9 +240,7 @@ func (tx *Txn[K, V]) Load(t *fst.Tree[K, V]) error {
 		return fmt.Errorf("flatseg: Load: %w", err)
 	}
 	if tx.record != nil {
-		for c := range fst.Diff(tx.tree, next) {
-			tx.record.Insert(c.Start, c.End, c.New)
-		}
+		tx.recordDiff(next)
 	}
 	tx.tree = next
 	tx.wrote(false)

@@ -9,7 +9,8 @@
 // [Tree.ShiftLeft] deletes a key range and pulls what follows to the left,
 // giving the freed tail the default value; [Tree.ShiftRight] opens a gap.
 // These are mdds's insert_front/insert_back/insert, shift_left and
-// shift_right. Where mdds ignores bad input or crashes on it, the methods
+// shift_right. [Tree.Apply], which mdds lacks, maps every key of a range to
+// a function of its value, as Inserts would, all or nothing. Where mdds ignores bad input or crashes on it, the methods
 // return an error wrapping [ErrInvalidRange], [ErrOutOfSpan],
 // [ErrInvalidShift] or [ErrNaN] and change nothing. [Build] also returns
 // [ErrUnsorted]; [NewFunc] and [BuildFunc] return [ErrNilEqual] without an

@@ -105,6 +105,22 @@ func (m *fmodel[K]) insert(s, e K, v int) (bool, error) {
 	return !slices.Equal(old, m.b), nil
 }
 
+// apply inserts f of each segment's value over the segment's part in
+// [s, e): the ranges are disjoint, so each key takes f of its old value.
+func (m *fmodel[K]) apply(s, e K, f func(int) int) (bool, error) {
+	if _, err := m.clone().insert(s, e, 0); err != nil {
+		return false, err // the range rule is Insert's
+	}
+	changed := false
+	for _, sg := range m.segments() {
+		if sg.Start < e && s < sg.End {
+			c, _ := m.insert(max(sg.Start, s), min(sg.End, e), f(sg.Value))
+			changed = changed || c
+		}
+	}
+	return changed, nil
+}
+
 func (m *fmodel[K]) shiftLeft(start, end K) error {
 	switch {
 	case num.IsNaN(start) || num.IsNaN(end):
@@ -286,7 +302,7 @@ func nextAfter[K ~float32 | ~float64](k K, up bool) K {
 // floatConfig is the model test of float keys, K float32 or float64.
 func floatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Tree[K, int], *fmodel[K]] {
 	return &config[K, int, *fst.Tree[K, int], *fmodel[K]]{
-		mix:    []weight{{opInsert, 6}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
+		mix:    []weight{{opInsert, 6}, {opApply, 2}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
 		keys:   floatKeys[K],
 		sizes:  floatSizes[K],
 		values: 4,

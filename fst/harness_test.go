@@ -39,16 +39,18 @@ const (
 	opSearch                       // Search(a): case tables only; the harness searches after every op
 	opClone                        // keep a clone and its model, re-checked after every later op
 	opFreeze                       // Freeze()
+	opApply                        // Apply(a, b, f) with f encoded in c (see applyFunc)
 )
 
 func (k opKind) String() string {
-	return [...]string{"?", "Insert", "ShiftLeft", "ShiftRight", "Clear", "Search", "Clone", "Freeze"}[k]
+	return [...]string{"?", "Insert", "ShiftLeft", "ShiftRight", "Clear", "Search", "Clone", "Freeze", "Apply"}[k]
 }
 
 // subject is the tree under test as the harness drives it: T is the type
 // Clone returns (*fst.Tree[K, V] for the trees of today).
 type subject[K fst.Key, V, T any] interface {
 	Insert(start, end K, v V) (bool, error)
+	Apply(start, end K, f func(V) V) (bool, error)
 	ShiftLeft(start, end K) error
 	ShiftRight(pos, size K, skip bool) error
 	Clear()
@@ -69,6 +71,7 @@ type subject[K fst.Key, V, T any] interface {
 // failed operation: the harness puts back the clone it took before.
 type model[K fst.Key, M any] interface {
 	insert(start, end K, v int) (changed bool, err error)
+	apply(start, end K, f func(int) int) (changed bool, err error)
 	shiftLeft(start, end K) error
 	shiftRight(pos, size K, skip bool) error
 	clear()
@@ -158,7 +161,7 @@ func (h *harness[K, V, T, M]) draw(op byte) opKind {
 
 // step applies the operation the four bytes encode: op chooses the kind, a
 // and b the keys or sizes, c the value and the flags (c&4: skip, c&8:
-// ShiftLeft's end is a size past its start).
+// ShiftLeft's end is a size past its start, c&16: Apply's f is a constant).
 func (h *harness[K, V, T, M]) step(op, a, b, c byte) {
 	h.t.Helper()
 	keys, sizes := h.cfg.keys(h.model), h.cfg.sizes(h.model)
@@ -176,6 +179,31 @@ func (h *harness[K, V, T, M]) step(op, a, b, c byte) {
 		got, want = err, werr
 		if err == nil && werr == nil && changed != wantChanged {
 			h.fail("Insert(%v,%v,%d) changed=%v, want %v", s, e, val, changed, wantChanged)
+		}
+	case opApply:
+		s, e := key(a), key(b)
+		f, name := applyFunc(val, c&16 != 0, h.cfg.values)
+		h.log = append(h.log, fmt.Sprintf("Apply(%v,%v,%s)", s, e, name))
+		var calls []int // the old values f was given, in order
+		changed, err := h.tree.Apply(s, e, func(v V) V {
+			calls = append(calls, h.cfg.unbox(v))
+			return h.cfg.box(f(h.cfg.unbox(v)))
+		})
+		wantChanged, werr := h.model.apply(s, e, f)
+		got, want = err, werr
+		if err == nil && werr == nil && changed != wantChanged {
+			h.fail("Apply(%v,%v,%s) changed=%v, want %v", s, e, name, changed, wantChanged)
+		}
+		var wantCalls []int // one call per segment overlapping [s, e), in order
+		if werr == nil {
+			for _, sg := range beforeM.segments() {
+				if sg.Start < e && s < sg.End {
+					wantCalls = append(wantCalls, sg.Value)
+				}
+			}
+		}
+		if !slices.Equal(calls, wantCalls) {
+			h.fail("Apply(%v,%v,%s) called f with %v, want %v", s, e, name, calls, wantCalls)
 		}
 	case opShiftLeft:
 		s, e := key(a), key(b)
@@ -218,6 +246,16 @@ func (h *harness[K, V, T, M]) step(op, a, b, c byte) {
 		h.check(o, h.oldM[i], fmt.Sprintf("clone %d", i))
 	}
 	h.checkDiff(before, beforeM)
+}
+
+// applyFunc returns the f of an Apply operation on model values 0 ..
+// values-1, and its name for the log: the constant val, or adding val
+// modulo values (the identity when val is 0).
+func applyFunc(val int, constant bool, values int) (func(int) int, string) {
+	if constant {
+		return func(int) int { return val }, fmt.Sprintf("=%d", val)
+	}
+	return func(v int) int { return (v + val) % values }, fmt.Sprintf("+%d", val)
 }
 
 // sameError reports whether got is nil exactly when want is, and otherwise

@@ -23,7 +23,7 @@ func extremesConfig[K smallInt]() *config[K, int, *fst.Tree[K, int], *dense[K]] 
 	}
 	palette := func(*dense[K]) []K { return all }
 	return &config[K, int, *fst.Tree[K, int], *dense[K]]{
-		mix:    []weight{{opInsert, 3}, {opShiftLeft, 3}, {opShiftRight, 3}, {opClone, 1}},
+		mix:    []weight{{opInsert, 3}, {opApply, 1}, {opShiftLeft, 3}, {opShiftRight, 3}, {opClone, 1}},
 		keys:   palette,
 		sizes:  palette,
 		values: 3,

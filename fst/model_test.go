@@ -60,6 +60,24 @@ func (d *dense[K]) insert(ks, ke K, v int) (bool, error) {
 	return changed, nil
 }
 
+// apply maps every key of [s, e), clipped to the span, to f of its value.
+func (d *dense[K]) apply(ks, ke K, f func(int) int) (bool, error) {
+	s, e := int(ks), int(ke)
+	switch {
+	case s >= e:
+		return false, fst.ErrInvalidRange
+	case e <= d.min || s >= d.max:
+		return false, fst.ErrOutOfSpan
+	}
+	changed := false
+	for k := max(s, d.min); k < min(e, d.max); k++ {
+		v := f(d.at(k))
+		changed = changed || d.at(k) != v
+		d.v[k-d.min] = v
+	}
+	return changed, nil
+}
+
 // shiftLeft deletes [s, e) and pulls the rest left; the tail takes init.
 func (d *dense[K]) shiftLeft(ks, ke K) error {
 	s, e := int(ks), int(ke)
@@ -133,10 +151,10 @@ func (d *dense[K]) segments() []fst.Segment[K, int] {
 
 // intConfig is the model test of int keys: keys a little beyond the span on
 // both sides, so that clipping and bad input are exercised, shift sizes from
-// -1 to 10, four values; Freeze often, Clear seldom (it empties the tree).
+// -1 to 10, four values; Apply a little less often than Insert; Freeze often, Clear seldom (it empties the tree).
 func intConfig[V any, T subject[int, V, T]](box func(int) V, unbox func(V) int, eq func(a, b V) bool, diff func(a, b T) iter.Seq[fst.Change[int, V]]) *config[int, V, T, *dense[int]] {
 	return &config[int, V, T, *dense[int]]{
-		mix: []weight{{opInsert, 16}, {opShiftLeft, 8}, {opShiftRight, 8}, {opClone, 4}, {opFreeze, 3}, {opClear, 1}},
+		mix: []weight{{opInsert, 16}, {opApply, 6}, {opShiftLeft, 8}, {opShiftRight, 8}, {opClone, 4}, {opFreeze, 3}, {opClear, 1}},
 		keys: func(m *dense[int]) []int {
 			ks := make([]int, 0, m.max-m.min+7)
 			for k := m.min - 3; k < m.max+4; k++ {

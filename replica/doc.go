@@ -31,7 +31,8 @@
 //   - [Node.Barrier] returns a snapshot that includes every Update
 //     acknowledged anywhere before it was called.
 //   - Everything fn can do to its [flatseg.Txn] is replicated: Insert,
-//     ShiftLeft, ShiftRight and Load. A panic in fn is re-raised in the
+//     ShiftLeft, ShiftRight, Apply and Load (these two as the inserts
+//     that make the difference). A panic in fn is re-raised in the
 //     caller, runtime.Goexit ends only the caller's goroutine, and the
 //     node serves on.
 //   - An error other than fn's own leaves the outcome of a write unknown

@@ -41,8 +41,9 @@ type result[K fst.Key, V any] struct {
 
 // Update runs fn in a write transaction on the leader, with the contract of
 // [flatseg.Store.Update], and replicates what it wrote: the writes of the
-// transaction (recorded as an [fst.Batch]; [flatseg.Txn.Load] included)
-// go into a raft log entry and are applied, all or nothing, on every node.
+// transaction (recorded as an [fst.Batch]; [flatseg.Txn.Apply] and
+// [flatseg.Txn.Load] included) go into a raft log entry and are applied,
+// all or nothing, on every node.
 //
 // Every Update that returns nil is linearizable, those that write nothing
 // included: it took effect exactly once, at a point between its call and
