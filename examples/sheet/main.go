@@ -131,28 +131,14 @@ func (s *Sheet) DeleteRows(a, b Row) error { return s.t.ShiftLeft(a, b) }
 
 // Resize sets the height of the rows [a, b), hidden or not.
 func (s *Sheet) Resize(a, b Row, h uint16) error {
-	return s.update(a, b, func(f Format) Format { f.H = h; return f })
+	_, err := s.t.Apply(a, b, func(f Format) Format { f.H = h; return f })
+	return err
 }
 
 // Hide hides or shows the rows [a, b), keeping their heights.
 func (s *Sheet) Hide(a, b Row, hidden bool) error {
-	return s.update(a, b, func(f Format) Format { f.Hidden = hidden; return f })
-}
-
-// update replaces the format f of every row of [a, b) by change(f): for
-// each segment overlapping [a, b), one Insert of its part inside. The
-// parts do not overlap, so each Insert sees its segment as it was.
-func (s *Sheet) update(a, b Row, change func(Format) Format) error {
-	var segs []fst.Segment[Row, Format]
-	for seg := range s.t.Overlapping(a, b) {
-		segs = append(segs, seg)
-	}
-	for _, seg := range segs {
-		if _, err := s.t.Insert(max(seg.Start, a), min(seg.End, b), change(seg.Value)); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := s.t.Apply(a, b, func(f Format) Format { f.Hidden = hidden; return f })
+	return err
 }
 
 // hash mixes x (splitmix64's finalizer): the demo's stand-in for the cell

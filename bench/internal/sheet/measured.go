@@ -37,7 +37,6 @@ func (rowMeasure) Combine(a, b rowSummary) rowSummary {
 type Measured struct {
 	rows Row
 	t    *fst.Measured[Row, rowValue, rowSummary]
-	segs []fst.Segment[Row, rowValue] // apply's scratch
 }
 
 // NewMeasured returns the initial sheet of s.
@@ -50,21 +49,6 @@ func NewMeasured(s *Script) *Measured {
 		m.SetHidden(Row(r.Start), Row(r.End), r.Value != 0)
 	}
 	return m
-}
-
-// apply replaces the value v of every row of [a, b) by f(v): for each
-// segment overlapping [a, b), one Insert of the part inside it. The parts
-// are disjoint, so each Insert writes what f made of the segment as it was.
-//
-// TODO: fst.Tree.Apply (one call, one pass) once it is in the library.
-func (m *Measured) apply(a, b Row, f func(rowValue) rowValue) {
-	m.segs = m.segs[:0]
-	for seg := range m.t.Overlapping(a, b) {
-		m.segs = append(m.segs, seg)
-	}
-	for _, seg := range m.segs {
-		must(m.t.Insert(max(seg.Start, a), min(seg.End, b), f(seg.Value)))
-	}
 }
 
 // measure returns the summary of [a, b), zero when the range is empty.
@@ -114,9 +98,9 @@ func (m *Measured) InsertRows(pos, n Row) {
 func (m *Measured) DeleteRows(a, b Row) { check(m.t.ShiftLeft(a, b)) }
 
 func (m *Measured) SetHidden(a, b Row, hidden bool) {
-	m.apply(a, b, func(v rowValue) rowValue { v.Hidden = hidden; return v })
+	must(m.t.Apply(a, b, func(v rowValue) rowValue { v.Hidden = hidden; return v }))
 }
 
 func (m *Measured) SetHeight(a, b Row, h uint16) {
-	m.apply(a, b, func(v rowValue) rowValue { v.H = h; return v })
+	must(m.t.Apply(a, b, func(v rowValue) rowValue { v.H = h; return v }))
 }

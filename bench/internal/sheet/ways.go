@@ -30,8 +30,8 @@ var goWays = []Way{
 	{ID: "fst-measured", Label: "fst.Measured, one call", Color: "#d62728", Ours: true,
 		Doc: "one tree whose value is a row's height and hidden flag, measured by (heights of visible rows, " +
 			"visible rows, all heights); each question is one `Measure`, `Seek` or `SeekBackward`. Inserting rows " +
-			"is one `ShiftRight` and one `Insert`, deleting one `ShiftLeft`; hiding, showing or resizing a run " +
-			"`Insert`s, for each segment it overlaps, the overlap with the flag or height changed.",
+			"is one `ShiftRight` and one `Insert`, deleting one `ShiftLeft`, and hiding, showing or resizing a run " +
+			"one `Apply`.",
 		New: func(s *Script) Sheet { return NewMeasured(s) }},
 }
 
