@@ -28,8 +28,8 @@ type Series struct {
 // Point is one (x, y) sample of a [Series].
 type Point struct{ X, Y float64 }
 
-// timeDecade labels a power of ten of nanoseconds.
-func timeDecade(ns float64) string {
+// TimeDecade labels a power of ten of nanoseconds.
+func TimeDecade(ns float64) string {
 	e := int(math.Round(math.Log10(ns)))
 	units := []string{"ns", "µs", "ms", "s"}
 	u := min(max(e/3, 0), len(units)-1)
@@ -63,7 +63,7 @@ func (r *Results) Charts() map[string]Chart {
 		if len(ids) == 0 {
 			continue
 		}
-		c := Chart{Title: wl.Title, XLabel: "n (segments)", YLabel: "time per " + wl.Unit, YFormat: timeDecade}
+		c := Chart{Title: wl.Title, XLabel: "n (segments)", YLabel: "time per " + wl.Unit, YFormat: TimeDecade}
 		for _, id := range ids {
 			var ps []Point
 			for _, cl := range r.Cells {

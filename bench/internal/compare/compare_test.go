@@ -378,9 +378,9 @@ func TestFormat(t *testing.T) {
 		{SizeLabel(1000), "10³"},
 		{SizeLabel(1_000_000), "10⁶"},
 		{SizeLabel(37), "37"},
-		{timeDecade(1), "1 ns"},
-		{timeDecade(1e4), "10 µs"},
-		{timeDecade(1e9), "1 s"},
+		{TimeDecade(1), "1 ns"},
+		{TimeDecade(1e4), "10 µs"},
+		{TimeDecade(1e9), "1 s"},
 		{rateDecade(1e7), "10M"},
 	}
 	for i, tc := range tests {

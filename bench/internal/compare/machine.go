@@ -33,21 +33,29 @@ func collectMeta(cfg Config) Meta {
 	m := Meta{
 		Command: cfg.Command, Date: time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version(),
-		OS: runtime.GOOS + "/" + runtime.GOARCH, Seed: cfg.Seed, Stream: cfg.Stream,
+		Seed: cfg.Seed, Stream: cfg.Stream,
 		Budget: cfg.Budget.String(), Batch: cfg.Batch, Readers: cfg.Readers, TputFor: cfg.TputDuration.String(), WriteRate: cfg.WriteRate,
 	}
+	m.CPU, m.OS = Machine()
+	return m
+}
+
+// Machine returns the CPU's model name ("" when unknown) and the kernel and
+// architecture.
+func Machine() (cpu, osName string) {
+	osName = runtime.GOOS + "/" + runtime.GOARCH
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
+				cpu = strings.TrimSpace(v)
 				break
 			}
 		}
 	}
 	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
-		m.OS = strings.TrimSpace(string(out)) + " " + runtime.GOARCH
+		osName = strings.TrimSpace(string(out)) + " " + runtime.GOARCH
 	}
-	return m
+	return cpu, osName
 }
 
 func orUnknown(s string) string {

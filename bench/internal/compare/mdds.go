@@ -47,6 +47,16 @@ func mddsIncludes() ([]string, string, error) {
 // reusing an earlier build of the same source with the same compiler. It
 // returns the binary's path and a description of the toolchain.
 func BuildDriver() (path, toolchain string, err error) {
+	return BuildCxx("mdds_driver", driverSource)
+}
+
+// BuildCxx compiles the C++ program source, which includes mdds 2.x
+// headers, with g++ -O2 into the user cache directory
+// ($XDG_CACHE_HOME/flatseg-bench), under name and a hash of the source, the
+// compiler and the flags, reusing an earlier build of the same three. It
+// returns the binary's path and a description of the toolchain; an error
+// wraps ErrNoDriver when g++ or the headers are missing or the build fails.
+func BuildCxx(name string, source []byte) (path, toolchain string, err error) {
 	cxx, err := exec.LookPath("g++")
 	if err != nil {
 		return "", "", fmt.Errorf("%w: g++ not found; %s", ErrNoDriver, InstallHint)
@@ -63,13 +73,13 @@ func BuildDriver() (path, toolchain string, err error) {
 	args := append([]string{"-O2", "-std=c++17"}, flags...)
 	toolchain = fmt.Sprintf("%s, g++ %s, mdds %s", cxxVersion, strings.Join(args, " "), mddsVersion)
 
-	sum := sha256.Sum256(bytes.Join([][]byte{driverSource, ver, []byte(strings.Join(args, " "))}, []byte{0}))
+	sum := sha256.Sum256(bytes.Join([][]byte{source, ver, []byte(strings.Join(args, " "))}, []byte{0}))
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
 	dir = filepath.Join(dir, "flatseg-bench")
-	path = filepath.Join(dir, "mdds_driver-"+hex.EncodeToString(sum[:8]))
+	path = filepath.Join(dir, name+"-"+hex.EncodeToString(sum[:8]))
 	if _, err := os.Stat(path); err == nil {
 		return path, toolchain, nil
 	}
@@ -77,7 +87,7 @@ func BuildDriver() (path, toolchain string, err error) {
 		return "", "", err
 	}
 	src := path + ".cpp"
-	if err := os.WriteFile(src, driverSource, 0o644); err != nil {
+	if err := os.WriteFile(src, source, 0o644); err != nil {
 		return "", "", err
 	}
 	tmp := path + ".tmp"

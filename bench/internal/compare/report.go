@@ -147,7 +147,7 @@ func (r *Results) WriteDir(dir, rel string) error {
 			overview = append(overview, c)
 		}
 	}
-	if err := write("overview.svg", func(w io.Writer) error { return writeGrid(w, overview, 2) }); err != nil {
+	if err := write("overview.svg", func(w io.Writer) error { return WriteGrid(w, overview, 2) }); err != nil {
 		return err
 	}
 	for name, c := range charts {

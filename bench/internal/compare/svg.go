@@ -42,11 +42,11 @@ var (
 
 // WriteSVG writes c as a standalone SVG document.
 func (c Chart) WriteSVG(w io.Writer) error {
-	return writeGrid(w, []Chart{c}, 1)
+	return WriteGrid(w, []Chart{c}, 1)
 }
 
-// writeGrid writes charts as one SVG document, cols panels per row.
-func writeGrid(w io.Writer, charts []Chart, cols int) error {
+// WriteGrid writes charts as one SVG document, cols panels per row.
+func WriteGrid(w io.Writer, charts []Chart, cols int) error {
 	cols = max(cols, 1)
 	rows := max((len(charts)+cols-1)/cols, 1)
 	canvas := vgsvg.New(vg.Length(cols)*panelW, vg.Length(rows)*panelH)

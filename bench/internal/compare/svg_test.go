@@ -102,7 +102,7 @@ func (d svgDoc) dataPaths(stroke string) []svgPath {
 
 func TestChart_WriteSVG(t *testing.T) {
 	c := Chart{
-		Title: "Search <fast> & slow", XLabel: "n", YLabel: "time", YFormat: timeDecade,
+		Title: "Search <fast> & slow", XLabel: "n", YLabel: "time", YFormat: TimeDecade,
 		Series: []Series{
 			{Name: "ours", Color: "#0072B2", Points: []Point{{1e3, 50}, {1e4, 80}, {1e6, 120}}},
 			{Name: "theirs", Color: "#D55E00", Dashed: true, Points: []Point{{1e3, 1e3}, {1e5, 0}, {math.NaN(), 4}, {1e6, 1e6}}},
@@ -141,7 +141,7 @@ func TestWriteGrid(t *testing.T) {
 		{Title: "c"}, // no data: axes only
 	}
 	var b strings.Builder
-	require.NoError(t, writeGrid(&b, charts, 2))
+	require.NoError(t, WriteGrid(&b, charts, 2))
 	d := parseSVG(t, []byte(b.String()))
 	for _, title := range []string{"a", "b", "c"} {
 		assert.Contains(t, d.texts, title)
@@ -150,7 +150,7 @@ func TestWriteGrid(t *testing.T) {
 	assert.Contains(t, b.String(), `viewBox="0 0 1280 600"`, "two panels wide, two high")
 
 	bad := []Chart{{Title: "x", Series: []Series{{Name: "s", Color: "blue", Points: []Point{{1, 1}}}}}}
-	assert.ErrorContains(t, writeGrid(io.Discard, bad, 1), `colour "blue"`)
+	assert.ErrorContains(t, WriteGrid(io.Discard, bad, 1), `colour "blue"`)
 }
 
 func TestDecadeTicks(t *testing.T) {
