@@ -33,6 +33,11 @@ func newBuilder[K Key, V, M any](lo, hi K, init V, eq func(a, b V) bool, m cow.M
 	if err := checkSpan(lo, hi); err != nil {
 		return nil, err
 	}
+	if m != nil {
+		if err := checkMeasured(lo, hi, m); err != nil {
+			return nil, err // before any summary is computed: lengths would wrap
+		}
+	}
 	return &builder[K, V, M]{lo: lo, hi: hi, init: init, eq: eq, m: m, b: new(cow.MeasuredBuilder[K, V, M])}, nil
 }
 

@@ -52,7 +52,7 @@ type Measured[K Key, V, M any] struct {
 
 // NewMeasured returns a measured tree over [lo, hi) with every key mapped
 // to init, comparing values with ==, summarised by m. It fails as New does,
-// with ErrInvalidRange also when hi-lo overflows K, and with ErrNilEqual
+// with ErrInvalidRange also when hi-lo overflows K, and with ErrNilMeasure
 // for a nil m. O(1).
 func NewMeasured[K Key, V comparable, M any](lo, hi K, init V, m Measure[K, V, M]) (*Measured[K, V, M], error) {
 	return newMeasured(lo, hi, init, equal[V], m)
@@ -81,7 +81,7 @@ func newMeasured[K Key, V, M any](lo, hi K, init V, eq func(a, b V) bool, m Meas
 // cannot hold.
 func checkMeasured[K Key, V, M any](lo, hi K, m Measure[K, V, M]) error {
 	if m == nil {
-		return fmt.Errorf("%w: nil Measure", ErrNilEqual)
+		return ErrNilMeasure
 	}
 	if err := checkSpan(lo, hi); err != nil {
 		return err
@@ -138,14 +138,11 @@ func DecodeMeasuredFunc[K Key, V, M any](r io.Reader, c Codec[V], equal func(a, 
 
 func decodeMeasured[K Key, V, M any](r io.Reader, c Codec[V], eq func(a, b V) bool, m Measure[K, V, M]) (*Measured[K, V, M], error) {
 	if m == nil {
-		return nil, fmt.Errorf("%w: nil Measure", ErrNilEqual)
+		return nil, ErrNilMeasure
 	}
 	t := new(Measured[K, V, M])
 	if err := decode(&t.tree, r, c, eq, m); err != nil {
-		return nil, err
-	}
-	if err := checkMeasured(t.lo, t.hi, m); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return nil, err // a span too wide for lengths in K is ErrCorrupt, from the header
 	}
 	return t, nil
 }

@@ -1,8 +1,11 @@
 package fst_test
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/flatseg/flatseg/fst"
 )
@@ -328,4 +331,26 @@ func FuzzMeasuredFloat(f *testing.F) {
 		}
 		runMeasuredFloat(t, measuredFloat64Config, 4, ops[:min(len(ops), 2+4*100)])
 	})
+}
+
+// TestMeasured_WideSpan: an integer span whose width overflows K is refused
+// by every constructor, and by the decoder before it computes a summary.
+func TestMeasured_WideSpan(t *testing.T) {
+	t.Parallel()
+	m := fst.Measure[int8, int, edges](edgesOf[int8]{})
+	_, err := fst.NewMeasured[int8, int, edges](-100, 100, 0, m)
+	require.ErrorIs(t, err, fst.ErrInvalidRange)
+	_, err = fst.BuildMeasured[int8, int, edges](-100, 100, 0, m, nil)
+	require.ErrorIs(t, err, fst.ErrInvalidRange)
+	_, err = fst.NewMeasured[int8, int, edges](-100, 27, 0, m)
+	require.NoError(t, err, "a width of 127 fits")
+	plain, err := fst.New[int8](-100, 100, 0)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	_, err = fst.Encode(&buf, plain, fst.NumberCodec[int]())
+	require.NoError(t, err)
+	_, err = fst.DecodeMeasured(&buf, fst.NumberCodec[int](), m)
+	require.ErrorIs(t, err, fst.ErrCorrupt)
+	_, err = fst.NewMeasured[int8, int, edges](0, 10, 0, nil)
+	require.ErrorIs(t, err, fst.ErrNilMeasure)
 }

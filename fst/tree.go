@@ -37,6 +37,8 @@ var (
 	ErrUnsorted = errors.New("fst: segments out of order")
 	// ErrNilEqual: NewFunc or BuildFunc was given no equality function.
 	ErrNilEqual = errors.New("fst: nil equality function")
+	// ErrNilMeasure: a measured tree was given no Measure.
+	ErrNilMeasure = errors.New("fst: nil Measure")
 )
 
 // Tree is a flat segment tree: it maps every key of the fixed span [lo, hi)
