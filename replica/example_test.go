@@ -53,3 +53,53 @@ func ExampleNode() {
 	// Output:
 	// [10, 20) alice, at the version of the write: true
 }
+
+// visible counts the keys not marked hidden (1): the Measure of a
+// measured node.
+type visible struct{}
+
+func (visible) Of(hidden uint8, n int64) int64 {
+	if hidden == 1 {
+		return 0
+	}
+	return n
+}
+
+func (visible) Combine(a, b int64) int64 { return a + b }
+
+// A MeasuredNode replicates a MeasuredStore: every node keeps the
+// summaries, so any of them answers Measure and Seek locally. OpenMeasured
+// takes the Measure; OpenMeasuredFunc also takes an equality.
+func ExampleOpenMeasured() {
+	addr, transport := raft.NewInmemTransport("node0")
+	conf := raft.DefaultConfig()
+	conf.LogOutput = io.Discard
+	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = 50*time.Millisecond, 50*time.Millisecond, 50*time.Millisecond
+	n, err := replica.OpenMeasured(replica.Config[int64, uint8]{
+		ID: "node0", Transport: transport, Raft: conf,
+		Codec: fst.NumberCodec[uint8](), Min: 0, Max: 1000,
+	}, fst.Measure[int64, uint8, int64](visible{}))
+	if err != nil {
+		panic(err)
+	}
+	defer n.Close()
+	if err := n.Bootstrap([]raft.Server{{ID: "node0", Address: addr}}); err != nil {
+		panic(err)
+	}
+	for n.Raft().State() != raft.Leader {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx := context.Background()
+	sn, err := n.Update(ctx, func(tx *flatseg.MeasuredTxn[int64, uint8, int64]) error {
+		_, err := tx.Insert(100, 300, 1) // hide [100, 300)
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	local, _ := n.Store().WaitFor(ctx, sn.Version())
+	shown, _ := local.Measure(0, 1000)
+	row, _ := local.Seek(0, func(v int64) bool { return v > 150 }) // the 151st visible key
+	fmt.Println(shown, row-1)
+	// Output: 800 350
+}

@@ -1,0 +1,156 @@
+package flatseg_test
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/flatseg/flatseg"
+	"github.com/flatseg/flatseg/fst"
+)
+
+// booked counts booked minutes: a Measure over the values of a calendar.
+type booked struct{}
+
+func (booked) Of(who string, n int) int {
+	if who == "" {
+		return 0
+	}
+	return n
+}
+
+func (booked) Combine(a, b int) int { return a + b }
+
+// A MeasuredStore answers range questions on every snapshot in O(log n):
+// here, how many minutes of a day are booked, and when the 60th booked
+// minute ends.
+func ExampleMeasuredStore() {
+	day, err := flatseg.NewMeasured(0, 24*60, "", fst.Measure[int, string, int](booked{}))
+	if err != nil {
+		panic(err)
+	}
+	err = day.Update(func(tx *flatseg.MeasuredTxn[int, string, int]) error {
+		tx.Insert(9*60, 10*60, "alice")
+		tx.Insert(14*60, 15*60+30, "bob")
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	sn := day.Snapshot()
+	total, _ := sn.Measure(0, 24*60)
+	afternoon, _ := sn.Measure(12*60, 24*60)
+	fmt.Println("booked:", total, "minutes,", afternoon, "after noon")
+	end, _ := sn.Seek(0, func(m int) bool { return m >= 60 })
+	fmt.Printf("the first hour of bookings ends at %02d:%02d\n", end/60, end%60)
+	// Output:
+	// booked: 150 minutes, 90 after noon
+	// the first hour of bookings ends at 10:00
+}
+
+// NewMeasured is New with a Measure.
+func ExampleNewMeasured() {
+	s, _ := flatseg.NewMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}))
+	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
+		_, err := tx.Insert(10, 20, 3)
+		return err
+	})
+	sum, _ := s.Snapshot().Measure(0, 100)
+	fmt.Println(sum)
+	// Output: 30
+}
+
+// sumOf sums values over keys.
+type sumOf struct{}
+
+func (sumOf) Of(v, n int) int      { return v * n }
+func (sumOf) Combine(a, b int) int { return a + b }
+
+// NewMeasuredFunc is NewMeasured for values that are not comparable.
+func ExampleNewMeasuredFunc() {
+	tags := fst.Measure[int, []string, int](tagged{})
+	s, _ := flatseg.NewMeasuredFunc(0, 10, nil, func(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) }, tags)
+	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, []string, int]) error {
+		_, err := tx.Insert(2, 5, []string{"a", "b"})
+		return err
+	})
+	n, _ := s.Snapshot().Measure(0, 10)
+	fmt.Println("tag-keys:", n)
+	// Output: tag-keys: 6
+}
+
+// tagged counts (key, tag) pairs.
+type tagged struct{}
+
+func (tagged) Of(v []string, n int) int { return len(v) * n }
+func (tagged) Combine(a, b int) int     { return a + b }
+
+// NewMeasuredFrom serves a measured tree built or decoded elsewhere, in
+// O(1).
+func ExampleNewMeasuredFrom() {
+	t, _ := fst.BuildMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}), []fst.Segment[int, int]{{Start: 0, End: 50, Value: 1}})
+	s, _ := flatseg.NewMeasuredFrom(t)
+	sum, _ := s.Snapshot().Measure(25, 75)
+	fmt.Println(sum)
+	// Output: 25
+}
+
+// A transaction's Measure, Seek and SeekBackward see its own writes.
+func ExampleMeasuredTxn() {
+	s, _ := flatseg.NewMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}))
+	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
+		tx.Insert(40, 60, 1)
+		before, _ := tx.Measure(0, 100)
+		tx.ShiftLeft(0, 30) // delete [0, 30): the segment moves to [10, 30)
+		after, _ := tx.Measure(0, 20)
+		start, _ := tx.SeekBackward(100, func(m int) bool { return m > 0 })
+		end, _ := tx.Seek(0, func(m int) bool { return m > 0 })
+		fmt.Println(before, after, start, end)
+		return nil
+	})
+	// Output: 20 10 29 11
+}
+
+// A snapshot's Seek and SeekBackward find where a running summary passes a
+// threshold, from either side.
+func ExampleMeasuredSnapshot() {
+	s, _ := flatseg.NewMeasured(0, 100, 1, fst.Measure[int, int, int](sumOf{}))
+	sn := s.Snapshot()
+	end, _ := sn.Seek(10, func(m int) bool { return m >= 5 })           // [10, end) sums to 5
+	start, _ := sn.SeekBackward(90, func(m int) bool { return m >= 5 }) // [start, 90) sums to 5
+	fmt.Println(end, start)
+	// Output: 15 85
+}
+
+// Encode writes no summaries; DecodeMeasured rebuilds them, and Tree forks
+// a version with them.
+func ExampleMeasuredSnapshot_Encode() {
+	m := fst.Measure[int, int, int](sumOf{})
+	s, _ := flatseg.NewMeasured(0, 100, 0, m)
+	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
+		_, err := tx.Insert(0, 10, 2)
+		return err
+	})
+	var buf bytes.Buffer
+	_, _ = s.Snapshot().Encode(&buf, fst.NumberCodec[int]())
+	t, _ := fst.DecodeMeasured(&buf, fst.NumberCodec[int](), m)
+	sum, _ := t.Measure(0, 100)
+	fork := s.Snapshot().Tree()
+	fork.Insert(10, 20, 1)
+	forked, _ := fork.Measure(0, 100)
+	fmt.Println(sum, forked)
+	// Output: 20 30
+}
+
+// DiffMeasured compares two versions of a MeasuredStore.
+func ExampleDiffMeasured() {
+	s, _ := flatseg.NewMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}))
+	v0 := s.Snapshot()
+	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
+		_, err := tx.Insert(5, 8, 1)
+		return err
+	})
+	for c := range flatseg.DiffMeasured(v0, s.Snapshot()) {
+		fmt.Printf("[%d, %d): %d -> %d\n", c.Start, c.End, c.Old, c.New)
+	}
+	// Output: [5, 8): 0 -> 1
+}
