@@ -242,16 +242,13 @@ func (t *tree[K, V, M]) build(keys []K, vals []V) error {
 	o := t.writer()
 	// Each level is a list of nodes and their absolute smallest keys: the
 	// leaves from the input, then each level from the one below.
-	level, mins := pack(o, leafKind, t.fanout(), keys, vals)
+	// Nodes come back as the slots the level above them holds.
+	level, mins := pack[K, V, M](o, leafKind, t.fanout(), keys, vals)
 	for len(level) > 1 {
-		slots := make([]slot[M], len(level))
-		for i, p := range level {
-			slots[i].p = p
-		}
-		level, mins = pack(o, innerKind, t.fanout(), mins, slots)
+		level, mins = pack[K, slot[M], M](o, innerKind, t.fanout(), mins, level)
 		t.levels++
 	}
-	t.root, t.length = level[0], len(keys)
+	t.root, t.length = level[0].p, len(keys)
 	if !absolute[K]() {
 		t.base = mins[0]
 	}
@@ -259,18 +256,19 @@ func (t *tree[K, V, M]) build(keys []K, vals []V) error {
 }
 
 // pack puts keys[i] -> payload[i] into as few nodes as chunks allows, each
-// normalised to its own origin, and returns the nodes with their smallest
-// keys in the frame the keys were given in.
-func pack[K Number, P any](o *owner, k kind, fanout int, keys []K, payload []P) ([]ptr, []K) {
+// normalised to its own origin, and returns the nodes, as slots of the
+// level above (summaries unset), with their smallest keys in the frame the
+// keys were given in.
+func pack[K Number, P, M any](o *owner, k kind, fanout int, keys []K, payload []P) ([]slot[M], []K) {
 	rs := chunks(len(keys), fanout)
-	nodes, mins := make([]ptr, 0, len(rs)), make([]K, 0, len(rs))
+	nodes, mins := make([]slot[M], 0, len(rs)), make([]K, 0, len(rs))
 	for _, r := range rs {
 		nd := newNode[K, P](o, k)
 		nd.n = int32(r[1] - r[0])
 		copy(nd.keys[:], keys[r[0]:r[1]])
 		copy(nd.p[:], payload[r[0]:r[1]])
 		mins = append(mins, normalize(nd.head()))
-		nodes = append(nodes, nd.ptr())
+		nodes = append(nodes, slot[M]{p: nd.ptr()})
 	}
 	return nodes, mins
 }

@@ -1,0 +1,376 @@
+package fst_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/flatseg/flatseg/fst"
+)
+
+// Most examples below keep a spreadsheet's rows in a Measured tree: key r
+// is row r, a segment is a run of rows with one format, and the summary of
+// some rows is their height in pixels and how many of them are visible
+// (hidden rows count for neither).
+
+// row is the format of a row.
+type row struct {
+	H      uint16 // height in pixels
+	Hidden bool
+}
+
+// rows is the summary of some rows.
+type rows struct{ H, Visible int64 }
+
+// rowMeasure is the Measure of rows.
+type rowMeasure struct{}
+
+func (rowMeasure) Of(r row, n int64) rows {
+	if r.Hidden {
+		return rows{}
+	}
+	return rows{int64(r.H) * n, n}
+}
+
+func (rowMeasure) Combine(a, b rows) rows { return rows{a.H + b.H, a.Visible + b.Visible} }
+
+// newSheet returns rows [0, 1000), 20 pixels high but for row 5 (40
+// pixels), with rows 10 to 19 hidden.
+func newSheet() *fst.Measured[int64, row, rows] {
+	t, err := fst.NewMeasured[int64, row, rows](0, 1000, row{H: 20}, rowMeasure{})
+	if err != nil {
+		panic(err)
+	}
+	t.Insert(5, 6, row{H: 40})
+	t.Insert(10, 20, row{H: 20, Hidden: true})
+	return t
+}
+
+// minMax is the lowest and the highest value of some keys. Its zero value
+// must be the identity of Combine, and no value is: OK says whether the
+// summary holds any key.
+type minMax struct {
+	Min, Max int
+	OK       bool
+}
+
+// minMaxMeasure is the Measure of minMax over int values, for keys of
+// type K.
+type minMaxMeasure[K fst.Key] struct{}
+
+func (minMaxMeasure[K]) Of(v int, _ K) minMax { return minMax{v, v, true} }
+
+func (minMaxMeasure[K]) Combine(a, b minMax) minMax {
+	switch {
+	case !a.OK:
+		return b
+	case !b.OK:
+		return a
+	}
+	return minMax{min(a.Min, b.Min), max(a.Max, b.Max), true}
+}
+
+// A Measure need not add lengths: the lowest and the highest temperature
+// of any stretch of minutes is one too.
+func ExampleMeasure() {
+	day, _ := fst.NewMeasured[int, int, minMax](0, 1440, 10, minMaxMeasure[int]{}) // 10 degrees all day
+	day.Insert(600, 900, 18)                                                       // 10:00 to 15:00
+	day.Insert(700, 760, 21)
+	fmt.Println(day.Measure(0, 1440))  // the day
+	fmt.Println(day.Measure(0, 600))   // the morning
+	fmt.Println(day.Measure(650, 720)) // 10:50 to 12:00
+	// Output:
+	// {10 21 true} <nil>
+	// {10 10 true} <nil>
+	// {18 21 true} <nil>
+}
+
+// A Measured tree is a Tree that also answers, in O(log n), how tall any
+// rows are and which row is at a pixel, whatever the writes before.
+func ExampleMeasured() {
+	t := newSheet()
+	fmt.Println(t.Measure(0, 30)) // 5×20 + 40 + 4×20 + 10×20; 10 rows hidden
+	// The row at pixel 130: the first end whose rows [0, end) are taller
+	// than 130 ends just after it.
+	end, _ := t.Seek(0, func(s rows) bool { return s.H > 130 })
+	fmt.Println("pixel 130 is in row", end-1)
+
+	t.ShiftRight(2, 3, false) // insert 3 rows above row 2: the rest move down
+	seg, _ := t.Search(15)
+	fmt.Println("hidden now:", seg.Start, seg.End)
+	end, _ = t.Seek(0, func(s rows) bool { return s.H > 130 })
+	fmt.Println("pixel 130 is in row", end-1)
+	// Output:
+	// {420 20} <nil>
+	// pixel 130 is in row 5
+	// hidden now: 13 23
+	// pixel 130 is in row 6
+}
+
+// NewMeasured refuses an integer span whose length its key type cannot
+// hold: every summary is computed from lengths.
+func ExampleNewMeasured() {
+	t, err := fst.NewMeasured[int64, row, rows](0, 1_000_000, row{H: 20}, rowMeasure{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(t.Measure(0, 1_000_000))
+	_, err = fst.NewMeasured[int8, int, minMax](-100, 100, 0, minMaxMeasure[int8]{}) // 200 > 127
+	fmt.Println(errors.Is(err, fst.ErrInvalidRange))
+	// Output:
+	// {20000000 1000000} <nil>
+	// true
+}
+
+// tagCount counts the keys that carry at least one tag.
+type tagCount struct{}
+
+func (tagCount) Of(tags []string, n int) int {
+	if len(tags) == 0 {
+		return 0
+	}
+	return n
+}
+
+func (tagCount) Combine(a, b int) int { return a + b }
+
+// NewMeasuredFunc takes values that == cannot compare, here slices of
+// tags, with their equality.
+func ExampleNewMeasuredFunc() {
+	t, err := fst.NewMeasuredFunc(0, 100, []string(nil), slices.Equal[[]string], tagCount{})
+	if err != nil {
+		panic(err)
+	}
+	t.Insert(10, 30, []string{"draft"})
+	t.Insert(20, 40, []string{"draft"}) // equal: merged with [10, 30)
+	t.Insert(60, 70, []string{"final"})
+	fmt.Println(t.Len(), "segments;", measure(t, 0, 100), "tagged keys")
+	// Output: 5 segments; 40 tagged keys
+}
+
+func ExampleBuildMeasured() {
+	t, err := fst.BuildMeasured(0, 1000, row{H: 20}, fst.Measure[int64, row, rows](rowMeasure{}), []fst.Segment[int64, row]{
+		{Start: 5, End: 6, Value: row{H: 40}},
+		{Start: 10, End: 20, Value: row{H: 20, Hidden: true}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(t.Equal(newSheet()), measure(t, 0, 30))
+	// Output: true {420 20}
+}
+
+func ExampleBuildMeasuredFunc() {
+	t, err := fst.BuildMeasuredFunc(0, 100, []string(nil), slices.Equal[[]string], fst.Measure[int, []string, int](tagCount{}), []fst.Segment[int, []string]{
+		{Start: 10, End: 20, Value: []string{"a"}},
+		{Start: 20, End: 25, Value: []string{"a"}}, // equal neighbours merge
+		{Start: 50, End: 60, Value: []string{"b"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(t.Len(), measure(t, 0, 100))
+	// Output: 5 25
+}
+
+// heights sums int values over their lengths: the total height of rows
+// whose heights are the values.
+type heights struct{}
+
+func (heights) Of(h int, n int64) int64  { return int64(h) * n }
+func (heights) Combine(a, b int64) int64 { return a + b }
+
+// encodedRows returns the encoding of a plain tree of row heights, rows
+// [0, 1000) 20 pixels high but for row 5, h pixels high.
+func encodedRows(h int) *bytes.Buffer {
+	plain, err := fst.New[int64](0, 1000, 20)
+	if err != nil {
+		panic(err)
+	}
+	plain.Insert(5, 6, h)
+	var buf bytes.Buffer
+	if _, err := fst.Encode(&buf, plain, fst.NumberCodec[int]()); err != nil {
+		panic(err)
+	}
+	return &buf
+}
+
+// measure is Measured.Measure for a range known to be valid.
+func measure[K fst.Key, V, M any](t *fst.Measured[K, V, M], lo, hi K) M {
+	m, err := t.Measure(lo, hi)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// EncodeMeasured writes a measured tree as Encode writes a Tree: the
+// stream holds the segments, not the summaries.
+func ExampleEncodeMeasured() {
+	t, err := fst.NewMeasured(0, 1000, 20, fst.Measure[int64, int, int64](heights{}))
+	if err != nil {
+		panic(err)
+	}
+	t.Insert(5, 6, 40)
+	var buf bytes.Buffer
+	if _, err := fst.EncodeMeasured(&buf, t, fst.NumberCodec[int]()); err != nil {
+		panic(err)
+	}
+	plain, err := fst.Decode[int64](&buf, fst.NumberCodec[int]()) // the same stream as Encode's
+	if err != nil {
+		panic(err)
+	}
+	for seg := range plain.All() {
+		fmt.Println(seg)
+	}
+	// Output:
+	// {0 5 20}
+	// {5 6 40}
+	// {6 1000 20}
+}
+
+// DecodeMeasured reads what Encode or EncodeMeasured wrote and computes
+// the summaries as it builds.
+func ExampleDecodeMeasured() {
+	t, err := fst.DecodeMeasured(encodedRows(40), fst.NumberCodec[int](), fst.Measure[int64, int, int64](heights{}))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(measure(t, 0, 10), t.Verify())
+	// Output: 220 <nil>
+}
+
+// sameReading is == but for NaN, "no reading", which it finds equal to
+// NaN: runs of no reading merge, as == would never let them.
+func sameReading(a, b float64) bool { return a == b || a != a && b != b }
+
+// readingSum sums readings over their lengths, NaN counting for nothing.
+type readingSum struct{}
+
+func (readingSum) Of(v float64, n int) float64 {
+	if v != v {
+		return 0
+	}
+	return v * float64(n)
+}
+
+func (readingSum) Combine(a, b float64) float64 { return a + b }
+
+// DecodeMeasuredFunc decodes with the equality the tree was written with.
+func ExampleDecodeMeasuredFunc() {
+	plain, err := fst.NewFunc(0, 100, math.NaN(), sameReading)
+	if err != nil {
+		panic(err)
+	}
+	plain.Insert(10, 20, 1.5)
+	var buf bytes.Buffer
+	if _, err := fst.Encode(&buf, plain, fst.NumberCodec[float64]()); err != nil {
+		panic(err)
+	}
+	t, err := fst.DecodeMeasuredFunc(&buf, fst.NumberCodec[float64](), sameReading, fst.Measure[int, float64, float64](readingSum{}))
+	if err != nil {
+		panic(err)
+	}
+	t.Insert(30, 40, math.NaN()) // no change: NaN is NaN here
+	fmt.Println(t.Len(), measure(t, 0, 100))
+	// Output: 3 15
+}
+
+// DiffMeasured lists what changed between two versions, skipping the
+// nodes they share.
+func ExampleDiffMeasured() {
+	v1 := newSheet()
+	v2 := v1.Clone()
+	v2.Insert(10, 20, row{H: 20}) // unhide
+	for c := range fst.DiffMeasured(v1, v2) {
+		fmt.Printf("[%d, %d): %v -> %v\n", c.Start, c.End, c.Old, c.New)
+	}
+	fmt.Println(measure(v1, 0, 30), measure(v2, 0, 30))
+	// Output:
+	// [10, 20): {20 true} -> {20 false}
+	// {420 20} {620 30}
+}
+
+// Measure clips a range to the span and refuses an empty one.
+func ExampleMeasured_Measure() {
+	t := newSheet()
+	fmt.Println(t.Measure(5, 6))      // row 5
+	fmt.Println(t.Measure(12, 18))    // hidden rows
+	fmt.Println(t.Measure(990, 2000)) // clipped to [990, 1000)
+	_, err := t.Measure(7, 7)
+	fmt.Println(errors.Is(err, fst.ErrInvalidRange))
+	// Output:
+	// {40 1} <nil>
+	// {0 0} <nil>
+	// {200 10} <nil>
+	// true
+}
+
+// Seek finds the first end after from at which a monotone test of the
+// summary of [from, end) turns true. Scrolling down a page of 10 visible
+// rows from row 5 skips the hidden rows.
+func ExampleMeasured_Seek() {
+	t := newSheet()
+	end, ok := t.Seek(5, func(s rows) bool { return s.Visible >= 10 })
+	fmt.Println(end, ok) // rows 5-9 and 20-24
+	_, ok = t.Seek(0, func(s rows) bool { return s.H > 1e6 })
+	fmt.Println(ok) // the sheet is not that tall
+	// Output:
+	// 25 true
+	// false
+}
+
+// SeekBackward is Seek upwards: the 8 visible rows above row 24 start at
+// row 6.
+func ExampleMeasured_SeekBackward() {
+	t := newSheet()
+	start, ok := t.SeekBackward(24, func(s rows) bool { return s.Visible >= 8 })
+	fmt.Println(start, ok)
+	// Output: 6 true
+}
+
+// A clone keeps every summary and shares every node until one of the two
+// writes; each then answers for its own version.
+func ExampleMeasured_Clone() {
+	v1 := newSheet()
+	v2 := v1.Clone() // O(1)
+	v2.Insert(0, 1000, row{H: 30})
+	fmt.Println(measure(v1, 0, 1000), measure(v2, 0, 1000))
+	// Output: {19820 990} {30000 1000}
+}
+
+func ExampleMeasured_Equal() {
+	a, b := newSheet(), newSheet()
+	fmt.Println(a.Equal(b), a.SameOrigin(b)) // equal, of separate origins
+	b.Insert(10, 20, row{H: 20})
+	fmt.Println(a.Equal(b))
+	// Output:
+	// true false
+	// false
+}
+
+func ExampleMeasured_SameOrigin() {
+	a := newSheet()
+	b := a.Clone()
+	b.Insert(0, 1, row{H: 99})
+	fmt.Println(a.SameOrigin(b), a.SameOrigin(newSheet()))
+	// Output: true false
+}
+
+// Assign makes a tree hold another's segments: an O(1) fork for a tree of
+// the same origin, a rebuild with its own Measure otherwise.
+func ExampleMeasured_Assign() {
+	a := newSheet()
+	b, _ := fst.NewMeasured[int64, row, rows](0, 1000, row{H: 20}, rowMeasure{})
+	if err := b.Assign(a); err != nil {
+		panic(err)
+	}
+	fmt.Println(b.Equal(a), measure(b, 0, 30))
+	c, _ := fst.NewMeasured[int64, row, rows](0, 500, row{H: 20}, rowMeasure{})
+	fmt.Println(errors.Is(c.Assign(a), fst.ErrIncompatible)) // another span
+	// Output:
+	// true {420 20}
+	// true
+}
