@@ -151,12 +151,18 @@ func (t *tree[K, V, M]) settle(m Measure[K, V, M]) {
 }
 
 func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) {
-	(*header)(p).dirty = false
-	if h == 0 {
+	hd := (*header)(p)
+	hint := hd.hint
+	hd.dirty, hd.hint = false, hintNone
+	if h == 0 || hint == hintNone {
 		return
 	}
 	in := asInner[K, M](p)
-	for i := range in.len() {
+	i, j := 0, in.len() // the children that may be dirty: all, or the one the hint names
+	if hint != hintAny {
+		i, j = int(hint)-1, min(int(hint), j)
+	}
+	for ; i < j; i++ {
 		c := in.p[i].p
 		if !(*header)(c).dirty {
 			continue

@@ -65,6 +65,37 @@ type header struct {
 	// every Measured write settles before it returns, so no node another
 	// version can reach is dirty. A plain Tree sets it and never reads it.
 	dirty bool
+	// hint says, in a dirty inner node, which of its children may be dirty:
+	// none (hintNone), only child hint-1, or any (hintAny), so that a
+	// settle reads one child's header instead of every child's. It is set
+	// where a child is made writable (markChild) and becomes hintAny
+	// whenever the node's slots move.
+	hint uint8
+}
+
+const (
+	hintNone uint8 = 0
+	hintAny  uint8 = 0xff
+)
+
+// markChild records in the header of a writable inner node that its child
+// i is being made writable.
+func (h *header) markChild(i int) {
+	switch h.hint {
+	case hintNone:
+		h.hint = uint8(i + 1)
+	case uint8(i + 1):
+	default:
+		h.hint = hintAny
+	}
+}
+
+// touch marks a node a write is about to change: dirty, and, when it was
+// clean, with no dirty child (the children of a clean node are clean).
+func (h *header) touch() {
+	if !h.dirty {
+		h.dirty, h.hint = true, hintNone
+	}
 }
 
 // node is both node kinds. A leaf is node[K, V]: keys and values. An inner
@@ -146,7 +177,7 @@ func (nd *node[K, P]) livePayload() []P {
 }
 
 func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
-	return &node[K, P]{header: header{owner: o, kind: k, dirty: true}}
+	return &node[K, P]{header: header{owner: o, kind: k, dirty: true, hint: hintAny}}
 }
 
 // mutable returns nd itself when o owns it, else a copy owned by o, and
@@ -155,12 +186,12 @@ func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
 // original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	if nd.owner == o {
-		nd.dirty = true
+		nd.touch()
 		return nd
 	}
 	c := new(node[K, P])
 	*c = *nd
-	c.owner, c.dirty = o, true
+	c.owner, c.dirty, c.hint = o, true, hintNone // nd is shared, so clean, and so are its children
 	return c
 }
 
@@ -171,6 +202,7 @@ func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 func mutableChild[K Number, P, M any](in *node[K, slot[M]], i int, o *owner) *node[K, P] {
 	c := mutable((*node[K, P])(in.p[i].p), o)
 	in.p[i].p = c.ptr()
+	in.markChild(i)
 	return c
 }
 
@@ -265,6 +297,7 @@ func (nd *node[K, P]) insertAt(i int, k K, v P) {
 	copy(nd.p[i+1:n+1], nd.p[i:n])
 	nd.keys[i], nd.p[i] = k, v
 	nd.n++
+	nd.hint = hintAny
 }
 
 // removeRange deletes entries [i, j) and zeroes the vacated slots so the
@@ -280,6 +313,7 @@ func (nd *node[K, P]) removeRange(i, j int) {
 	clear(nd.keys[m:n])
 	clear(nd.p[m:n])
 	nd.n = int32(m)
+	nd.hint = hintAny
 }
 
 // addKeys adds d to keys[i:j].
@@ -309,6 +343,7 @@ func (nd *node[K, P]) appendFrom(src *node[K, P], i, j int, d K) {
 	copy(nd.keys[m:], src.keys[i:j])
 	copy(nd.p[m:], src.p[i:j])
 	nd.n += int32(j - i)
+	nd.hint = hintAny
 	addKeys(&nd.keys, m, nd.len(), d)
 }
 
@@ -321,5 +356,6 @@ func (nd *node[K, P]) prependFrom(src *node[K, P], i, j int, d K) {
 	copy(nd.keys[:c], src.keys[i:j])
 	copy(nd.p[:c], src.p[i:j])
 	nd.n += int32(c)
+	nd.hint = hintAny
 	addKeys(&nd.keys, 0, c, d)
 }

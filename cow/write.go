@@ -32,7 +32,10 @@ func (t *tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) p
 		p = in.p[i].p
 	}
 	if h := (*header)(p); s <= stepChild && h.owner == o {
-		h.dirty = true
+		h.touch()
+		if s == stepChild {
+			in.markChild(i)
+		}
 		return p // already the writer's: what mutable would return, without the dispatch
 	}
 	if kindOf(p) == leafKind {
