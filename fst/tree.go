@@ -123,7 +123,11 @@ func (t *tree[K, V, M]) set(k K, v V)    { t.b.Unsettled().Set(k, v) }
 func (t *tree[K, V, M]) del(k K)         { t.b.Unsettled().Delete(t.measure(), k) }
 func (t *tree[K, V, M]) delRange(a, b K) { t.b.Unsettled().DeleteRange(t.measure(), a, b) }
 func (t *tree[K, V, M]) shift(p, d K)    { t.b.Unsettled().Shift(p, d) }
-func (t *tree[K, V, M]) settle()         { t.b.Settle(t.measure()) }
+func (t *tree[K, V, M]) settle() {
+	if m := t.measure(); m != nil { // a Tree has none: no call
+		t.b.Settle(m)
+	}
+}
 
 // def returns the default value.
 func (t *tree[K, V, M]) def() V {
