@@ -2,6 +2,7 @@ package flatseg
 
 import (
 	"iter"
+	"unsafe"
 
 	"github.com/flatseg/flatseg/fst"
 )
@@ -21,14 +22,14 @@ type Snapshot[K fst.Key, V any] struct {
 type snapshot[K fst.Key, V any, Tree treeOf[K, V, Tree]] struct {
 	view[K, V, Tree] // the frozen tree
 
-	owner   any           // the store that published it (its core): its identity
-	version uint64        // see Version
-	stale   chan struct{} // closed when the next version is published
+	owner   unsafe.Pointer // the store core that published it: its identity, compared only
+	version uint64         // see Version
+	stale   chan struct{}  // closed when the next version is published
 }
 
 // newSnapshot wraps t, frozen, as version of s.
 func (s *store[K, V, Tree, Snapshot, Txn]) newSnapshot(version uint64, t Tree) *Snapshot {
-	return s.fam.wrapSnap(snapshot[K, V, Tree]{view: view[K, V, Tree]{tree: t}, owner: s, version: version, stale: make(chan struct{})})
+	return s.fam.wrapSnap(snapshot[K, V, Tree]{view: view[K, V, Tree]{tree: t}, owner: unsafe.Pointer(s), version: version, stale: make(chan struct{})})
 }
 
 // Version returns the version number of sn: 0 for the initial contents,

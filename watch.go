@@ -3,6 +3,7 @@ package flatseg
 import (
 	"context"
 	"fmt"
+	"unsafe"
 )
 
 // Wait returns the head as soon as its version is greater than after,
@@ -62,7 +63,7 @@ func (s *store[K, V, Tree, Snapshot, Txn]) WaitFor(ctx context.Context, version 
 // start < end, and [fst.ErrOutOfSpan] if [start, end) shares no key with
 // the span of the store.
 func (s *store[K, V, Tree, Snapshot, Txn]) WaitRange(ctx context.Context, held *Snapshot, start, end K) (*Snapshot, error) {
-	if held == nil || s.fam.snap(held).owner != any(s) {
+	if held == nil || s.fam.snap(held).owner != unsafe.Pointer(s) {
 		return nil, fmt.Errorf("%w: WaitRange", ErrForeignSnapshot)
 	}
 	if err := s.fam.snap(held).tree.CheckRange(start, end); err != nil {
