@@ -199,7 +199,7 @@ func (h *measuredHarness) check(tr *cow.Measured[int64, int, stats], model map[i
 
 func TestMeasured_Model(t *testing.T) {
 	t.Parallel()
-	seeds := testenv.Pick(t, 10, 200)
+	seeds := testenv.Pick(t, 5, 200)
 	for seed := range seeds {
 		for _, fanout := range []int{4, 5, 8, cow.MaxFanout} {
 			t.Run(fmt.Sprintf("seed=%d/fanout=%d", seed, fanout), func(t *testing.T) {

@@ -249,7 +249,7 @@ func TestMeasured_Model(t *testing.T) {
 	for _, r := range measuredRuns {
 		for _, fan := range []int{4, fst.MaxFanout} {
 			seeds(t, fmt.Sprintf("%s/fanout=%d/", r.name, fan), 2, 40, func(t *testing.T, seed uint64) {
-				r.run(t, fan, randomOps(seed, 3+4*200))
+				r.run(t, fan, randomOps(seed, 3+4*120))
 			})
 		}
 	}
@@ -312,7 +312,7 @@ func runMeasuredFloat[K ~float32 | ~float64](t testing.TB, cfg *config[K, int, *
 func TestMeasured_FloatModel(t *testing.T) {
 	t.Parallel()
 	for _, fan := range []int{4, fst.MaxFanout} {
-		seeds(t, fmt.Sprintf("float64/fanout=%d/", fan), 3, 60, func(t *testing.T, seed uint64) {
+		seeds(t, fmt.Sprintf("float64/fanout=%d/", fan), 2, 60, func(t *testing.T, seed uint64) {
 			runMeasuredFloat(t, measuredFloat64Config, fan, randomOps(seed, 2+4*150))
 		})
 		seeds(t, fmt.Sprintf("float32/fanout=%d/", fan), 1, 20, func(t *testing.T, seed uint64) {

@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
-	"github.com/flatseg/flatseg/internal/testenv"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 // dense is the oracle: one entry per row, every question a loop.
