@@ -321,13 +321,19 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) closed() bool {
 	}
 }
 
-// leader returns nil on the leader and ErrNotLeader, naming the leader when
-// known, elsewhere.
+// leader returns nil on the leader, ErrClosed once Close has begun, and
+// ErrNotLeader, naming the leader when known, elsewhere. It reads raft's
+// state before it checks for Close: Close marks the node closed before it
+// shuts raft down, so a state that shutdown made non-leader is always
+// seen with the node closed, and an Update racing Close gets ErrClosed,
+// never a false "not the leader" (the deep run of
+// TestNode_UpdateRacingClose caught that once in 60 rounds).
 func (n *node[K, V, Tree, Store, Snapshot, Txn]) leader() error {
+	leading := n.raft.State() == raft.Leader
 	if n.closed() {
 		return ErrClosed
 	}
-	if n.raft.State() == raft.Leader {
+	if leading {
 		return nil
 	}
 	return n.notLeader()
