@@ -249,7 +249,7 @@ func TestMeasured_Model(t *testing.T) {
 	for _, r := range measuredRuns {
 		for _, fan := range []int{4, fst.MaxFanout} {
 			seeds(t, fmt.Sprintf("%s/fanout=%d/", r.name, fan), 2, 40, func(t *testing.T, seed uint64) {
-				r.run(t, fan, randomOps(seed, 3+4*120))
+				r.run(t, fan, randomOps(seed, 3+4*100))
 			})
 		}
 	}
