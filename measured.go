@@ -56,47 +56,23 @@ func measured[K fst.Key, V, M any]() *family[K, V, *fst.Measured[K, V, M], Measu
 // [lo, hi) to init, comparing values with ==, summarised by m. It returns
 // the errors of [fst.NewMeasured] and [ErrInvalidOption].
 func NewMeasured[K fst.Key, V comparable, M any](lo, hi K, init V, m fst.Measure[K, V, M], opts ...Option) (*MeasuredStore[K, V, M], error) {
-	cfg, err := configure(opts)
-	if err != nil {
-		return nil, err
-	}
-	t, err := fst.NewMeasured(lo, hi, init, m)
-	if err != nil {
-		return nil, err
-	}
 	s := new(MeasuredStore[K, V, M])
-	s.init(t, cfg, measured[K, V, M]())
-	return s, nil
+	return made(s, s.open(opts, func() (*fst.Measured[K, V, M], error) { return fst.NewMeasured(lo, hi, init, m) }, measured[K, V, M]()))
 }
 
 // NewMeasuredFunc is NewMeasured for values compared by equal (see
 // [NewFunc]).
 func NewMeasuredFunc[K fst.Key, V, M any](lo, hi K, init V, equal func(a, b V) bool, m fst.Measure[K, V, M], opts ...Option) (*MeasuredStore[K, V, M], error) {
-	cfg, err := configure(opts)
-	if err != nil {
-		return nil, err
-	}
-	t, err := fst.NewMeasuredFunc(lo, hi, init, equal, m)
-	if err != nil {
-		return nil, err
-	}
 	s := new(MeasuredStore[K, V, M])
-	s.init(t, cfg, measured[K, V, M]())
-	return s, nil
+	return made(s, s.open(opts, func() (*fst.Measured[K, V, M], error) { return fst.NewMeasuredFunc(lo, hi, init, equal, m) }, measured[K, V, M]()))
 }
 
 // NewMeasuredFrom is [NewFrom] for a measured tree (built with
 // [fst.BuildMeasured] or decoded with [fst.DecodeMeasured]): O(1), t is
 // frozen and shared.
 func NewMeasuredFrom[K fst.Key, V, M any](t *fst.Measured[K, V, M], opts ...Option) (*MeasuredStore[K, V, M], error) {
-	cfg, err := configure(opts)
-	if err != nil {
-		return nil, err
-	}
-	t.Freeze()
 	s := new(MeasuredStore[K, V, M])
-	s.init(t.Clone(), cfg, measured[K, V, M]())
-	return s, nil
+	return made(s, s.open(opts, func() (*fst.Measured[K, V, M], error) { t.Freeze(); return t.Clone(), nil }, measured[K, V, M]()))
 }
 
 // Tree returns a private, mutable fork of sn, with its summaries, as

@@ -160,17 +160,8 @@ func (versionComparer) Compare(a, b uint64) int { return cmp.Compare(a, b) }
 // [fst.New] for an invalid span (wrapping [fst.ErrInvalidRange] or
 // [fst.ErrNaN]) and [ErrInvalidOption] for an invalid option.
 func New[K fst.Key, V comparable](lo, hi K, init V, opts ...Option) (*Store[K, V], error) {
-	cfg, err := configure(opts)
-	if err != nil {
-		return nil, err
-	}
-	t, err := fst.New(lo, hi, init)
-	if err != nil {
-		return nil, err
-	}
 	s := new(Store[K, V])
-	s.init(t, cfg, plain[K, V]())
-	return s, nil
+	return made(s, s.open(opts, func() (*fst.Tree[K, V], error) { return fst.New(lo, hi, init) }, plain[K, V]()))
 }
 
 // NewFunc is New for values compared by equal, as [fst.NewFunc]: values
@@ -178,17 +169,8 @@ func New[K fst.Key, V comparable](lo, hi K, init V, opts ...Option) (*Store[K, V
 // decides merging, whether a commit changed anything, [Diff] and
 // [Store.WaitRange]. It fails with [fst.ErrNilEqual] when equal is nil.
 func NewFunc[K fst.Key, V any](lo, hi K, init V, equal func(a, b V) bool, opts ...Option) (*Store[K, V], error) {
-	cfg, err := configure(opts)
-	if err != nil {
-		return nil, err
-	}
-	t, err := fst.NewFunc(lo, hi, init, equal)
-	if err != nil {
-		return nil, err
-	}
 	s := new(Store[K, V])
-	s.init(t, cfg, plain[K, V]())
-	return s, nil
+	return made(s, s.open(opts, func() (*fst.Tree[K, V], error) { return fst.NewFunc(lo, hi, init, equal) }, plain[K, V]()))
 }
 
 // NewFrom returns a Store whose version 0 holds the contents of t, for
@@ -197,14 +179,8 @@ func NewFunc[K fst.Key, V any](lo, hi K, init V, equal func(a, b V) bool, opts .
 // and its later writes copy the nodes they touch instead of changing the
 // store. t must not be nil nor used by another goroutine during the call.
 func NewFrom[K fst.Key, V any](t *fst.Tree[K, V], opts ...Option) (*Store[K, V], error) {
-	cfg, err := configure(opts)
-	if err != nil {
-		return nil, err
-	}
-	t.Freeze()
 	s := new(Store[K, V])
-	s.init(t.Clone(), cfg, plain[K, V]())
-	return s, nil
+	return made(s, s.open(opts, func() (*fst.Tree[K, V], error) { t.Freeze(); return t.Clone(), nil }, plain[K, V]()))
 }
 
 func configure(opts []Option) (config, error) {
@@ -218,6 +194,29 @@ func configure(opts []Option) (config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// made returns s, or nil and err when making s failed.
+func made[S any](s *S, err error) (*S, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// open configures s with opts, then publishes the tree that tree makes as
+// version 0: the work of every constructor, options checked first.
+func (s *store[K, V, Tree, Snapshot, Txn]) open(opts []Option, tree func() (Tree, error), fam *family[K, V, Tree, Snapshot, Txn]) error {
+	cfg, err := configure(opts)
+	if err != nil {
+		return err
+	}
+	t, err := tree()
+	if err != nil {
+		return err
+	}
+	s.init(t, cfg, fam)
+	return nil
 }
 
 // init publishes t, which the store now owns, as version 0.

@@ -430,57 +430,38 @@ func seekBackIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up
 }
 
 // leastAbove returns the least x with a < x <= e such that test(x), which
-// holds at e and is monotone.
+// holds at e and is monotone (false, then true).
 func leastAbove[K Number](a, e K, test func(K) bool) K {
 	if num.IsFloat[K]() {
-		lo, hi := ordered(a)+1, ordered(e) // the answer is in [lo, hi]
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			if test(unordered[K](mid)) {
-				hi = mid
-			} else {
-				lo = mid + 1
-			}
-		}
-		return unordered[K](lo)
+		base := ordered(a) + 1 // the float after a
+		return unordered[K](base + search(ordered(e)-base+1, func(i uint64) bool { return test(unordered[K](base + i)) }))
 	}
-	lo, hi := K(1), e-a // lengths: the answer is a+n, n in [lo, hi]
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if test(a + mid) {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return a + lo
+	return a + K(search(uint64(e-a), func(i uint64) bool { return test(a + K(i+1)) })+1)
 }
 
 // greatestBelow returns the greatest x with s <= x < b such that test(x),
 // which holds at s and, going down, stays true.
 func greatestBelow[K Number](s, b K, test func(K) bool) K {
 	if num.IsFloat[K]() {
-		lo, hi := ordered(s), ordered(b)-1 // the answer is in [lo, hi]
-		for lo < hi {
-			mid := hi - (hi-lo)/2
-			if test(unordered[K](mid)) {
-				lo = mid
-			} else {
-				hi = mid - 1
-			}
-		}
-		return unordered[K](lo)
+		top := ordered(b) - 1 // the float before b
+		return unordered[K](top - search(top-ordered(s)+1, func(i uint64) bool { return test(unordered[K](top - i)) }))
 	}
-	lo, hi := K(1), b-s // lengths: the answer is b-n, n in [lo, hi]
+	return b - K(search(uint64(b-s), func(i uint64) bool { return test(b - K(i+1)) })+1)
+}
+
+// search returns the least i in [0, n) such that test(i), which holds at
+// n-1 and is monotone: a bisection, O(log n) calls of test.
+func search(n uint64, test func(uint64) bool) uint64 {
+	lo, hi := uint64(0), n-1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
-		if test(b - mid) {
+		if test(mid) {
 			hi = mid
 		} else {
 			lo = mid + 1
 		}
 	}
-	return b - lo
+	return lo
 }
 
 // ordered maps a float to an unsigned integer of the same order, so that

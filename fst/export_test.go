@@ -25,10 +25,7 @@ func BuildFanout[K Key, V comparable](lo, hi K, init V, segs []Segment[K, V], fa
 		return nil, err
 	}
 	t := new(Tree[K, V])
-	if err := build(&t.tree, tb, segs); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return made(t, build(&t.tree, tb, segs))
 }
 
 // newBuilderFanout is newBuilder for a tree with nodes of at most fanout

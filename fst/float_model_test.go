@@ -322,6 +322,13 @@ var (
 // runFloat interprets ops: the first byte chooses the span, the second the
 // default value, then every four bytes are one operation.
 func runFloat[K ~float32 | ~float64](t testing.TB, cfg *config[K, int, *fst.Tree[K, int], *fmodel[K]], fanout int, ops []byte) {
+	runFloatOn(t, cfg, func(lo, hi K, init int) (*fst.Tree[K, int], error) {
+		return fst.NewFanout(lo, hi, init, fanout)
+	}, ops)
+}
+
+// runFloatOn is runFloat for any subject, made over the span by newTree.
+func runFloatOn[K ~float32 | ~float64, T subject[K, int, T]](t testing.TB, cfg *config[K, int, T, *fmodel[K]], newTree func(lo, hi K, init int) (T, error), ops []byte) {
 	if len(ops) < 2 {
 		return
 	}
@@ -331,9 +338,9 @@ func runFloat[K ~float32 | ~float64](t testing.TB, cfg *config[K, int, *fst.Tree
 		return
 	}
 	init := int(ops[1] % 3)
-	tr, err := fst.NewFanout(lo, hi, init, fanout)
+	tr, err := newTree(lo, hi, init)
 	if err != nil {
-		t.Fatalf("New(%v, %v): %v", lo, hi, err)
+		t.Fatalf("new tree over [%v, %v): %v", lo, hi, err)
 	}
 	run(t, cfg, lo, hi, init, tr, &fmodel[K]{min: lo, max: hi, init: init, b: []fbound[K]{{lo, init}}}, ops[2:])
 }

@@ -261,10 +261,7 @@ func (fw *frameWriter) emitFull(buf []byte, rec int) ([]byte, error) {
 // it to flatseg.NewFrom.
 func Decode[K Key, V comparable](r io.Reader, c Codec[V]) (*Tree[K, V], error) {
 	t := new(Tree[K, V])
-	if err := decode(&t.tree, r, c, equal[V], nil); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return made(t, decode(&t.tree, r, c, equal[V], nil))
 }
 
 // DecodeFunc is Decode for values compared with equal instead of == (see
@@ -276,10 +273,7 @@ func DecodeFunc[K Key, V any](r io.Reader, c Codec[V], equal func(a, b V) bool) 
 		return nil, fmt.Errorf("%w: DecodeFunc", ErrNilEqual)
 	}
 	t := new(Tree[K, V])
-	if err := decode(&t.tree, r, c, equal, nil); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return made(t, decode(&t.tree, r, c, equal, nil))
 }
 
 // decode is Decode into t, with every value comparison made by eq, and the

@@ -71,10 +71,7 @@ func newMeasured[K Key, V, M any](lo, hi K, init V, eq func(a, b V) bool, m Meas
 		return nil, err
 	}
 	t := new(Measured[K, V, M])
-	if err := t.init(lo, hi, init, eq, m); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return made(t, t.init(lo, hi, init, eq, m))
 }
 
 // checkMeasured refuses a nil measure and an integer span whose width K
@@ -107,18 +104,11 @@ func BuildMeasuredFunc[K Key, V, M any](lo, hi K, init V, equal func(a, b V) boo
 }
 
 func buildMeasured[K Key, V, M any](lo, hi K, init V, eq func(a, b V) bool, m Measure[K, V, M], segs []Segment[K, V]) (*Measured[K, V, M], error) {
-	if err := checkMeasured(lo, hi, m); err != nil {
-		return nil, err
-	}
-	tb, err := newBuilder(lo, hi, init, eq, m)
-	if err != nil {
-		return nil, err
+	if m == nil {
+		return nil, ErrNilMeasure
 	}
 	t := new(Measured[K, V, M])
-	if err := build(&t.tree, tb, segs); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return made(t, t.buildSpan(lo, hi, init, eq, m, segs)) // the builder checks the span for m
 }
 
 // DecodeMeasured is Decode into a measured tree: it reads a stream Encode
@@ -141,10 +131,7 @@ func decodeMeasured[K Key, V, M any](r io.Reader, c Codec[V], eq func(a, b V) bo
 		return nil, ErrNilMeasure
 	}
 	t := new(Measured[K, V, M])
-	if err := decode(&t.tree, r, c, eq, m); err != nil {
-		return nil, err // a span too wide for lengths in K is ErrCorrupt, from the header
-	}
-	return t, nil
+	return made(t, decode(&t.tree, r, c, eq, m)) // a span too wide for lengths in K is ErrCorrupt, from the header
 }
 
 // EncodeMeasured is Encode for a measured tree: the same stream, without

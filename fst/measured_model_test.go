@@ -293,20 +293,9 @@ var (
 )
 
 func runMeasuredFloat[K ~float32 | ~float64](t testing.TB, cfg *config[K, int, *fst.Measured[K, int, edges], *fmodel[K]], fanout int, ops []byte) {
-	if len(ops) < 2 {
-		return
-	}
-	sp := floatSpans[int(ops[0])%len(floatSpans)]
-	lo, hi := K(sp[0]), K(sp[1])
-	if !(lo < hi) {
-		return
-	}
-	init := int(ops[1] % 3)
-	tr, err := fst.NewMeasuredFanout(lo, hi, init, fst.Measure[K, int, edges](edgesOf[K]{}), fanout)
-	if err != nil {
-		t.Fatalf("NewMeasured(%v, %v): %v", lo, hi, err)
-	}
-	run(t, cfg, lo, hi, init, tr, &fmodel[K]{min: lo, max: hi, init: init, b: []fbound[K]{{lo, init}}}, ops[2:])
+	runFloatOn(t, cfg, func(lo, hi K, init int) (*fst.Measured[K, int, edges], error) {
+		return fst.NewMeasuredFanout(lo, hi, init, fst.Measure[K, int, edges](edgesOf[K]{}), fanout)
+	}, ops)
 }
 
 func TestMeasured_FloatModel(t *testing.T) {

@@ -143,10 +143,7 @@ func (t *tree[K, V, M]) def() V {
 // unless lo < hi. O(1).
 func New[K Key, V comparable](lo, hi K, init V) (*Tree[K, V], error) {
 	t := new(Tree[K, V])
-	if err := t.init(lo, hi, init, equal[V], nil); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return made(t, t.init(lo, hi, init, equal[V], nil))
 }
 
 // NewFunc is New for values compared by equal, which must be an
@@ -157,13 +154,19 @@ func NewFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool) (*Tree[K, 
 		return nil, fmt.Errorf("%w: NewFunc", ErrNilEqual)
 	}
 	t := new(Tree[K, V])
-	if err := t.init(lo, hi, init, equal, nil); err != nil {
+	return made(t, t.init(lo, hi, init, equal, nil))
+}
+
+func equal[V comparable](a, b V) bool { return a == b }
+
+// made returns t, or nil and err when making t failed: the tail of every
+// constructor.
+func made[T any](t *T, err error) (*T, error) {
+	if err != nil {
 		return nil, err
 	}
 	return t, nil
 }
-
-func equal[V comparable](a, b V) bool { return a == b }
 
 // init makes the zero t a tree over [lo, hi) of init.
 func (t *tree[K, V, M]) init(lo, hi K, init V, eq func(a, b V) bool, m cow.Measure[K, V, M]) error {
@@ -184,15 +187,8 @@ func (t *tree[K, V, M]) init(lo, hi K, init V, eq func(a, b V) bool, m cow.Measu
 // errors of New, ErrNaN, ErrInvalidRange for an empty segment and
 // ErrUnsorted.
 func Build[K Key, V comparable](lo, hi K, init V, segs []Segment[K, V]) (*Tree[K, V], error) {
-	tb, err := newBuilder[K, V, none](lo, hi, init, equal[V], nil)
-	if err != nil {
-		return nil, err
-	}
 	t := new(Tree[K, V])
-	if err := build(&t.tree, tb, segs); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return made(t, t.buildSpan(lo, hi, init, equal[V], nil, segs))
 }
 
 // BuildFunc is Build for values compared by equal (see NewFunc).
@@ -200,15 +196,18 @@ func BuildFunc[K Key, V any](lo, hi K, init V, equal func(a, b V) bool, segs []S
 	if equal == nil {
 		return nil, fmt.Errorf("%w: BuildFunc", ErrNilEqual)
 	}
-	tb, err := newBuilder[K, V, none](lo, hi, init, equal, nil)
-	if err != nil {
-		return nil, err
-	}
 	t := new(Tree[K, V])
-	if err := build(&t.tree, tb, segs); err != nil {
-		return nil, err
+	return made(t, t.buildSpan(lo, hi, init, equal, nil, segs))
+}
+
+// buildSpan makes the zero t a tree over [lo, hi) of init holding segs, with
+// Build's contract, and the summaries of m when it is not nil.
+func (t *tree[K, V, M]) buildSpan(lo, hi K, init V, eq func(a, b V) bool, m cow.Measure[K, V, M], segs []Segment[K, V]) error {
+	tb, err := newBuilder(lo, hi, init, eq, m)
+	if err != nil {
+		return err
 	}
-	return t, nil
+	return build(t, tb, segs)
 }
 
 // build is Build into the fresh builder tb, which holds the span, the

@@ -84,13 +84,9 @@ func (t *tree[K, V, M]) assign(u *tree[K, V, M]) error {
 		*t = u.clone()
 		return nil
 	}
-	tb, err := newBuilder(t.lo, t.hi, t.def(), t.p.eq, t.p.m)
-	if err != nil {
-		return err // unreachable: t's span is valid
-	}
 	var nt tree[K, V, M]
-	if err := build(&nt, tb, slices.Collect(u.All())); err != nil {
-		return err // unreachable: u's segments are sorted and inside the span
+	if err := nt.buildSpan(t.lo, t.hi, t.def(), t.p.eq, t.p.m, slices.Collect(u.All())); err != nil {
+		return err // unreachable: t's span is valid, u's segments are sorted and inside it
 	}
 	nt.p = t.p
 	*t = nt
