@@ -237,7 +237,8 @@ func (tx *txn[K, V, Tree, Snapshot, Txn]) Load(t Tree) error {
 	if tx.base == nil {
 		return ErrTxDone
 	}
-	if var0 := *new(Tree); t == var0 {
+	var none Tree // nil: Tree is a pointer type
+	if t == none {
 		return fmt.Errorf("flatseg: Load(nil): %w", ErrIncompatible)
 	}
 	t.Freeze() // its nodes may be shared with the store from now on
