@@ -24,7 +24,7 @@ import (
 //
 // The version number is not part of the encoding: a loaded store starts at
 // version 0. To ship writes rather than whole versions, see [Store.Apply].
-func (sn *Snapshot[K, V]) Encode(w io.Writer, c fst.Codec[V]) (int64, error) {
+func (sn *MeasuredSnapshot[K, V, M]) Encode(w io.Writer, c fst.Codec[V]) (int64, error) {
 	return fst.Encode(w, sn.tree, c)
 }
 
@@ -44,6 +44,6 @@ func (sn *Snapshot[K, V]) Encode(w io.Writer, c fst.Codec[V]) (int64, error) {
 // The cost is that of the writes, plus, when more than one write may have
 // changed something, the commit's check against the head, which skips the
 // subtrees the writes did not copy.
-func (s *store[K, V, Tree, Snapshot, Txn]) Apply(b *fst.Batch[K, V]) (*Snapshot, error) {
-	return s.update(0, false, nil, func(tx *Txn) error { return b.ApplyTo(s.fam.txn(tx)) })
+func (s *MeasuredStore[K, V, M]) Apply(b *fst.Batch[K, V]) (*MeasuredSnapshot[K, V, M], error) {
+	return s.update(0, false, nil, func(tx *MeasuredTxn[K, V, M]) error { return b.Apply(tx) })
 }

@@ -10,7 +10,7 @@ import (
 
 // A transaction maps a range through a function; recorded, it ships as the
 // inserts it made, which a replica applies without the function.
-func ExampleTxn_Apply() {
+func ExampleMeasuredTxn_Apply() {
 	leader, _ := flatseg.New(0, 100, "free")
 	replica, _ := flatseg.New(0, 100, "free")
 	var start fst.Batch[int, string] // both stores start from the same version

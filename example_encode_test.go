@@ -13,7 +13,7 @@ import (
 // then fst.Decode and NewFrom. The file is written beside its final name,
 // synced and renamed, so a crash never leaves half a snapshot under that
 // name.
-func ExampleSnapshot_Encode() {
+func ExampleMeasuredSnapshot_Encode() {
 	s, _ := flatseg.New(0, 100, "free")
 	_ = s.Update(func(tx *flatseg.Txn[int, string]) error {
 		_, err := tx.Insert(10, 20, "alice")
@@ -77,7 +77,7 @@ func ExampleSnapshot_Encode() {
 // Replication: the leader commits a batch of writes and ships its encoding;
 // a replica at the same version decodes and applies it, and ends up with the
 // same version.
-func ExampleStore_Apply() {
+func ExampleMeasuredStore_Apply() {
 	leader, _ := flatseg.New(0, 100, "free")
 	replica, _ := flatseg.New(0, 100, "free")
 

@@ -24,7 +24,7 @@ func (booked) Combine(a, b int) int { return a + b }
 // here, how many minutes of a day are booked, and when the 60th booked
 // minute ends.
 func ExampleMeasuredStore() {
-	day, err := flatseg.NewMeasured(0, 24*60, "", fst.Measure[int, string, int](booked{}))
+	day, err := flatseg.NewMeasured(0, 24*60, "", booked{})
 	if err != nil {
 		panic(err)
 	}
@@ -37,8 +37,8 @@ func ExampleMeasuredStore() {
 		panic(err)
 	}
 	sn := day.Snapshot()
-	total, _ := sn.Measure(0, 24*60)
-	afternoon, _ := sn.Measure(12*60, 24*60)
+	total := sn.Measure(0, 24*60)
+	afternoon := sn.Measure(12*60, 24*60)
 	fmt.Println("booked:", total, "minutes,", afternoon, "after noon")
 	end, _ := sn.Seek(0, func(m int) bool { return m >= 60 })
 	fmt.Printf("the first hour of bookings ends at %02d:%02d\n", end/60, end%60)
@@ -49,13 +49,12 @@ func ExampleMeasuredStore() {
 
 // NewMeasured is New with a Measure.
 func ExampleNewMeasured() {
-	s, _ := flatseg.NewMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}))
+	s, _ := flatseg.NewMeasured(0, 100, 0, sumOf{})
 	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
 		_, err := tx.Insert(10, 20, 3)
 		return err
 	})
-	sum, _ := s.Snapshot().Measure(0, 100)
-	fmt.Println(sum)
+	fmt.Println(s.Snapshot().Measure(0, 100))
 	// Output: 30
 }
 
@@ -65,16 +64,17 @@ type sumOf struct{}
 func (sumOf) Of(v, n int) int      { return v * n }
 func (sumOf) Combine(a, b int) int { return a + b }
 
-// NewMeasuredFunc is NewMeasured for values that are not comparable.
-func ExampleNewMeasuredFunc() {
-	tags := fst.Measure[int, []string, int](tagged{})
-	s, _ := flatseg.NewMeasuredFunc(0, 10, nil, func(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) }, tags)
+// NewFrom serves a tree made with fst.NewFunc and given a Measure by
+// fst.WithMeasure: a measured store of values that are not comparable.
+func ExampleNewFrom_measuredFunc() {
+	plain, _ := fst.NewFunc(0, 10, nil, func(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) })
+	t, _ := fst.WithMeasure(plain, tagged{})
+	s, _ := flatseg.NewFrom(t)
 	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, []string, int]) error {
 		_, err := tx.Insert(2, 5, []string{"a", "b"})
 		return err
 	})
-	n, _ := s.Snapshot().Measure(0, 10)
-	fmt.Println("tag-keys:", n)
+	fmt.Println("tag-keys:", s.Snapshot().Measure(0, 10))
 	// Output: tag-keys: 6
 }
 
@@ -84,24 +84,23 @@ type tagged struct{}
 func (tagged) Of(v []string, n int) int { return len(v) * n }
 func (tagged) Combine(a, b int) int     { return a + b }
 
-// NewMeasuredFrom serves a measured tree built or decoded elsewhere, in
-// O(1).
-func ExampleNewMeasuredFrom() {
-	t, _ := fst.BuildMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}), []fst.Segment[int, int]{{Start: 0, End: 50, Value: 1}})
-	s, _ := flatseg.NewMeasuredFrom(t)
-	sum, _ := s.Snapshot().Measure(25, 75)
-	fmt.Println(sum)
+// NewFrom serves a measured tree built or decoded elsewhere, in O(1).
+func ExampleNewFrom_measured() {
+	plain, _ := fst.Build(0, 100, 0, []fst.Segment[int, int]{{Start: 0, End: 50, Value: 1}})
+	t, _ := fst.WithMeasure(plain, sumOf{})
+	s, _ := flatseg.NewFrom(t)
+	fmt.Println(s.Snapshot().Measure(25, 75))
 	// Output: 25
 }
 
 // A transaction's Measure, Seek and SeekBackward see its own writes.
 func ExampleMeasuredTxn() {
-	s, _ := flatseg.NewMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}))
+	s, _ := flatseg.NewMeasured(0, 100, 0, sumOf{})
 	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
 		tx.Insert(40, 60, 1)
-		before, _ := tx.Measure(0, 100)
+		before := tx.Measure(0, 100)
 		tx.ShiftLeft(0, 30) // delete [0, 30): the segment moves to [10, 30)
-		after, _ := tx.Measure(0, 20)
+		after := tx.Measure(0, 20)
 		start, _ := tx.SeekBackward(100, func(m int) bool { return m > 0 })
 		end, _ := tx.Seek(0, func(m int) bool { return m > 0 })
 		fmt.Println(before, after, start, end)
@@ -113,7 +112,7 @@ func ExampleMeasuredTxn() {
 // A snapshot's Seek and SeekBackward find where a running summary passes a
 // threshold, from either side.
 func ExampleMeasuredSnapshot() {
-	s, _ := flatseg.NewMeasured(0, 100, 1, fst.Measure[int, int, int](sumOf{}))
+	s, _ := flatseg.NewMeasured(0, 100, 1, sumOf{})
 	sn := s.Snapshot()
 	end, _ := sn.Seek(10, func(m int) bool { return m >= 5 })           // [10, end) sums to 5
 	start, _ := sn.SeekBackward(90, func(m int) bool { return m >= 5 }) // [start, 90) sums to 5
@@ -121,35 +120,33 @@ func ExampleMeasuredSnapshot() {
 	// Output: 15 85
 }
 
-// Encode writes no summaries; DecodeMeasured rebuilds them, and Tree forks
-// a version with them.
-func ExampleMeasuredSnapshot_Encode() {
-	m := fst.Measure[int, int, int](sumOf{})
-	s, _ := flatseg.NewMeasured(0, 100, 0, m)
+// Encode writes no summaries; fst.Decode and fst.WithMeasure rebuild
+// them, and Tree forks a version with them.
+func ExampleMeasuredSnapshot_Encode_summaries() {
+	s, _ := flatseg.NewMeasured(0, 100, 0, sumOf{})
 	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
 		_, err := tx.Insert(0, 10, 2)
 		return err
 	})
 	var buf bytes.Buffer
 	_, _ = s.Snapshot().Encode(&buf, fst.NumberCodec[int]())
-	t, _ := fst.DecodeMeasured(&buf, fst.NumberCodec[int](), m)
-	sum, _ := t.Measure(0, 100)
+	plain, _ := fst.Decode[int](&buf, fst.NumberCodec[int]())
+	t, _ := fst.WithMeasure(plain, sumOf{})
 	fork := s.Snapshot().Tree()
 	fork.Insert(10, 20, 1)
-	forked, _ := fork.Measure(0, 100)
-	fmt.Println(sum, forked)
+	fmt.Println(t.Measure(0, 100), fork.Measure(0, 100))
 	// Output: 20 30
 }
 
-// DiffMeasured compares two versions of a MeasuredStore.
-func ExampleDiffMeasured() {
-	s, _ := flatseg.NewMeasured(0, 100, 0, fst.Measure[int, int, int](sumOf{}))
+// Diff compares two versions of a MeasuredStore, as of any store.
+func ExampleDiff_measured() {
+	s, _ := flatseg.NewMeasured(0, 100, 0, sumOf{})
 	v0 := s.Snapshot()
 	_ = s.Update(func(tx *flatseg.MeasuredTxn[int, int, int]) error {
 		_, err := tx.Insert(5, 8, 1)
 		return err
 	})
-	for c := range flatseg.DiffMeasured(v0, s.Snapshot()) {
+	for c := range flatseg.Diff(v0, s.Snapshot()) {
 		fmt.Printf("[%d, %d): %d -> %d\n", c.Start, c.End, c.Old, c.New)
 	}
 	// Output: [5, 8): 0 -> 1

@@ -48,7 +48,7 @@ func ExampleStore() {
 
 // Update commits when its function returns nil, and rolls back when it
 // returns an error: readers never see half a transaction.
-func ExampleStore_Update() {
+func ExampleMeasuredStore_Update() {
 	s, _ := flatseg.New(0, 100, "free")
 	errTaken := errors.New("taken")
 	book := func(start, end int, who string) error {
@@ -78,7 +78,7 @@ func ExampleStore_Update() {
 
 // Begin and Commit give the caller control of the transaction; the
 // deferred Rollback makes every early return safe.
-func ExampleStore_Begin() {
+func ExampleMeasuredStore_Begin() {
 	s, _ := flatseg.New(0, 100, 0)
 	tx := s.Begin()
 	defer tx.Rollback()
@@ -108,7 +108,7 @@ func ExampleStore_Begin() {
 }
 
 // A snapshot never changes: later commits publish new versions beside it.
-func ExampleStore_Snapshot() {
+func ExampleMeasuredStore_Snapshot() {
 	s, _ := flatseg.New(0, 100, 0)
 	before := s.Snapshot()
 	_ = s.Update(func(tx *flatseg.Txn[int, int]) error {
@@ -129,7 +129,7 @@ func ExampleStore_Snapshot() {
 }
 
 // At returns one of the versions the store retains.
-func ExampleStore_At() {
+func ExampleMeasuredStore_At() {
 	s, _ := flatseg.New(0, 100, 0, flatseg.WithRetain(2))
 	for i := 1; i <= 3; i++ {
 		_ = s.Update(func(tx *flatseg.Txn[int, int]) error {
@@ -173,7 +173,7 @@ func ExampleDiff() {
 
 // Wait blocks until a version newer than the one the reader holds is
 // published.
-func ExampleStore_Wait() {
+func ExampleMeasuredStore_Wait() {
 	s, _ := flatseg.New(0, 100, 0)
 	held := s.Snapshot()
 	done := make(chan struct{})
@@ -198,7 +198,7 @@ func ExampleStore_Wait() {
 }
 
 // WaitRange wakes only for commits that change the watched range.
-func ExampleStore_WaitRange() {
+func ExampleMeasuredStore_WaitRange() {
 	s, _ := flatseg.New(0, 100, 0)
 	held := s.Snapshot()
 	woke := make(chan *flatseg.Snapshot[int, int])
@@ -232,7 +232,7 @@ func ExampleStore_WaitRange() {
 
 // Tree forks a snapshot into a private tree, in O(1), for what-if edits
 // that the store never sees.
-func ExampleSnapshot_Tree() {
+func ExampleMeasuredSnapshot_Tree() {
 	s, _ := flatseg.New(0, 100, 0)
 	fork := s.Snapshot().Tree()
 	_, _ = fork.Insert(0, 50, 1)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"iter"
 	"sync"
 
 	"github.com/benbjohnson/immutable"
@@ -60,94 +59,44 @@ func WithRetain(n int) Option {
 	}
 }
 
-// Store is a versioned flat segment tree shared by any number of readers
-// and a single writer at a time.
+// MeasuredStore is a versioned flat segment tree shared by any number of
+// readers and a single writer at a time. Its versions are trees of package
+// fst with summaries of type M (see [fst.Measure]): made by [NewMeasured],
+// or by [NewFrom] of a measured tree, its snapshots and transactions also
+// answer Measure, Seek and SeekBackward in O(log n). [Store] is the same
+// type without summaries (M is [fst.None]), which [New], [NewFunc] and
+// NewFrom of a plain [fst.Tree] return.
 //
-// Readers take a [Snapshot] with [Store.Snapshot]: one atomic load, no lock
-// and no allocation. A snapshot is immutable and stays valid for as long as
-// it is referenced, whatever is committed later. Writers go through a [Txn]
-// obtained from [Store.Begin] or run by [Store.Update]; writers are
-// serialized by a mutex that readers never touch. Each commit that changes
-// something publishes a new version with one atomic pointer swap.
+// Readers take a [MeasuredSnapshot] with [MeasuredStore.Snapshot]: one
+// atomic load, no lock and no allocation. A snapshot is immutable and stays
+// valid for as long as it is referenced, whatever is committed later.
+// Writers go through a [MeasuredTxn] obtained from [MeasuredStore.Begin] or
+// run by [MeasuredStore.Update]; writers are serialized by a mutex that
+// readers never touch. Each commit that changes something publishes a new
+// version with one atomic pointer swap. With a Measure, a commit also costs
+// the summaries of the nodes it wrote (see [fst.Measured]); readers pay
+// nothing more.
 //
-// All methods of Store are safe for concurrent use. Create a Store with
-// [New] or [NewFrom]: the zero Store is not usable, and a Store must not be
+// All methods are safe for concurrent use. Create a store with a
+// constructor: the zero MeasuredStore is not usable, and a store must not be
 // copied. It starts no goroutines and needs no Close.
-type Store[K fst.Key, V any] struct {
-	store[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]]
+type MeasuredStore[K fst.Key, V, M any] struct {
+	writer sync.Mutex                     // held from Begin until Commit or Rollback
+	state  atomic.Pointer[state[K, V, M]] // the published head and history
+	retain int                            // versions reachable through At, head included
+	none   *fst.Measured[K, V, M]         // the zero tree, read by finished transactions; never written
 }
 
-// store is the one implementation of Store and MeasuredStore: their
-// writers, versions, history and watchers, generic in the tree they hold
-// (*fst.Tree or *fst.Measured) and in the snapshot and transaction types
-// they hand out. Its type parameters are named after the exported types
-// they stand for in a Store, so that the documentation of the methods
-// Store and MeasuredStore promote from it reads as it should: in a
-// MeasuredStore, Snapshot is MeasuredSnapshot and Txn is MeasuredTxn.
-type store[K fst.Key, V any, Tree treeOf[K, V, Tree], Snapshot, Txn any] struct {
-	writer sync.Mutex                                       // held from Begin until Commit or Rollback
-	state  atomic.Pointer[state[K, V, Tree, Snapshot, Txn]] // the published head and history
-	retain int                                              // versions reachable through At, head included
-	fam    *family[K, V, Tree, Snapshot, Txn]               // the exported types the store serves
-}
-
-// treeOf is what a store needs of the tree it holds: the methods *fst.Tree
-// and *fst.Measured share.
-type treeOf[K fst.Key, V any, Tree any] interface {
-	comparable // a pointer: nil is its zero value
-	Search(key K) (fst.Segment[K, V], bool)
-	All() iter.Seq[fst.Segment[K, V]]
-	Backward() iter.Seq[fst.Segment[K, V]]
-	Overlapping(start, end K) iter.Seq[fst.Segment[K, V]]
-	LeafNodes() iter.Seq2[K, V]
-	LeafNodesBackward() iter.Seq2[K, V]
-	Len() int
-	LeafSize() int
-	MinKey() K
-	MaxKey() K
-	DefaultValue() V
-	CheckRange(start, end K) error
-	Insert(start, end K, v V) (bool, error)
-	Apply(start, end K, f func(V) V) (bool, error)
-	ShiftLeft(start, end K) error
-	ShiftRight(pos, size K, skipStartNode bool) error
-	Freeze()
-	Clone() Tree
-	Equal(o Tree) bool
-	Assign(o Tree) error
-}
-
-// family is what the store core knows of the exported types it serves:
-// how to wrap a new version or transaction in them and reach the core
-// inside, the zero tree, and the tree's Diff.
-type family[K fst.Key, V any, Tree treeOf[K, V, Tree], Snapshot, Txn any] struct {
-	wrapSnap func(snapshot[K, V, Tree]) *Snapshot
-	snap     func(*Snapshot) *snapshot[K, V, Tree]
-	wrapTxn  func(txn[K, V, Tree, Snapshot, Txn]) *Txn
-	txn      func(*Txn) *txn[K, V, Tree, Snapshot, Txn]
-	none     Tree // the zero tree, read by finished transactions; never written
-	diff     func(a, b Tree) iter.Seq[fst.Change[K, V]]
-}
-
-// plain is the family of Store.
-func plain[K fst.Key, V any]() *family[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]] {
-	return &family[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]]{
-		wrapSnap: func(c snapshot[K, V, *fst.Tree[K, V]]) *Snapshot[K, V] { return &Snapshot[K, V]{c} },
-		snap:     func(sn *Snapshot[K, V]) *snapshot[K, V, *fst.Tree[K, V]] { return &sn.snapshot },
-		wrapTxn: func(c txn[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]]) *Txn[K, V] {
-			return &Txn[K, V]{c}
-		},
-		txn:  func(tx *Txn[K, V]) *txn[K, V, *fst.Tree[K, V], Snapshot[K, V], Txn[K, V]] { return &tx.txn },
-		none: new(fst.Tree[K, V]),
-		diff: fst.Diff[K, V],
-	}
-}
+// Store is a versioned flat segment tree without summaries: a
+// [MeasuredStore] whose trees are [fst.Tree]. Every method of
+// MeasuredStore applies; see there.
+type Store[K fst.Key, V any] = MeasuredStore[K, V, fst.None]
 
 // state is what a commit publishes: the head and the retained versions,
 // swapped together so that a reader sees both from one atomic load.
-type state[K fst.Key, V any, Tree treeOf[K, V, Tree], Snapshot, Txn any] struct {
-	head    *Snapshot
-	history *immutable.SortedMap[uint64, *Snapshot] // version -> snapshot, for the retain-1 versions before head
+type state[K fst.Key, V, M any] struct {
+	head    *MeasuredSnapshot[K, V, M]
+	history *immutable.SortedMap[uint64, *MeasuredSnapshot[K, V, M]] // version -> snapshot, for the retain-1 versions before head
 }
 
 // versionComparer orders the history by version.
@@ -155,32 +104,48 @@ type versionComparer struct{}
 
 func (versionComparer) Compare(a, b uint64) int { return cmp.Compare(a, b) }
 
-// New returns a Store whose version 0 maps the whole span [lo, hi) to
+// New returns a Store whose version 0 maps the whole span [min, max) to
 // init, comparing values with == (see [fst.New]). It returns the error of
 // [fst.New] for an invalid span (wrapping [fst.ErrInvalidRange] or
 // [fst.ErrNaN]) and [ErrInvalidOption] for an invalid option.
-func New[K fst.Key, V comparable](lo, hi K, init V, opts ...Option) (*Store[K, V], error) {
-	s := new(Store[K, V])
-	return made(s, s.open(opts, func() (*fst.Tree[K, V], error) { return fst.New(lo, hi, init) }, plain[K, V]()))
+func New[K fst.Key, V comparable](min, max K, init V, opts ...Option) (*Store[K, V], error) {
+	return open(opts, func() (*fst.Tree[K, V], error) { return fst.New(min, max, init) })
 }
 
 // NewFunc is New for values compared by equal, as [fst.NewFunc]: values
 // need not be comparable (slices, maps, structs holding them). equal
 // decides merging, whether a commit changed anything, [Diff] and
-// [Store.WaitRange]. It fails with [fst.ErrNilEqual] when equal is nil.
-func NewFunc[K fst.Key, V any](lo, hi K, init V, equal func(a, b V) bool, opts ...Option) (*Store[K, V], error) {
-	s := new(Store[K, V])
-	return made(s, s.open(opts, func() (*fst.Tree[K, V], error) { return fst.NewFunc(lo, hi, init, equal) }, plain[K, V]()))
+// [MeasuredStore.WaitRange]. It fails with [fst.ErrNilEqual] when equal is
+// nil.
+func NewFunc[K fst.Key, V any](min, max K, init V, equal func(a, b V) bool, opts ...Option) (*Store[K, V], error) {
+	return open(opts, func() (*fst.Tree[K, V], error) { return fst.NewFunc(min, max, init, equal) })
 }
 
-// NewFrom returns a Store whose version 0 holds the contents of t, for
-// example a tree bulk-loaded with [fst.Build]. It costs O(1): NewFrom
-// freezes t (see [fst.Tree.Freeze]) and shares its nodes, so t stays usable
-// and its later writes copy the nodes they touch instead of changing the
-// store. t must not be nil nor used by another goroutine during the call.
-func NewFrom[K fst.Key, V any](t *fst.Tree[K, V], opts ...Option) (*Store[K, V], error) {
-	s := new(Store[K, V])
-	return made(s, s.open(opts, func() (*fst.Tree[K, V], error) { t.Freeze(); return t.Clone(), nil }, plain[K, V]()))
+// NewMeasured returns a MeasuredStore whose version 0 maps the whole span
+// [min, max) to init, comparing values with ==, summarised by m. It
+// returns the errors of [fst.NewMeasured] and [ErrInvalidOption]. For
+// values compared by a function, give [NewFrom] a tree made by
+// [fst.NewFunc] and [fst.WithMeasure].
+func NewMeasured[K fst.Key, V comparable, M any](min, max K, init V, m fst.Measure[K, V, M], opts ...Option) (*MeasuredStore[K, V, M], error) {
+	return open(opts, func() (*fst.Measured[K, V, M], error) { return fst.NewMeasured(min, max, init, m) })
+}
+
+// NewFrom returns a store whose version 0 holds the contents of t, with
+// t's equality and Measure: a tree bulk-loaded with [fst.Build], decoded
+// with [fst.Decode], or given a Measure with [fst.WithMeasure]. It costs
+// O(1): NewFrom freezes t (see [fst.Measured.Freeze]) and shares its
+// nodes, so t stays usable and its later writes copy the nodes they touch
+// instead of changing the store. t must not be used by another goroutine
+// during the call. A nil t, or the zero tree, is an error wrapping
+// [fst.ErrInvalidRange].
+func NewFrom[K fst.Key, V, M any](t *fst.Measured[K, V, M], opts ...Option) (*MeasuredStore[K, V, M], error) {
+	return open(opts, func() (*fst.Measured[K, V, M], error) {
+		if t == nil || !(t.MinKey() < t.MaxKey()) {
+			return nil, fmt.Errorf("%w: NewFrom of a nil or zero tree", fst.ErrInvalidRange)
+		}
+		t.Freeze()
+		return t.Clone(), nil
+	})
 }
 
 func configure(opts []Option) (config, error) {
@@ -196,43 +161,30 @@ func configure(opts []Option) (config, error) {
 	return cfg, nil
 }
 
-// made returns s, or nil and err when making s failed.
-func made[S any](s *S, err error) (*S, error) {
+// open makes a store with opts and publishes the tree that tree makes as
+// version 0: the work of every constructor, options checked first.
+func open[K fst.Key, V, M any](opts []Option, tree func() (*fst.Measured[K, V, M], error)) (*MeasuredStore[K, V, M], error) {
+	cfg, err := configure(opts)
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
-}
-
-// open configures s with opts, then publishes the tree that tree makes as
-// version 0: the work of every constructor, options checked first.
-func (s *store[K, V, Tree, Snapshot, Txn]) open(opts []Option, tree func() (Tree, error), fam *family[K, V, Tree, Snapshot, Txn]) error {
-	cfg, err := configure(opts)
-	if err != nil {
-		return err
-	}
 	t, err := tree()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.init(t, cfg, fam)
-	return nil
-}
-
-// init publishes t, which the store now owns, as version 0.
-func (s *store[K, V, Tree, Snapshot, Txn]) init(t Tree, cfg config, fam *family[K, V, Tree, Snapshot, Txn]) {
 	t.Freeze()
-	s.retain, s.fam = cfg.retain, fam
-	s.state.Store(&state[K, V, Tree, Snapshot, Txn]{
+	s := &MeasuredStore[K, V, M]{retain: cfg.retain, none: new(fst.Measured[K, V, M])}
+	s.state.Store(&state[K, V, M]{
 		head:    s.newSnapshot(0, t),
-		history: immutable.NewSortedMap[uint64, *Snapshot](versionComparer{}),
+		history: immutable.NewSortedMap[uint64, *MeasuredSnapshot[K, V, M]](versionComparer{}),
 	})
+	return s, nil
 }
 
 // Snapshot returns the latest committed version. It costs one atomic load:
 // no lock, no allocation. The snapshot never changes and stays valid for as
 // long as it is referenced.
-func (s *store[K, V, Tree, Snapshot, Txn]) Snapshot() *Snapshot {
+func (s *MeasuredStore[K, V, M]) Snapshot() *MeasuredSnapshot[K, V, M] {
 	return s.state.Load().head
 }
 
@@ -240,9 +192,9 @@ func (s *store[K, V, Tree, Snapshot, Txn]) Snapshot() *Snapshot {
 // it (see [WithRetain]); otherwise it returns nil, false. It costs one
 // atomic load and O(log r) for r retained versions, takes no lock and does
 // not allocate.
-func (s *store[K, V, Tree, Snapshot, Txn]) At(version uint64) (*Snapshot, bool) {
+func (s *MeasuredStore[K, V, M]) At(version uint64) (*MeasuredSnapshot[K, V, M], bool) {
 	st := s.state.Load()
-	if version == s.fam.snap(st.head).version {
+	if version == st.head.version {
 		return st.head, true
 	}
 	return st.history.Get(version)
@@ -255,10 +207,10 @@ func (s *store[K, V, Tree, Snapshot, Txn]) At(version uint64) (*Snapshot, bool) 
 // Begin is always correct. Begin costs O(1) and one allocation besides the
 // Txn. Calling Begin again on the same goroutine before ending the first
 // transaction deadlocks.
-func (s *store[K, V, Tree, Snapshot, Txn]) Begin() *Txn {
+func (s *MeasuredStore[K, V, M]) Begin() *MeasuredTxn[K, V, M] {
 	s.writer.Lock()
 	base := s.state.Load().head
-	return s.fam.wrapTxn(txn[K, V, Tree, Snapshot, Txn]{view: view[K, V, Tree]{tree: s.fam.snap(base).tree.Clone()}, store: s, base: base})
+	return &MeasuredTxn[K, V, M]{tree: base.tree.Clone(), store: s, base: base}
 }
 
 // Update runs fn in a write transaction. It commits when fn returns nil and
@@ -270,7 +222,7 @@ func (s *store[K, V, Tree, Snapshot, Txn]) Begin() *Txn {
 // Update reports what fn did, so that a caller that retries on error never
 // applies a change twice: nil when fn committed (the commit stands), and
 // [ErrTxDone] when fn rolled back (nothing was written).
-func (s *store[K, V, Tree, Snapshot, Txn]) Update(fn func(tx *Txn) error) error {
+func (s *MeasuredStore[K, V, M]) Update(fn func(tx *MeasuredTxn[K, V, M]) error) error {
 	_, err := s.update(0, false, nil, fn)
 	return err
 }
@@ -285,7 +237,7 @@ func (s *store[K, V, Tree, Snapshot, Txn]) Update(fn func(tx *Txn) error) error 
 // UpdateAt returns [ErrTxDone] (a commit fn made stands, at the head's
 // version plus one). A store that only commits through Update and Commit
 // is never affected by it.
-func (s *store[K, V, Tree, Snapshot, Txn]) UpdateAt(version uint64, fn func(tx *Txn) error) (*Snapshot, error) {
+func (s *MeasuredStore[K, V, M]) UpdateAt(version uint64, fn func(tx *MeasuredTxn[K, V, M]) error) (*MeasuredSnapshot[K, V, M], error) {
 	return s.update(version, true, nil, fn)
 }
 
@@ -297,7 +249,7 @@ func (s *store[K, V, Tree, Snapshot, Txn]) UpdateAt(version uint64, fn func(tx *
 // [Txn.Apply] record the inserts that make up the difference. Package
 // replica records every Update this way. Recording costs an append per
 // write.
-func (s *store[K, V, Tree, Snapshot, Txn]) Record(b *fst.Batch[K, V], fn func(tx *Txn) error) error {
+func (s *MeasuredStore[K, V, M]) Record(b *fst.Batch[K, V], fn func(tx *MeasuredTxn[K, V, M]) error) error {
 	if b == nil {
 		return fmt.Errorf("%w: Record(nil, fn)", ErrInvalidOption)
 	}
@@ -308,22 +260,21 @@ func (s *store[K, V, Tree, Snapshot, Txn]) Record(b *fst.Batch[K, V], fn func(tx
 // update runs fn in a transaction that records into rec when it is not
 // nil, and commits it at version (exact) or at the head's version plus
 // one.
-func (s *store[K, V, Tree, Snapshot, Txn]) update(version uint64, exact bool, rec *fst.Batch[K, V], fn func(tx *Txn) error) (*Snapshot, error) {
-	x := s.Begin()
-	tx := s.fam.txn(x)
+func (s *MeasuredStore[K, V, M]) update(version uint64, exact bool, rec *fst.Batch[K, V], fn func(tx *MeasuredTxn[K, V, M]) error) (*MeasuredSnapshot[K, V, M], error) {
+	tx := s.Begin()
 	defer tx.Rollback()
-	if exact && version <= s.fam.snap(tx.base).version {
-		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, s.fam.snap(tx.base).version)
+	if exact && version <= tx.base.version {
+		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, tx.base.version)
 	}
 	var own fst.Batch[K, V] // the writes recorded, appended to rec on commit
 	if rec != nil {
 		tx.record = &own
 	}
-	if err := fn(x); err != nil {
+	if err := fn(tx); err != nil {
 		return nil, err
 	}
 	var (
-		sn  *Snapshot
+		sn  *MeasuredSnapshot[K, V, M]
 		err error
 	)
 	switch {
@@ -349,17 +300,17 @@ func (s *store[K, V, Tree, Snapshot, Txn]) update(version uint64, exact bool, re
 // new state, moving the old head into the history and dropping the version
 // that falls out of it, swaps the state in with one atomic store, then wakes
 // the watchers of the old head. The caller holds the writer lock.
-func (s *store[K, V, Tree, Snapshot, Txn]) publish(sn *Snapshot) {
+func (s *MeasuredStore[K, V, M]) publish(sn *MeasuredSnapshot[K, V, M]) {
 	old := s.state.Load()
 	history := old.history
 	if s.retain > 1 {
-		history = history.Set(s.fam.snap(old.head).version, old.head)
+		history = history.Set(old.head.version, old.head)
 		if history.Len() >= s.retain { // drop the oldest: versions need not be consecutive (UpdateAt)
 			it := history.Iterator()
 			oldest, _, _ := it.Next()
 			history = history.Delete(oldest)
 		}
 	}
-	s.state.Store(&state[K, V, Tree, Snapshot, Txn]{head: sn, history: history})
-	close(s.fam.snap(old.head).stale)
+	s.state.Store(&state[K, V, M]{head: sn, history: history})
+	close(old.head.stale)
 }

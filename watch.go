@@ -3,7 +3,9 @@ package flatseg
 import (
 	"context"
 	"fmt"
-	"unsafe"
+
+	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/span"
 )
 
 // Wait returns the head as soon as its version is greater than after,
@@ -14,15 +16,14 @@ import (
 // already exists, Wait returns it at once, even if ctx is done. Versions
 // published in between are skipped: Wait returns the latest one. Wait is
 // safe for concurrent use and costs O(1) per wake-up.
-func (s *store[K, V, Tree, Snapshot, Txn]) Wait(ctx context.Context, after uint64) (*Snapshot, error) {
+func (s *MeasuredStore[K, V, M]) Wait(ctx context.Context, after uint64) (*MeasuredSnapshot[K, V, M], error) {
 	for {
 		head := s.Snapshot()
-		h := s.fam.snap(head)
-		if h.version > after {
+		if head.version > after {
 			return head, nil
 		}
 		select {
-		case <-h.stale:
+		case <-head.stale:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -35,7 +36,7 @@ func (s *store[K, V, Tree, Snapshot, Txn]) Wait(ctx context.Context, after uint6
 // read-your-writes wait: given the snapshot sn a write returned, possibly
 // on another node of package replica, WaitFor(ctx, sn.Version()) returns a
 // snapshot that holds the write.
-func (s *store[K, V, Tree, Snapshot, Txn]) WaitFor(ctx context.Context, version uint64) (*Snapshot, error) {
+func (s *MeasuredStore[K, V, M]) WaitFor(ctx context.Context, version uint64) (*MeasuredSnapshot[K, V, M], error) {
 	if version == 0 {
 		return s.Snapshot(), nil
 	}
@@ -62,25 +63,24 @@ func (s *store[K, V, Tree, Snapshot, Txn]) WaitFor(ctx context.Context, version 
 // range: [fst.ErrNaN] if start or end is NaN, [fst.ErrInvalidRange] unless
 // start < end, and [fst.ErrOutOfSpan] if [start, end) shares no key with
 // the span of the store.
-func (s *store[K, V, Tree, Snapshot, Txn]) WaitRange(ctx context.Context, held *Snapshot, start, end K) (*Snapshot, error) {
-	if held == nil || s.fam.snap(held).owner != unsafe.Pointer(s) {
+func (s *MeasuredStore[K, V, M]) WaitRange(ctx context.Context, held *MeasuredSnapshot[K, V, M], start, end K) (*MeasuredSnapshot[K, V, M], error) {
+	if held == nil || held.store != s {
 		return nil, fmt.Errorf("%w: WaitRange", ErrForeignSnapshot)
 	}
-	if err := s.fam.snap(held).tree.CheckRange(start, end); err != nil {
+	if err := span.Check(held.MinKey(), held.MaxKey(), start, end); err != nil {
 		return nil, fmt.Errorf("flatseg: WaitRange: %w", err)
 	}
 	base := held
 	for {
 		head := s.Snapshot()
-		h := s.fam.snap(head)
-		if h.version > s.fam.snap(base).version {
-			if s.changedWithin(base, head, start, end) {
+		if head.version > base.version {
+			if changedWithin(base, head, start, end) {
 				return head, nil
 			}
 			base = head
 		}
 		select {
-		case <-h.stale:
+		case <-head.stale:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -89,8 +89,8 @@ func (s *store[K, V, Tree, Snapshot, Txn]) WaitRange(ctx context.Context, held *
 
 // changedWithin reports whether a and b differ somewhere in [start, end).
 // It relies on Diff yielding changes in ascending key order to stop at end.
-func (s *store[K, V, Tree, Snapshot, Txn]) changedWithin(a, b *Snapshot, start, end K) bool {
-	for c := range s.fam.diff(s.fam.snap(a).tree, s.fam.snap(b).tree) {
+func changedWithin[K fst.Key, V, M any](a, b *MeasuredSnapshot[K, V, M], start, end K) bool {
+	for c := range Diff(a, b) {
 		if c.Start >= end {
 			return false
 		}

@@ -32,11 +32,11 @@ package fst
 // record the Inserts that make the difference, for example from
 // [Diff](before, t) with before an O(1) Clone of t taken first (package
 // flatseg's Txn.Apply records this way).
-func (t *tree[K, V, M]) Apply(start, end K, f func(V) V) (changed bool, err error) {
+func (t *Measured[K, V, M]) Apply(start, end K, f func(V) V) (changed bool, err error) {
 	if err := t.checkRange(start, end); err != nil {
 		return false, err
 	}
-	s, e := max(start, t.lo), min(end, t.hi)
+	s, e := max(start, t.min), min(end, t.max)
 	// Every call of f and every comparison of this phase happens before
 	// the first write.
 	var writes []Segment[K, V] // the Inserts to make, in key order, not touching unless their values differ
@@ -57,12 +57,12 @@ func (t *tree[K, V, M]) Apply(start, end K, f func(V) V) (changed bool, err erro
 	}
 	// Insert compares values too (with the neighbours, to merge): an
 	// equality that panics there leaves only the clone half written.
-	c := t.clone()
+	c := t.Clone()
 	for _, w := range writes {
 		if _, err := c.Insert(w.Start, w.End, w.Value); err != nil {
 			return false, err // unreachable: every range is inside [s, e), which is valid
 		}
 	}
-	*t = c
+	*t = *c
 	return true, nil
 }

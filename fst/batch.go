@@ -116,22 +116,3 @@ func (b *Batch[K, V]) All() iter.Seq2[int, Op[K, V]] {
 		}
 	}
 }
-
-// Apply runs the recorded writes on t, in order, all or nothing: it runs
-// them on an O(1) clone of t and, when every write succeeded, makes t hold
-// the result; when one fails, it returns that write's error (wrapping the
-// Tree method's sentinel, ErrInvalidRange and the others) with its index,
-// and t is unchanged. It costs what the writes cost, plus copying the paths
-// they change once more than writing t directly would when t owns its nodes.
-// t must not be used by another goroutine during the call.
-func (b *Batch[K, V]) Apply(t *Tree[K, V]) error {
-	if len(b.ops) == 0 {
-		return nil
-	}
-	c := t.Clone()
-	if err := b.ApplyTo(c); err != nil {
-		return err
-	}
-	*t = *c
-	return nil
-}

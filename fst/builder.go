@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/cow"
 )
 
 // builder loads a Tree from its boundaries, streamed in increasing order, in
@@ -16,29 +16,29 @@ import (
 // untrusted input. Every value comparison goes through eq, which the tree
 // keeps.
 type builder[K Key, V, M any] struct {
-	lo, hi K
-	init   V
-	eq     func(a, b V) bool
-	m      cow.Measure[K, V, M]
-	b      *cow.MeasuredBuilder[K, V, M]
-	n      int
-	last   K
-	lastV  V
+	min, max K
+	init     V
+	eq       func(a, b V) bool
+	m        cow.Measure[K, V, M]
+	b        *cow.Builder[K, V, M]
+	n        int
+	last     K
+	lastV    V
 }
 
 // newBuilder starts a tree over [min, max) with default value init. It
 // fails as New does: ErrNaN for a NaN bound, ErrInvalidRange unless
 // min < max.
-func newBuilder[K Key, V, M any](lo, hi K, init V, eq func(a, b V) bool, m cow.Measure[K, V, M]) (*builder[K, V, M], error) {
-	if err := checkSpan(lo, hi); err != nil {
+func newBuilder[K Key, V, M any](min, max K, init V, eq func(a, b V) bool, m cow.Measure[K, V, M]) (*builder[K, V, M], error) {
+	if err := checkSpan(min, max); err != nil {
 		return nil, err
 	}
 	if m != nil {
-		if err := checkMeasured(lo, hi, m); err != nil {
+		if err := checkMeasured(min, max, m); err != nil {
 			return nil, err // before any summary is computed: lengths would wrap
 		}
 	}
-	return &builder[K, V, M]{lo: lo, hi: hi, init: init, eq: eq, m: m, b: new(cow.MeasuredBuilder[K, V, M])}, nil
+	return &builder[K, V, M]{min: min, max: max, init: init, eq: eq, m: m, b: new(cow.Builder[K, V, M])}, nil
 }
 
 // add appends the boundary k, where a segment with value v starts. It
@@ -51,13 +51,13 @@ func (b *builder[K, V, M]) add(k K, v V) error {
 	case b.b == nil:
 		return errBuilderSpent
 	case b.n == 0:
-		if k != b.lo {
-			return fmt.Errorf("%w: first boundary %v is not min %v", ErrOutOfSpan, k, b.lo)
+		if k != b.min {
+			return fmt.Errorf("%w: first boundary %v is not min %v", ErrOutOfSpan, k, b.min)
 		}
 	case !(b.last < k):
 		return fmt.Errorf("%w: boundary %v after %v", ErrUnsorted, k, b.last)
-	case !(k < b.hi):
-		return fmt.Errorf("%w: boundary %v at or past max %v", ErrOutOfSpan, k, b.hi)
+	case !(k < b.max):
+		return fmt.Errorf("%w: boundary %v at or past max %v", ErrOutOfSpan, k, b.max)
 	case b.eq(v, b.lastV):
 		return fmt.Errorf("fst: the segment at %v has the value of the segment before it, %v", k, v)
 	}
@@ -73,16 +73,19 @@ func (b *builder[K, V, M]) add(k K, v V) error {
 // add and tree fail (the tree owns the nodes: a second tree must not share
 // them). It fails when no boundary was added (a tree has at least the one
 // at min).
-func (b *builder[K, V, M]) tree(t *tree[K, V, M]) error {
+func (b *builder[K, V, M]) tree(t *Measured[K, V, M]) error {
 	switch {
 	case b.b == nil:
 		return errBuilderSpent
 	case b.n == 0:
-		return fmt.Errorf("fst: no boundary at min %v", b.lo)
+		return fmt.Errorf("fst: no boundary at min %v", b.min)
 	}
-	ct := b.b.Tree(b.m)
+	ct := b.b.Tree()
 	b.b = nil
-	*t = tree[K, V, M]{lo: b.lo, hi: b.hi, p: &props[K, V, M]{init: b.init, eq: b.eq, m: b.m}, b: *ct}
+	if b.m != nil {
+		ct.Settle(b.m)
+	}
+	*t = Measured[K, V, M]{min: b.min, max: b.max, p: &props[K, V, M]{init: b.init, eq: b.eq, m: b.m}, b: *ct}
 	return nil
 }
 

@@ -3,7 +3,7 @@ package fst
 import (
 	"iter"
 
-	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/cow"
 )
 
 // Change is a maximal key range [Start, End) over which two trees map every
@@ -22,30 +22,27 @@ type Change[K Key, V any] struct {
 // O(c·log n + B·log n) for c differing boundaries, not O(n). Both trees must
 // stay unwritten while the sequence runs; frozen trees and snapshots always
 // are.
-func Diff[K Key, V any](a, b *Tree[K, V]) iter.Seq[Change[K, V]] { return diff(&a.tree, &b.tree) }
-
-// diff is Diff for both kinds of tree.
-func diff[K Key, V, M any](a, b *tree[K, V, M]) iter.Seq[Change[K, V]] {
+func Diff[K Key, V, M any](a, b *Measured[K, V, M]) iter.Seq[Change[K, V]] {
 	return func(yield func(Change[K, V]) bool) {
-		lo, hi := max(a.lo, b.lo), min(a.hi, b.hi)
-		if !(lo < hi) {
+		from, to := max(a.min, b.min), min(a.max, b.max) // the keys both spans hold
+		if !(from < to) {
 			return
 		}
 		var (
 			cur     Change[K, V]
 			pending bool
 		)
-		// from yields the run that starts at k, where a boundary of a or b
+		// at yields the run that starts at k, where a boundary of a or b
 		// differs: up to the next boundary of either tree, the values of
 		// both sides stay what they are at k. Touching runs with the same
 		// pair of values are merged.
-		from := func(k K) bool {
+		at := func(k K) bool {
 			ia, _ := a.b.Interval(k)
 			ib, _ := b.b.Interval(k)
 			if a.same(ia.Value, ib.Value) {
 				return true
 			}
-			end := hi
+			end := to
 			if !ia.Open {
 				end = min(end, ia.End)
 			}
@@ -62,17 +59,17 @@ func diff[K Key, V, M any](a, b *tree[K, V, M]) iter.Seq[Change[K, V]] {
 			cur, pending = Change[K, V]{Start: k, End: end, Old: ia.Value, New: ib.Value}, true
 			return true
 		}
-		if !from(lo) {
+		if !at(from) {
 			return
 		}
-		for c := range cow.DiffMeasured(&a.b, &b.b, a.same) {
-			if c.Key <= lo {
+		for c := range cow.Diff(&a.b, &b.b, a.same) {
+			if c.Key <= from {
 				continue
 			}
-			if !(c.Key < hi) {
+			if !(c.Key < to) {
 				break
 			}
-			if !from(c.Key) {
+			if !at(c.Key) {
 				return
 			}
 		}

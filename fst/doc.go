@@ -1,5 +1,5 @@
 // Package fst is a persistent flat segment tree: a map from every key of a
-// fixed span [lo, hi) to a value, held as non-overlapping half-open
+// fixed span [min, max) to a value, held as non-overlapping half-open
 // segments whose neighbours never hold equal values. It follows C++
 // mdds::flat_segment_tree 2.0.3 and adds O(1) versions.
 //

@@ -6,7 +6,7 @@ import (
 	"github.com/flatseg/flatseg/fst"
 )
 
-func ExampleTree_Apply() {
+func ExampleMeasured_Apply() {
 	t, _ := fst.New(0, 100, 0)
 	t.Insert(10, 20, 1)
 	t.Insert(20, 30, 2)

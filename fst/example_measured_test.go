@@ -39,7 +39,7 @@ func (rowMeasure) Combine(a, b rows) rows { return rows{a.H + b.H, a.Visible + b
 // newSheet returns rows [0, 1000), 20 pixels high but for row 5 (40
 // pixels), with rows 10 to 19 hidden.
 func newSheet() *fst.Measured[int64, row, rows] {
-	t, err := fst.NewMeasured[int64, row, rows](0, 1000, row{H: 20}, rowMeasure{})
+	t, err := fst.NewMeasured(0, 1000, row{H: 20}, rowMeasure{})
 	if err != nil {
 		panic(err)
 	}
@@ -75,16 +75,16 @@ func (minMaxMeasure[K]) Combine(a, b minMax) minMax {
 // A Measure need not add lengths: the lowest and the highest temperature
 // of any stretch of minutes is one too.
 func ExampleMeasure() {
-	day, _ := fst.NewMeasured[int, int, minMax](0, 1440, 10, minMaxMeasure[int]{}) // 10 degrees all day
-	day.Insert(600, 900, 18)                                                       // 10:00 to 15:00
+	day, _ := fst.NewMeasured(0, 1440, 10, minMaxMeasure[int]{}) // 10 degrees all day
+	day.Insert(600, 900, 18)                                     // 10:00 to 15:00
 	day.Insert(700, 760, 21)
 	fmt.Println(day.Measure(0, 1440))  // the day
 	fmt.Println(day.Measure(0, 600))   // the morning
 	fmt.Println(day.Measure(650, 720)) // 10:50 to 12:00
 	// Output:
-	// {10 21 true} <nil>
-	// {10 10 true} <nil>
-	// {18 21 true} <nil>
+	// {10 21 true}
+	// {10 10 true}
+	// {18 21 true}
 }
 
 // A Measured tree is a Tree that also answers, in O(log n), how tall any
@@ -103,7 +103,7 @@ func ExampleMeasured() {
 	end, _ = t.Seek(0, func(s rows) bool { return s.H > 130 })
 	fmt.Println("pixel 130 is in row", end-1)
 	// Output:
-	// {420 20} <nil>
+	// {420 20}
 	// pixel 130 is in row 5
 	// hidden now: 13 23
 	// pixel 130 is in row 6
@@ -112,15 +112,15 @@ func ExampleMeasured() {
 // NewMeasured refuses an integer span whose length its key type cannot
 // hold: every summary is computed from lengths.
 func ExampleNewMeasured() {
-	t, err := fst.NewMeasured[int64, row, rows](0, 1_000_000, row{H: 20}, rowMeasure{})
+	t, err := fst.NewMeasured(0, 1_000_000, row{H: 20}, rowMeasure{})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(t.Measure(0, 1_000_000))
-	_, err = fst.NewMeasured[int8, int, minMax](-100, 100, 0, minMaxMeasure[int8]{}) // 200 > 127
+	_, err = fst.NewMeasured[int8](-100, 100, 0, minMaxMeasure[int8]{}) // 200 > 127
 	fmt.Println(errors.Is(err, fst.ErrInvalidRange))
 	// Output:
-	// {20000000 1000000} <nil>
+	// {20000000 1000000}
 	// true
 }
 
@@ -136,34 +136,46 @@ func (tagCount) Of(tags []string, n int) int {
 
 func (tagCount) Combine(a, b int) int { return a + b }
 
-// NewMeasuredFunc takes values that == cannot compare, here slices of
-// tags, with their equality.
-func ExampleNewMeasuredFunc() {
-	t, err := fst.NewMeasuredFunc(0, 100, []string(nil), slices.Equal[[]string], tagCount{})
+// WithMeasure gives a Measure to a tree made without one: here of values
+// that == cannot compare, slices of tags, with their equality.
+func ExampleWithMeasure() {
+	plain, err := fst.NewFunc(0, 100, []string(nil), slices.Equal[[]string])
+	if err != nil {
+		panic(err)
+	}
+	t, err := fst.WithMeasure(plain, tagCount{})
 	if err != nil {
 		panic(err)
 	}
 	t.Insert(10, 30, []string{"draft"})
 	t.Insert(20, 40, []string{"draft"}) // equal: merged with [10, 30)
 	t.Insert(60, 70, []string{"final"})
-	fmt.Println(t.Len(), "segments;", measure(t, 0, 100), "tagged keys")
+	fmt.Println(t.Len(), "segments;", t.Measure(0, 100), "tagged keys")
 	// Output: 5 segments; 40 tagged keys
 }
 
-func ExampleBuildMeasured() {
-	t, err := fst.BuildMeasured(0, 1000, row{H: 20}, fst.Measure[int64, row, rows](rowMeasure{}), []fst.Segment[int64, row]{
+// A measured tree is built from sorted segments by Build, then given its
+// Measure: O(n) in all, the summaries computed once.
+func ExampleWithMeasure_build() {
+	plain, err := fst.Build(0, 1000, row{H: 20}, []fst.Segment[int64, row]{
 		{Start: 5, End: 6, Value: row{H: 40}},
 		{Start: 10, End: 20, Value: row{H: 20, Hidden: true}},
 	})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(t.Equal(newSheet()), measure(t, 0, 30))
+	t, err := fst.WithMeasure(plain, rowMeasure{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(t.Equal(newSheet()), t.Measure(0, 30))
 	// Output: true {420 20}
 }
 
-func ExampleBuildMeasuredFunc() {
-	t, err := fst.BuildMeasuredFunc(0, 100, []string(nil), slices.Equal[[]string], fst.Measure[int, []string, int](tagCount{}), []fst.Segment[int, []string]{
+// BuildFunc, then WithMeasure: a measured tree of values compared by a
+// function, built from segments.
+func ExampleWithMeasure_buildFunc() {
+	plain, err := fst.BuildFunc(0, 100, []string(nil), slices.Equal[[]string], []fst.Segment[int, []string]{
 		{Start: 10, End: 20, Value: []string{"a"}},
 		{Start: 20, End: 25, Value: []string{"a"}}, // equal neighbours merge
 		{Start: 50, End: 60, Value: []string{"b"}},
@@ -171,7 +183,11 @@ func ExampleBuildMeasuredFunc() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(t.Len(), measure(t, 0, 100))
+	t, err := fst.WithMeasure(plain, tagCount{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(t.Len(), t.Measure(0, 100))
 	// Output: 5 25
 }
 
@@ -197,28 +213,19 @@ func encodedRows(h int) *bytes.Buffer {
 	return &buf
 }
 
-// measure is Measured.Measure for a range known to be valid.
-func measure[K fst.Key, V, M any](t *fst.Measured[K, V, M], lo, hi K) M {
-	m, err := t.Measure(lo, hi)
-	if err != nil {
-		panic(err)
-	}
-	return m
-}
-
-// EncodeMeasured writes a measured tree as Encode writes a Tree: the
-// stream holds the segments, not the summaries.
-func ExampleEncodeMeasured() {
-	t, err := fst.NewMeasured(0, 1000, 20, fst.Measure[int64, int, int64](heights{}))
+// Encode writes a measured tree as it writes any tree: the stream holds
+// the segments, not the summaries.
+func ExampleEncode_measured() {
+	t, err := fst.NewMeasured(0, 1000, 20, heights{})
 	if err != nil {
 		panic(err)
 	}
 	t.Insert(5, 6, 40)
 	var buf bytes.Buffer
-	if _, err := fst.EncodeMeasured(&buf, t, fst.NumberCodec[int]()); err != nil {
+	if _, err := fst.Encode(&buf, t, fst.NumberCodec[int]()); err != nil {
 		panic(err)
 	}
-	plain, err := fst.Decode[int64](&buf, fst.NumberCodec[int]()) // the same stream as Encode's
+	plain, err := fst.Decode[int64](&buf, fst.NumberCodec[int]()) // the same stream as a Tree's
 	if err != nil {
 		panic(err)
 	}
@@ -231,14 +238,18 @@ func ExampleEncodeMeasured() {
 	// {6 1000 20}
 }
 
-// DecodeMeasured reads what Encode or EncodeMeasured wrote and computes
-// the summaries as it builds.
-func ExampleDecodeMeasured() {
-	t, err := fst.DecodeMeasured(encodedRows(40), fst.NumberCodec[int](), fst.Measure[int64, int, int64](heights{}))
+// Decode, then WithMeasure: the summaries are computed from the decoded
+// segments, as encodings hold none.
+func ExampleWithMeasure_decode() {
+	plain, err := fst.Decode[int64](encodedRows(40), fst.NumberCodec[int]())
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(measure(t, 0, 10), t.Verify())
+	t, err := fst.WithMeasure(plain, heights{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(t.Measure(0, 10), t.Verify())
 	// Output: 220 <nil>
 }
 
@@ -258,8 +269,9 @@ func (readingSum) Of(v float64, n int) float64 {
 
 func (readingSum) Combine(a, b float64) float64 { return a + b }
 
-// DecodeMeasuredFunc decodes with the equality the tree was written with.
-func ExampleDecodeMeasuredFunc() {
+// DecodeFunc, then WithMeasure: decode with the equality the tree was
+// written with, then measure.
+func ExampleWithMeasure_decodeFunc() {
 	plain, err := fst.NewFunc(0, 100, math.NaN(), sameReading)
 	if err != nil {
 		panic(err)
@@ -269,43 +281,65 @@ func ExampleDecodeMeasuredFunc() {
 	if _, err := fst.Encode(&buf, plain, fst.NumberCodec[float64]()); err != nil {
 		panic(err)
 	}
-	t, err := fst.DecodeMeasuredFunc(&buf, fst.NumberCodec[float64](), sameReading, fst.Measure[int, float64, float64](readingSum{}))
+	decoded, err := fst.DecodeFunc[int](&buf, fst.NumberCodec[float64](), sameReading)
+	if err != nil {
+		panic(err)
+	}
+	t, err := fst.WithMeasure(decoded, readingSum{})
 	if err != nil {
 		panic(err)
 	}
 	t.Insert(30, 40, math.NaN()) // no change: NaN is NaN here
-	fmt.Println(t.Len(), measure(t, 0, 100))
+	fmt.Println(t.Len(), t.Measure(0, 100))
 	// Output: 3 15
 }
 
-// DiffMeasured lists what changed between two versions, skipping the
-// nodes they share.
-func ExampleDiffMeasured() {
+// Diff lists what changed between two versions of a measured tree, as of
+// any tree, skipping the nodes they share.
+func ExampleDiff_measured() {
 	v1 := newSheet()
 	v2 := v1.Clone()
 	v2.Insert(10, 20, row{H: 20}) // unhide
-	for c := range fst.DiffMeasured(v1, v2) {
+	for c := range fst.Diff(v1, v2) {
 		fmt.Printf("[%d, %d): %v -> %v\n", c.Start, c.End, c.Old, c.New)
 	}
-	fmt.Println(measure(v1, 0, 30), measure(v2, 0, 30))
+	fmt.Println(v1.Measure(0, 30), v2.Measure(0, 30))
 	// Output:
 	// [10, 20): {20 true} -> {20 false}
 	// {420 20} {620 30}
 }
 
-// Measure clips a range to the span and refuses an empty one.
+// Measure clips a range to the span, as Insert does, and an empty range
+// has the zero summary: Measure(0, r) is the top of row r for every r,
+// with no special case for r = 0.
 func ExampleMeasured_Measure() {
 	t := newSheet()
 	fmt.Println(t.Measure(5, 6))      // row 5
 	fmt.Println(t.Measure(12, 18))    // hidden rows
 	fmt.Println(t.Measure(990, 2000)) // clipped to [990, 1000)
-	_, err := t.Measure(7, 7)
-	fmt.Println(errors.Is(err, fst.ErrInvalidRange))
+	fmt.Println(t.Measure(7, 7))      // no row
+	for _, r := range []int64{0, 1, 6} {
+		fmt.Print(t.Measure(0, r).H, " ") // the top of row r
+	}
+	fmt.Println()
 	// Output:
-	// {40 1} <nil>
-	// {0 0} <nil>
-	// {200 10} <nil>
-	// true
+	// {40 1}
+	// {0 0}
+	// {200 10}
+	// {0 0}
+	// 0 20 140
+}
+
+// A Tree has no Measure: its summary is None, and Measure, Seek and
+// SeekBackward read every range's summary as None{}.
+func ExampleNone() {
+	t, _ := fst.New(0, 100, "free")
+	fmt.Println(t.Measure(0, 100))
+	end, ok := t.Seek(10, func(fst.None) bool { return true })
+	fmt.Println(end, ok)
+	// Output:
+	// {}
+	// 11 true
 }
 
 // Seek finds the first end after from at which a monotone test of the
@@ -333,15 +367,15 @@ func ExampleMeasured_SeekBackward() {
 
 // A clone keeps every summary and shares every node until one of the two
 // writes; each then answers for its own version.
-func ExampleMeasured_Clone() {
+func ExampleMeasured_Clone_sheet() {
 	v1 := newSheet()
 	v2 := v1.Clone() // O(1)
 	v2.Insert(0, 1000, row{H: 30})
-	fmt.Println(measure(v1, 0, 1000), measure(v2, 0, 1000))
+	fmt.Println(v1.Measure(0, 1000), v2.Measure(0, 1000))
 	// Output: {19820 990} {30000 1000}
 }
 
-func ExampleMeasured_Equal() {
+func ExampleMeasured_Equal_sheet() {
 	a, b := newSheet(), newSheet()
 	fmt.Println(a.Equal(b), a.SameOrigin(b)) // equal, of separate origins
 	b.Insert(10, 20, row{H: 20})
@@ -363,12 +397,12 @@ func ExampleMeasured_SameOrigin() {
 // the same origin, a rebuild with its own Measure otherwise.
 func ExampleMeasured_Assign() {
 	a := newSheet()
-	b, _ := fst.NewMeasured[int64, row, rows](0, 1000, row{H: 20}, rowMeasure{})
+	b, _ := fst.NewMeasured(0, 1000, row{H: 20}, rowMeasure{})
 	if err := b.Assign(a); err != nil {
 		panic(err)
 	}
-	fmt.Println(b.Equal(a), measure(b, 0, 30))
-	c, _ := fst.NewMeasured[int64, row, rows](0, 500, row{H: 20}, rowMeasure{})
+	fmt.Println(b.Equal(a), b.Measure(0, 30))
+	c, _ := fst.NewMeasured(0, 500, row{H: 20}, rowMeasure{})
 	fmt.Println(errors.Is(c.Assign(a), fst.ErrIncompatible)) // another span
 	// Output:
 	// true {420 20}

@@ -60,7 +60,7 @@ func Example_quickStart() {
 	// start: 70; end: 500; value: 0
 }
 
-func ExampleTree_Insert() {
+func ExampleMeasured_Insert() {
 	t, _ := fst.New(0, 100, "")
 	changed, _ := t.Insert(-20, 30, "a") // clipped to [0, 30)
 	fmt.Println(changed, t.LeafSize())
@@ -74,7 +74,7 @@ func ExampleTree_Insert() {
 	// true fst: outside the tree's span: range [200, 300) shares no key with [0, 100)
 }
 
-func ExampleTree_ShiftLeft() {
+func ExampleMeasured_ShiftLeft() {
 	t, _ := fst.New(0, 100, 0)
 	t.Insert(40, 60, 7)
 	t.ShiftLeft(10, 30) // delete [10, 30): [40, 60) moves to [20, 40)
@@ -87,7 +87,7 @@ func ExampleTree_ShiftLeft() {
 	// {40 100 0}
 }
 
-func ExampleTree_ShiftRight() {
+func ExampleMeasured_ShiftRight() {
 	t, _ := fst.New(0, 100, 0)
 	t.Insert(40, 60, 7)
 	t.ShiftRight(40, 10, false) // the segment at 40 moves; the gap continues [0, 40)
@@ -105,7 +105,7 @@ func ExampleTree_ShiftRight() {
 	// {50 100 7}
 }
 
-func ExampleTree_Clone() {
+func ExampleMeasured_Clone() {
 	v1, _ := fst.New(0, 10, 0)
 	v1.Insert(2, 4, 1)
 	v2 := v1.Clone() // O(1): the two share every node until one writes
@@ -122,7 +122,7 @@ func ExampleTree_Clone() {
 	// [4, 8): 0 -> 2
 }
 
-func ExampleTree_Overlapping() {
+func ExampleMeasured_Overlapping() {
 	t, _ := fst.New(0, 100, 0)
 	t.Insert(10, 20, 1)
 	t.Insert(30, 40, 2)
@@ -161,7 +161,7 @@ func ExampleNew() {
 	// true
 }
 
-func ExampleTree_Search() {
+func ExampleMeasured_Search() {
 	t, _ := fst.New[uint16, rune](0, 1000, '.')
 	t.Insert(100, 200, 'x')
 	fmt.Println(t.Search(150))
@@ -171,7 +171,7 @@ func ExampleTree_Search() {
 	// {0 0 0} false
 }
 
-func ExampleTree_Backward() {
+func ExampleMeasured_Backward() {
 	t, _ := fst.New(0, 10, 0)
 	t.Insert(3, 6, 1)
 	for seg := range t.Backward() {
@@ -182,7 +182,7 @@ func ExampleTree_Backward() {
 	// {6 10 0} {3 6 1} {0 3 0}
 }
 
-func ExampleTree_All() {
+func ExampleMeasured_All() {
 	t, _ := fst.New(0, 10, 0)
 	t.Insert(3, 6, 1)
 	for seg := range t.All() {
@@ -195,7 +195,7 @@ func ExampleTree_All() {
 
 // LeafNodes is mdds's node view: each segment's start, then the node at
 // the span's end, which holds the default value and starts no segment.
-func ExampleTree_LeafNodes() {
+func ExampleMeasured_LeafNodes() {
 	t, _ := fst.New(0, 10, 0)
 	t.Insert(3, 6, 1)
 	var fwd, back []string
@@ -229,7 +229,7 @@ func ExampleNewFunc() {
 	// {30 100 []}
 }
 
-func ExampleTree_Equal() {
+func ExampleMeasured_Equal() {
 	a, _ := fst.New(0, 10, 0)
 	b := a.Clone()
 	a.Insert(2, 4, 1)

@@ -6,7 +6,7 @@ import "io"
 // small golden files and tests can pin streams of many frames and chunks
 // continued over several frames.
 func EncodeFrames[K Key, V comparable](w io.Writer, t *Tree[K, V], c Codec[V], limit int) (int64, error) {
-	return encode(w, &t.tree, c, limit)
+	return encode(w, t, c, limit)
 }
 
 // MaxFramePayload is the most payload bytes a frame holds.

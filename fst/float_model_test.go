@@ -310,7 +310,7 @@ func floatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Tree[K, int], *fm
 		unbox:  func(v int) int { return v },
 		eq:     func(a, b int) bool { return a == b },
 		keep:   3,
-		diff:   fst.Diff[K, int],
+		diff:   fst.Diff[K, int, fst.None],
 	}
 }
 

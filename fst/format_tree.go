@@ -3,7 +3,6 @@ package fst
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/flatseg/flatseg/cow"
 	"hash/crc32"
 	"io"
 	"slices"
@@ -50,15 +49,19 @@ const (
 // may be encoded by any number of goroutines at once. An error of c
 // (wrapped with the segment it was encoding) or of w (wrapped) stops the
 // encoding; what was written until then is not a valid stream.
-func Encode[K Key, V any](w io.Writer, t *Tree[K, V], c Codec[V]) (int64, error) {
-	return encode(w, &t.tree, c, maxPayload)
+//
+// A tree's summaries are never encoded: the stream of a measured tree is
+// the stream of the same segments without a Measure, and [WithMeasure]
+// rebuilds them after [Decode].
+func Encode[K Key, V, M any](w io.Writer, t *Measured[K, V, M], c Codec[V]) (int64, error) {
+	return encode(w, t, c, maxPayload)
 }
 
 // encode is Encode with frames of at most limit payload bytes (tests use
 // small frames to pin multi-frame streams in small golden files). It writes
 // the header chunk (the fixed fields and the first segment's value), then
 // the other segments in chunks of whole records, then the trailer.
-func encode[K Key, V, M any](w io.Writer, t *tree[K, V, M], c Codec[V], limit int) (int64, error) {
+func encode[K Key, V, M any](w io.Writer, t *Measured[K, V, M], c Codec[V], limit int) (int64, error) {
 	count := t.Len()
 	if count < 1 {
 		return 0, fmt.Errorf("fst: Encode: tree has %d segments", count)
@@ -115,7 +118,7 @@ func encode[K Key, V, M any](w io.Writer, t *tree[K, V, M], c Codec[V], limit in
 
 // appendHeader appends the fixed fields of the header chunk: the type tags,
 // the segment count, the span and the default value.
-func appendHeader[K Key, V, M any](buf []byte, t *tree[K, V, M], c Codec[V], count int) ([]byte, error) {
+func appendHeader[K Key, V, M any](buf []byte, t *Measured[K, V, M], c Codec[V], count int) ([]byte, error) {
 	buf = append(buf, numberTag[K](), codecTag(c))
 	buf = binary.AppendUvarint(buf, uint64(count))
 	buf = appendNumber(buf, t.MinKey())
@@ -261,7 +264,7 @@ func (fw *frameWriter) emitFull(buf []byte, rec int) ([]byte, error) {
 // it to flatseg.NewFrom.
 func Decode[K Key, V comparable](r io.Reader, c Codec[V]) (*Tree[K, V], error) {
 	t := new(Tree[K, V])
-	return made(t, decode(&t.tree, r, c, equal[V], nil))
+	return made(t, decode(t, r, c, equal[V]))
 }
 
 // DecodeFunc is Decode for values compared with equal instead of == (see
@@ -273,12 +276,11 @@ func DecodeFunc[K Key, V any](r io.Reader, c Codec[V], equal func(a, b V) bool) 
 		return nil, fmt.Errorf("%w: DecodeFunc", ErrNilEqual)
 	}
 	t := new(Tree[K, V])
-	return made(t, decode(&t.tree, r, c, equal, nil))
+	return made(t, decode(t, r, c, equal))
 }
 
-// decode is Decode into t, with every value comparison made by eq, and the
-// summaries of m when t is a Measured tree's.
-func decode[K Key, V, M any](t *tree[K, V, M], r io.Reader, c Codec[V], eq func(a, b V) bool, m cow.Measure[K, V, M]) error {
+// decode is Decode into t, with every value comparison made by eq.
+func decode[K Key, V any](t *Tree[K, V], r io.Reader, c Codec[V], eq func(a, b V) bool) error {
 	fr := &frameReader{r: r}
 	var head [len(treeMagic) + 1]byte
 	if err := fr.readFull(head[:]); err != nil {
@@ -291,12 +293,12 @@ func decode[K Key, V, M any](t *tree[K, V, M], r io.Reader, c Codec[V], eq func(
 		return fmt.Errorf("%w: unknown format version %d (this decoder reads version %d)", ErrCorrupt, v, treeV1)
 	}
 	fr.crc = crc32.Update(0, castagnoli, head[:])
-	return decodeV1(t, fr, c, eq, m)
+	return decodeV1(t, fr, c, eq)
 }
 
 // decodeV1 reads the frames of a version 1 stream: the header chunk, the
 // segment chunks until the header's count is reached, the trailer.
-func decodeV1[K Key, V, M any](t *tree[K, V, M], fr *frameReader, c Codec[V], eq func(a, b V) bool, m cow.Measure[K, V, M]) error {
+func decodeV1[K Key, V any](t *Tree[K, V], fr *frameReader, c Codec[V], eq func(a, b V) bool) error {
 	kind, p, err := fr.next()
 	if err != nil {
 		return err
@@ -304,7 +306,7 @@ func decodeV1[K Key, V, M any](t *tree[K, V, M], fr *frameReader, c Codec[V], eq
 	if kind != kindHeader {
 		return fmt.Errorf("%w: first frame is of kind %d, not a header", ErrCorrupt, kind)
 	}
-	h, err := readHeader[K](p, c, eq, m)
+	h, err := readHeader[K](p, c, eq)
 	if err != nil {
 		return err
 	}
@@ -353,16 +355,16 @@ func decodeV1[K Key, V, M any](t *tree[K, V, M], fr *frameReader, c Codec[V], eq
 }
 
 // header is what a header chunk holds, with the builder it starts.
-type header[K Key, V, M any] struct {
+type header[K Key, V any] struct {
 	count    uint64
 	min, max K
-	b        *builder[K, V, M]
+	b        *builder[K, V, None]
 }
 
 // readHeader parses a header chunk and starts the tree with its first
 // segment.
-func readHeader[K Key, V, M any](p []byte, c Codec[V], eq func(a, b V) bool, m cow.Measure[K, V, M]) (header[K, V, M], error) {
-	var h header[K, V, M]
+func readHeader[K Key, V any](p []byte, c Codec[V], eq func(a, b V) bool) (header[K, V], error) {
+	var h header[K, V]
 	if len(p) < 2 {
 		return h, fmt.Errorf("%w: header of %d bytes", ErrCorrupt, len(p))
 	}
@@ -402,7 +404,7 @@ func readHeader[K Key, V, M any](p []byte, c Codec[V], eq func(a, b V) bool, m c
 	if p = p[n:]; len(p) != 0 {
 		return h, fmt.Errorf("%w: %d bytes after the header's fields", ErrCorrupt, len(p))
 	}
-	if h.b, err = newBuilder(h.min, h.max, init, eq, m); err != nil {
+	if h.b, err = newBuilder[K, V, None](h.min, h.max, init, eq, nil); err != nil {
 		return h, fmt.Errorf("%w: header: %w", ErrCorrupt, err)
 	}
 	if err := h.b.add(h.min, first); err != nil {

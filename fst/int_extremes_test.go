@@ -31,7 +31,7 @@ func extremesConfig[K smallInt]() *config[K, int, *fst.Tree[K, int], *dense[K]] 
 		unbox:  func(v int) int { return v },
 		eq:     func(a, b int) bool { return a == b },
 		keep:   2,
-		diff:   fst.Diff[K, int],
+		diff:   fst.Diff[K, int, fst.None],
 	}
 }
 

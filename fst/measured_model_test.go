@@ -113,28 +113,25 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 		segs := md.segments()
 		keys := h.cfg.keys(md)
 		n := len(keys)
-		measure := func(a, b K) M {
-			got, err := tr.Measure(a, b)
-			if err != nil {
-				h.fail("%s: Measure(%v, %v): %v", what, a, b, err)
-			}
-			return got
-		}
+		measure := tr.Measure
+		var zero M
+		// Every pair of keys, both ways round: a range reaching outside the
+		// span is clipped, and an empty one (start >= end, or beside the
+		// span) is the zero summary.
 		for i := 0; i < n; i += max(n/7, 1) {
-			for j := n - 1; j > i; j -= max(n/5, 1) {
+			for j := n - 1; j >= 0; j -= max(n/5, 1) {
 				a, b := keys[i], keys[j]
-				want, werr := foldMeasure(m, h.cfg.box, segs, a, b), checkRangeModel(h.lo, h.hi, a, b)
-				got, err := tr.Measure(a, b)
-				if !sameError(err, werr) {
-					h.fail("%s: Measure(%v, %v) error %v, want %v", what, a, b, err, werr)
+				want := zero
+				if max(a, h.lo) < min(b, h.hi) {
+					want = foldMeasure(m, h.cfg.box, segs, a, b)
 				}
-				if err == nil && got != want {
+				if got := tr.Measure(a, b); got != want {
 					h.fail("%s: Measure(%v, %v) = %+v, want %+v", what, a, b, got, want)
 				}
 			}
 		}
-		if _, err := tr.Measure(keys[n/2], keys[n/2]); !sameError(err, fst.ErrInvalidRange) {
-			h.fail("%s: Measure of an empty range: %v", what, err)
+		if got := tr.Measure(keys[n/2], keys[n/2]); got != zero {
+			h.fail("%s: Measure of an empty range = %+v, want the zero summary", what, got)
 		}
 		// Seek and SeekBackward against their definitions: pred holds at
 		// the answer and not one key closer to the start; no answer only
@@ -145,10 +142,11 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 			}
 			for pi, pred := range m.preds(i) {
 				end, ok := tr.Seek(from, pred)
+				from := max(from, h.lo) // a start below the span is clipped
 				switch {
-				case !(h.lo <= from && from < h.hi):
+				case !(from < h.hi):
 					if ok {
-						h.fail("%s: Seek(%v) outside the span found %v", what, from, end)
+						h.fail("%s: Seek(%v) at or past the span's end found %v", what, from, end)
 					}
 				case !ok:
 					if pred(measure(from, h.hi)) {
@@ -159,12 +157,13 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 				case prev(end) > from && pred(measure(from, prev(end))):
 					h.fail("%s: Seek(%v, pred %d/%d) = %v, but pred already holds at %v", what, from, i, pi, end, prev(end))
 				}
-				to := from
+				to := keys[n-1-i] // from the other end: reaches past the span too
 				start, ok := tr.SeekBackward(to, pred)
+				to = min(to, h.hi) // an end past the span is clipped
 				switch {
-				case !(h.lo < to && to <= h.hi):
+				case !(h.lo < to):
 					if ok {
-						h.fail("%s: SeekBackward(%v) outside (lo, hi] found %v", what, to, start)
+						h.fail("%s: SeekBackward(%v) at or below the span's start found %v", what, to, start)
 					}
 				case !ok:
 					if pred(measure(h.lo, to)) {
@@ -180,20 +179,9 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 	}
 }
 
-// checkRangeModel is the range rule of Insert and Measure.
-func checkRangeModel[K fst.Key](lo, hi, a, b K) error {
-	switch {
-	case !(a < b):
-		return fst.ErrInvalidRange
-	case !(a < hi) || !(lo < b):
-		return fst.ErrOutOfSpan
-	}
-	return nil
-}
-
 // measuredIntConfig is intConfig for a measured subject with measure m.
 func measuredIntConfig[V any, M comparable](m testMeasure[int, V, M], box func(int) V, unbox func(V) int, eq func(a, b V) bool) *config[int, V, *fst.Measured[int, V, M], *dense[int]] {
-	c := intConfig(box, unbox, eq, fst.DiffMeasured[int, V, M])
+	c := intConfig(box, unbox, eq, fst.Diff[int, V, M])
 	c.extra = measuredExtra[int, V, M, *dense[int]](m, func(k int) int { return k - 1 }, func(k int) int { return k + 1 })
 	return c
 }
@@ -281,7 +269,7 @@ func measuredFloatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Measured[
 		unbox:  ident,
 		eq:     eqInt,
 		keep:   3,
-		diff:   fst.DiffMeasured[K, int, edges],
+		diff:   fst.Diff[K, int, edges],
 		extra: measuredExtra[K, int, edges, *fmodel[K]](edgesOf[K]{},
 			func(k K) K { return nextAfter(k, false) }, func(k K) K { return nextAfter(k, true) }),
 	}
@@ -323,23 +311,44 @@ func FuzzMeasuredFloat(f *testing.F) {
 }
 
 // TestMeasured_WideSpan: an integer span whose width overflows K is refused
-// by every constructor, and by the decoder before it computes a summary.
+// by NewMeasured and WithMeasure (so by every way to a measured tree)
+// with ErrInvalidRange alone, before any summary is computed: the tree is
+// valid, only too wide for lengths in K.
 func TestMeasured_WideSpan(t *testing.T) {
 	t.Parallel()
 	m := fst.Measure[int8, int, edges](edgesOf[int8]{})
-	_, err := fst.NewMeasured[int8, int, edges](-100, 100, 0, m)
+	_, err := fst.NewMeasured(-100, 100, 0, m)
 	require.ErrorIs(t, err, fst.ErrInvalidRange)
-	_, err = fst.BuildMeasured[int8, int, edges](-100, 100, 0, m, nil)
-	require.ErrorIs(t, err, fst.ErrInvalidRange)
-	_, err = fst.NewMeasured[int8, int, edges](-100, 27, 0, m)
+	_, err = fst.NewMeasured(-100, 27, 0, m)
 	require.NoError(t, err, "a width of 127 fits")
-	plain, err := fst.New[int8](-100, 100, 0)
+	plain, err := fst.Build[int8](-100, 100, 0, []fst.Segment[int8, int]{{Start: -5, End: 5, Value: 1}})
 	require.NoError(t, err)
+	_, err = fst.WithMeasure(plain, m)
+	require.ErrorIs(t, err, fst.ErrInvalidRange)
 	var buf bytes.Buffer
 	_, err = fst.Encode(&buf, plain, fst.NumberCodec[int]())
 	require.NoError(t, err)
-	_, err = fst.DecodeMeasured(&buf, fst.NumberCodec[int](), m)
-	require.ErrorIs(t, err, fst.ErrCorrupt)
-	_, err = fst.NewMeasured[int8, int, edges](0, 10, 0, nil)
+	decoded, err := fst.Decode[int8](&buf, fst.NumberCodec[int]())
+	require.NoError(t, err, "a valid stream decodes")
+	_, err = fst.WithMeasure(decoded, m)
+	require.ErrorIs(t, err, fst.ErrInvalidRange)
+	require.NotErrorIs(t, err, fst.ErrCorrupt)
+}
+
+// TestMeasured_NilMeasure: a nil Measure, and a typed nil one (a nil
+// pointer in the interface, which would panic at the first write), are
+// refused with ErrNilMeasure.
+func TestMeasured_NilMeasure(t *testing.T) {
+	t.Parallel()
+	_, err := fst.NewMeasured[int8, int, edges](0, 10, 0, nil)
 	require.ErrorIs(t, err, fst.ErrNilMeasure)
+	var typedNil *edgesOf[int8]
+	_, err = fst.NewMeasured[int8, int, edges](0, 10, 0, typedNil)
+	require.ErrorIs(t, err, fst.ErrNilMeasure)
+	plain, err := fst.New[int8](0, 10, 0)
+	require.NoError(t, err)
+	_, err = fst.WithMeasure[int8, int, fst.None, edges](plain, typedNil)
+	require.ErrorIs(t, err, fst.ErrNilMeasure)
+	_, err = fst.WithMeasure(new(fst.Tree[int8, int]), fst.Measure[int8, int, edges](edgesOf[int8]{}))
+	require.ErrorIs(t, err, fst.ErrOutOfSpan, "the zero tree")
 }

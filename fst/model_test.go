@@ -174,7 +174,7 @@ func intConfig[V any, T subject[int, V, T]](box func(int) V, unbox func(V) int, 
 
 var plainConfig = intConfig(
 	func(v int) int { return v }, func(v int) int { return v }, func(a, b int) bool { return a == b },
-	fst.Diff[int, int])
+	fst.Diff[int, int, fst.None])
 
 // intSpan decodes the span and default value of an int model test from
 // three bytes.

@@ -8,7 +8,7 @@ import (
 
 // Insert maps every key of [start, end) to v, overwriting what was there, and
 // reports whether the tree changed. A range reaching outside the span is
-// clipped to [lo, hi), as mdds does. It returns ErrNaN for a NaN bound,
+// clipped to [min, max), as mdds does. It returns ErrNaN for a NaN bound,
 // ErrInvalidRange when start >= end, and ErrOutOfSpan when the range shares
 // no key with the span (mdds 2.0.3 aborts on insert_front(lo-5, lo, v));
 // the tree is then unchanged.
@@ -18,17 +18,17 @@ import (
 // O(log n). O(log n) when the range covers boundaries of one leaf, O(log² n +
 // removed/B) when it covers many nodes' worth (see cow.Tree.DeleteRange); an
 // insert that changes nothing allocates nothing.
-func (t *tree[K, V, M]) Insert(start, end K, v V) (changed bool, err error) {
+func (t *Measured[K, V, M]) Insert(start, end K, v V) (changed bool, err error) {
 	changed, err = t.insert(start, end, v)
 	t.settle()
 	return changed, err
 }
 
-func (t *tree[K, V, M]) insert(start, end K, v V) (changed bool, err error) {
+func (t *Measured[K, V, M]) insert(start, end K, v V) (changed bool, err error) {
 	if err := t.checkRange(start, end); err != nil {
 		return false, err
 	}
-	s, e := max(start, t.lo), min(end, t.hi)
+	s, e := max(start, t.min), min(end, t.max)
 	// Every value comparison happens before the first change, so that an
 	// equality that panics (an interface holding a slice) leaves the tree
 	// as it was.
@@ -38,18 +38,18 @@ func (t *tree[K, V, M]) insert(start, end K, v V) (changed bool, err error) {
 	}
 	var ve V // the value at e, which the keys from e on keep
 	eIsBoundary, veIsV := false, false
-	if e < t.hi {
+	if e < t.max {
 		var ke K
 		ke, ve, _ = t.b.Floor(e)
 		eIsBoundary, veIsV = ke == e, t.same(ve, v)
 	}
 	mergeLeft := false // the segment ending at s already holds v
-	if s != t.lo {
+	if s != t.min {
 		_, lv, _ := t.b.Lower(s)
 		mergeLeft = t.same(lv, v)
 	}
 	t.delRange(s, e)
-	if e < t.hi {
+	if e < t.max {
 		switch {
 		case veIsV:
 			t.del(e)
@@ -88,40 +88,40 @@ func (t *tree[K, V, M]) insert(start, end K, v V) (changed bool, err error) {
 // or a size that overflows) when segments would move, a tail that rounds
 // to start or below, and moved boundaries that would meet each other or
 // the tail.
-func (t *tree[K, V, M]) ShiftLeft(start, end K) error {
+func (t *Measured[K, V, M]) ShiftLeft(start, end K) error {
 	err := t.shiftLeft(start, end)
 	t.settle()
 	return err
 }
 
-func (t *tree[K, V, M]) shiftLeft(start, end K) error {
+func (t *Measured[K, V, M]) shiftLeft(start, end K) error {
 	switch {
 	case num.IsNaN(start) || num.IsNaN(end):
 		return fmt.Errorf("%w: ShiftLeft(%v, %v)", ErrNaN, start, end)
 	case !(start < end):
 		return fmt.Errorf("%w: ShiftLeft start %v is not below end %v", ErrInvalidRange, start, end)
-	case start < t.lo || t.hi < end:
-		return fmt.Errorf("%w: ShiftLeft [%v, %v) reaches outside [%v, %v]", ErrOutOfSpan, start, end, t.lo, t.hi)
+	case start < t.min || t.max < end:
+		return fmt.Errorf("%w: ShiftLeft [%v, %v) reaches outside [%v, %v]", ErrOutOfSpan, start, end, t.min, t.max)
 	}
 	// Every value comparison happens before the first change (see Insert).
 	if iv, _ := t.b.Interval(start); iv.Open && t.same(iv.Value, t.def()) {
 		return nil // [start, hi) is all default: removing and refilling changes nothing
 	}
 	var left V // the value just below start, which does not move
-	hasLeft := start != t.lo
+	hasLeft := start != t.min
 	if hasLeft {
 		_, left, _ = t.b.Lower(start)
 	}
-	if end == t.hi { // nothing moves: [start, hi) takes the default value
+	if end == t.max { // nothing moves: [start, hi) takes the default value
 		mergeLeft := hasLeft && t.same(left, t.def())
-		t.delRange(start, t.hi)
+		t.delRange(start, t.max)
 		if !mergeLeft {
 			t.set(start, t.def())
 		}
 		return nil
 	}
 	size := end - start // wraps for signed spans wider than K, but every result below is in range
-	tail := t.hi - size
+	tail := t.max - size
 	landed := false // float rounding moves the first boundary after end exactly onto start
 	if num.IsFloat[K]() {
 		var err error
@@ -136,10 +136,10 @@ func (t *tree[K, V, M]) shiftLeft(start, end K) error {
 	}
 	mergeLeft := hasLeft && t.same(left, startVal)
 	lastVal := startVal // the value just below the tail after the shift
-	if lk, lv, _ := t.b.Lower(t.hi); lk > end {
+	if lk, lv, _ := t.b.Lower(t.max); lk > end {
 		lastVal = lv
 	}
-	setTail := tail < t.hi && !t.same(lastVal, t.def())
+	setTail := tail < t.max && !t.same(lastVal, t.def())
 
 	t.delRange(start, end)
 	t.del(end)
@@ -175,20 +175,20 @@ func (t *tree[K, V, M]) shiftLeft(start, end K) error {
 // boundaries after pos move and the value at pos stays. Refused with
 // ErrInvalidShift, changing nothing: pos+size = NaN (pos = -Inf and size =
 // +Inf), and moved boundaries that rounding would make meet.
-func (t *tree[K, V, M]) ShiftRight(pos, size K, skipStartNode bool) error {
+func (t *Measured[K, V, M]) ShiftRight(pos, size K, skipStartNode bool) error {
 	err := t.shiftRight(pos, size, skipStartNode)
 	t.settle()
 	return err
 }
 
-func (t *tree[K, V, M]) shiftRight(pos, size K, skipStartNode bool) error {
+func (t *Measured[K, V, M]) shiftRight(pos, size K, skipStartNode bool) error {
 	switch {
 	case num.IsNaN(pos) || num.IsNaN(size):
 		return fmt.Errorf("%w: ShiftRight(%v, %v)", ErrNaN, pos, size)
 	case !(size > 0):
 		return fmt.Errorf("%w: ShiftRight size %v must be positive", ErrInvalidShift, size)
-	case pos < t.lo || !(pos < t.hi):
-		return fmt.Errorf("%w: ShiftRight position %v outside [%v, %v)", ErrOutOfSpan, pos, t.lo, t.hi)
+	case pos < t.min || !(pos < t.max):
+		return fmt.Errorf("%w: ShiftRight position %v outside [%v, %v)", ErrOutOfSpan, pos, t.min, t.max)
 	case num.IsNaN(pos + size):
 		return fmt.Errorf("%w: ShiftRight(%v, %v): the gap's end is NaN", ErrInvalidShift, pos, size)
 	}
@@ -209,33 +209,33 @@ func (t *tree[K, V, M]) shiftRight(pos, size K, skipStartNode bool) error {
 	}
 	// At min the gap takes the default value; the first segment moves on,
 	// unless rounding left the gap empty.
-	fillMin := pos == t.lo && !skipStartNode && pos+size != pos
+	fillMin := pos == t.min && !skipStartNode && pos+size != pos
 	v0IsInit := fillMin && t.same(f.Value, t.def())
 
 	if num.IsFloat[K]() {
 		// Drop what one float addition pushes to max or beyond, as mdds.
 		cut, drop := first, false
-		for k := range t.b.Descend(t.hi) {
-			if k < first || k+size < t.hi {
+		for k := range t.b.Descend(t.max) {
+			if k < first || k+size < t.max {
 				break
 			}
 			cut, drop = k, true
 		}
 		if drop {
-			t.delRange(cut, t.hi)
+			t.delRange(cut, t.max)
 		}
-	} else if limit := t.hi - size; limit > t.hi || limit <= first {
+	} else if limit := t.max - size; limit > t.max || limit <= first {
 		// Keys >= hi-size leave the span; hi-size wraps above hi when
 		// size exceeds the distance from K's lowest value to hi.
-		t.delRange(first, t.hi)
+		t.delRange(first, t.max)
 	} else {
-		t.delRange(limit, t.hi)
+		t.delRange(limit, t.max)
 	}
 	t.shift(first, size)
 	if fillMin {
-		t.set(t.lo, t.def())
+		t.set(t.min, t.def())
 		if v0IsInit {
-			t.del(t.lo + size) // the moved first boundary would not change the value
+			t.del(t.min + size) // the moved first boundary would not change the value
 		}
 	}
 	return nil
@@ -244,14 +244,14 @@ func (t *tree[K, V, M]) shiftRight(pos, size K, skipStartNode bool) error {
 // checkFloatShiftLeft checks, before anything changes, that a float
 // ShiftLeft can be done exactly (see ShiftLeft) and reports whether the
 // first moved boundary lands on start.
-func (t *tree[K, V, M]) checkFloatShiftLeft(start, end, size, tail K) (landed bool, err error) {
+func (t *Measured[K, V, M]) checkFloatShiftLeft(start, end, size, tail K) (landed bool, err error) {
 	if num.IsInf(size) {
 		return false, fmt.Errorf("%w: ShiftLeft(%v, %v): infinite shift size", ErrInvalidShift, start, end)
 	}
 	if !(start < tail) {
 		return false, fmt.Errorf("%w: ShiftLeft(%v, %v): the freed tail max-size = %v is not above start", ErrInvalidShift, start, end, tail)
 	}
-	hi := min(tail, t.hi) // moved boundaries stay below the tail, or below max when the tail is empty
+	hi := min(tail, t.max) // moved boundaries stay below the tail, or below max when the tail is empty
 	prev := start
 	for k := range t.b.Ascend(end) {
 		if k == end {
@@ -276,11 +276,11 @@ func (t *tree[K, V, M]) checkFloatShiftLeft(start, end, size, tail K) (landed bo
 // strictly increasing and above pos (the boundary at pos itself may stay at
 // pos when the gap rounds to nothing). Boundaries that reach max are
 // dropped, and so are all after them: rounding is monotone.
-func (t *tree[K, V, M]) checkFloatShiftRight(first, pos, size K) error {
+func (t *Measured[K, V, M]) checkFloatShiftRight(first, pos, size K) error {
 	prev, firstStep := pos, true
 	for k := range t.b.Ascend(first) {
 		nk := k + size
-		if !(nk < t.hi) {
+		if !(nk < t.max) {
 			return nil
 		}
 		if !(prev < nk) && !(firstStep && k == pos && nk == pos) {

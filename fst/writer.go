@@ -7,9 +7,9 @@ import (
 )
 
 // Writer is what a [Batch] replays its writes through: the three write
-// methods of a [Tree]. *Tree satisfies it, and so does a transaction of
-// package flatseg (*flatseg.Txn), so a batch applies to either the same
-// way.
+// methods of a tree. Every tree satisfies it (*[Tree], and *[Measured] of
+// any summary), and so does a transaction of package flatseg, so a batch
+// applies to either the same way.
 type Writer[K Key, V any] interface {
 	Insert(start, end K, v V) (changed bool, err error)
 	ShiftLeft(start, end K) error
@@ -18,13 +18,42 @@ type Writer[K Key, V any] interface {
 
 var _ Writer[int, int] = (*Tree[int, int])(nil)
 
-// ApplyTo runs the recorded writes on w, in order, and stops at the first
-// that fails, returning its error (wrapping the write's sentinel, such as
-// ErrInvalidRange) with its index. The writes before it stay applied:
-// ApplyTo is all or nothing only when w is, as a flatseg transaction that
-// is rolled back on error is; [Batch.Apply] is the all-or-nothing form for
-// a Tree. It costs what the writes cost.
-func (b *Batch[K, V]) ApplyTo(w Writer[K, V]) error {
+// Apply runs the recorded writes on w, in order, and returns the error of
+// the first that fails (wrapping the write's sentinel, ErrInvalidRange and
+// the others, with its index).
+//
+// On a tree (a *[Tree] or a *[Measured] of any summary) Apply is all or
+// nothing: it runs the writes on an O(1) clone and, when every write
+// succeeded, makes the tree hold the result; when one fails, or a Measure
+// or the equality panics, the tree is unchanged. That costs copying the
+// paths the writes change once more than writing the tree directly would
+// when the tree owns its nodes. On any other Writer the writes before the
+// failing one stay applied: a flatseg transaction is all or nothing
+// because [flatseg.Store.Apply] rolls it back on error. It costs what the
+// writes cost. w must not be used by another goroutine during the call.
+func (b *Batch[K, V]) Apply(w Writer[K, V]) error {
+	if len(b.ops) == 0 {
+		return nil
+	}
+	if t, ok := w.(interface{ applyBatch(b *Batch[K, V]) error }); ok {
+		return t.applyBatch(b)
+	}
+	return b.replay(w)
+}
+
+// applyBatch is Batch.Apply on a tree: all or nothing, on a clone.
+func (t *Measured[K, V, M]) applyBatch(b *Batch[K, V]) error {
+	c := t.Clone()
+	if err := b.replay(c); err != nil {
+		return err
+	}
+	*t = *c
+	return nil
+}
+
+// replay runs the writes of b on w in order, stopping at the first that
+// fails.
+func (b *Batch[K, V]) replay(w Writer[K, V]) error {
 	for i, op := range b.ops {
 		var err error
 		switch op.Kind {
@@ -49,10 +78,8 @@ func (b *Batch[K, V]) ApplyTo(w Writer[K, V]) error {
 // default value and equality function. O(1). Trees made by separate calls
 // to New, Build or Decode never share an origin, even when their
 // arguments are equal: Go cannot compare the equality functions.
-func (t *Tree[K, V]) SameOrigin(u *Tree[K, V]) bool { return t.sameOrigin(&u.tree) }
-
-func (t *tree[K, V, M]) sameOrigin(u *tree[K, V, M]) bool {
-	return t.p != nil && t.p == u.p && t.lo == u.lo && t.hi == u.hi
+func (t *Measured[K, V, M]) SameOrigin(u *Measured[K, V, M]) bool {
+	return t.p != nil && t.p == u.p && t.min == u.min && t.max == u.max
 }
 
 // ErrIncompatible is returned (wrapped) by [Tree.Assign] for a tree of
@@ -67,25 +94,19 @@ var ErrIncompatible = errors.New("fst: tree of another span or default value")
 // u's segments and builds t anew in O(n), merging the neighbours that t's
 // equality finds equal, so that t never holds segments its own equality
 // would have merged. u must not be written during the call.
-func (t *Tree[K, V]) Assign(u *Tree[K, V]) error {
+func (t *Measured[K, V, M]) Assign(u *Measured[K, V, M]) error {
 	if u == nil {
 		return fmt.Errorf("%w: Assign(nil)", ErrIncompatible)
 	}
-	return t.assign(&u.tree)
-}
-
-// assign is Assign for both kinds of tree: a Measured tree rebuilds its
-// summaries with its own Measure.
-func (t *tree[K, V, M]) assign(u *tree[K, V, M]) error {
-	if t.p == nil || t.lo != u.lo || t.hi != u.hi || !t.same(t.def(), u.def()) {
+	if t.p == nil || t.min != u.min || t.max != u.max || !t.same(t.def(), u.def()) {
 		return fmt.Errorf("%w: Assign", ErrIncompatible)
 	}
-	if t.sameOrigin(u) {
-		*t = u.clone()
+	if t.SameOrigin(u) {
+		*t = *u.Clone()
 		return nil
 	}
-	var nt tree[K, V, M]
-	if err := nt.buildSpan(t.lo, t.hi, t.def(), t.p.eq, t.p.m, slices.Collect(u.All())); err != nil {
+	var nt Measured[K, V, M]
+	if err := nt.buildSpan(t.min, t.max, t.def(), t.p.eq, t.p.m, slices.Collect(u.All())); err != nil {
 		return err // unreachable: t's span is valid, u's segments are sorted and inside it
 	}
 	nt.p = t.p

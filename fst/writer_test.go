@@ -11,9 +11,19 @@ import (
 	"github.com/flatseg/flatseg/fst"
 )
 
-// TestBatch_ApplyTo: the writes replay in order through any Writer, and
-// stop at the first that fails, naming its index.
-func TestBatch_ApplyTo(t *testing.T) {
+// writer forwards the three writes to a tree: a Writer that is not a tree.
+type writer struct{ t *fst.Tree[int, int] }
+
+func (w writer) Insert(start, end, v int) (bool, error) { return w.t.Insert(start, end, v) }
+func (w writer) ShiftLeft(start, end int) error         { return w.t.ShiftLeft(start, end) }
+func (w writer) ShiftRight(pos, size int, skip bool) error {
+	return w.t.ShiftRight(pos, size, skip)
+}
+
+// TestBatch_Apply: the writes replay in order through any Writer and stop
+// at the first that fails, naming its index; on a tree, of any summary,
+// they are all or nothing.
+func TestBatch_Apply(t *testing.T) {
 	var b fst.Batch[int, int]
 	b.Insert(10, 20, 1)
 	b.ShiftRight(0, 5, false)
@@ -25,17 +35,33 @@ func TestBatch_ApplyTo(t *testing.T) {
 	require.NoError(t, want.ShiftLeft(0, 2))
 	got, err := fst.New(0, 100, 0)
 	require.NoError(t, err)
-	require.NoError(t, b.ApplyTo(got))
+	require.NoError(t, b.Apply(got))
 	assert.Equal(t, slices.Collect(want.All()), slices.Collect(got.All()))
+	gotW, err := fst.New(0, 100, 0)
+	require.NoError(t, err)
+	require.NoError(t, b.Apply(writer{gotW}))
+	assert.Equal(t, slices.Collect(want.All()), slices.Collect(gotW.All()))
 
 	b.Insert(5, 1, 2) // fails
 	b.Insert(50, 60, 3)
 	partial, err := fst.New(0, 100, 0)
 	require.NoError(t, err)
-	err = b.ApplyTo(partial)
+	err = b.Apply(writer{partial})
 	require.ErrorIs(t, err, fst.ErrInvalidRange)
 	assert.Contains(t, err.Error(), "batch write 3")
 	assert.Equal(t, slices.Collect(want.All()), slices.Collect(partial.All()), "the writes before the failing one stay, the ones after it do not run")
+
+	whole, err := fst.New(0, 100, 0)
+	require.NoError(t, err)
+	before := whole.Clone()
+	err = b.Apply(whole)
+	require.ErrorIs(t, err, fst.ErrInvalidRange)
+	assert.True(t, whole.Equal(before), "a tree is all or nothing")
+	sum, err := fst.NewMeasured(0, 100, 0, fst.Measure[int, int, int64](sumOf[int]{}))
+	require.NoError(t, err)
+	require.ErrorIs(t, b.Apply(sum), fst.ErrInvalidRange)
+	require.NoError(t, sum.Verify())
+	assert.Equal(t, int64(0), sum.Measure(0, 100), "a measured tree too")
 }
 
 // TestTree_Assign: a fork of the same origin is shared in O(1); a tree

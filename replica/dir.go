@@ -15,6 +15,7 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.etcd.io/bbolt"
 
+	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
 )
 
@@ -74,7 +75,7 @@ func (c dirConfig) differs(d dirConfig) error {
 // openDir opens the log store and the snapshot store of cfg.Dir, and
 // checks them: the lock, the recorded configuration, and a replay of every
 // snapshot and entry on a scratch store made by newStore.
-func openDir[K fst.Key, V any, Tree, Store, Snapshot, Txn any](k *kit[K, V, Tree, Store, Snapshot, Txn], cfg Config[K, V], newStore func() (*Store, error)) (*raftboltdb.BoltStore, *raft.FileSnapshotStore, error) {
+func openDir[K fst.Key, V, M any](sh shape[K, V, M], cfg Config[K, V], newStore func() (*flatseg.MeasuredStore[K, V, M], error)) (*raftboltdb.BoltStore, *raft.FileSnapshotStore, error) {
 	want, err := dirConfigOf(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -110,7 +111,7 @@ func openDir[K fst.Key, V any, Tree, Store, Snapshot, Txn any](k *kit[K, V, Tree
 	if err != nil {
 		return fail(err)
 	}
-	if err := replay(newFSM(k, scratch, cfg.Codec), bolt, fss); err != nil {
+	if err := replay(newFSM(sh, scratch, cfg.Codec), bolt, fss); err != nil {
 		return fail(err)
 	}
 	return bolt, fss, nil
@@ -190,7 +191,7 @@ func writeFileSync(path string, v any) error {
 // scratch store, as raft will once the node runs: any that does not
 // decode or apply is an error wrapping ErrCorrupt, and so is a panic of
 // the stores that read them.
-func replay[K fst.Key, V any, Tree, Store, Snapshot, Txn any](f *fsm[K, V, Tree, Store, Snapshot, Txn], logs raft.LogStore, snaps raft.SnapshotStore) (err error) {
+func replay[K fst.Key, V, M any](f *fsm[K, V, M], logs raft.LogStore, snaps raft.SnapshotStore) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("%w: reading the Dir: %v", ErrCorrupt, v)

@@ -83,7 +83,7 @@ func FuzzDecodeEntry(f *testing.F) {
 		s, err := flatseg.New[int64, int64](0, span, 0)
 		require.NoError(t, err)
 		eq := func(a, b int64) bool { return a == b }
-		f := newFSM(plainKit(Config[int64, int64]{Min: 0, Max: span}, eq), s, fst.NumberCodec[int64]())
+		f := newFSM(shape[int64, int64, fst.None]{equal: eq}, s, fst.NumberCodec[int64]())
 		before := s.Snapshot()
 		if _, err := f.apply(5, data); err != nil {
 			require.ErrorIs(t, err, ErrCorrupt)

@@ -78,7 +78,7 @@ func ExampleOpenMeasured() {
 	n, err := replica.OpenMeasured(replica.Config[int64, uint8]{
 		ID: "node0", Transport: transport, Raft: conf,
 		Codec: fst.NumberCodec[uint8](), Min: 0, Max: 1000,
-	}, fst.Measure[int64, uint8, int64](visible{}))
+	}, visible{})
 	if err != nil {
 		panic(err)
 	}
@@ -98,7 +98,7 @@ func ExampleOpenMeasured() {
 		panic(err)
 	}
 	local, _ := n.Store().WaitFor(ctx, sn.Version())
-	shown, _ := local.Measure(0, 1000)
+	shown := local.Measure(0, 1000)
 	row, _ := local.Seek(0, func(v int64) bool { return v > 150 }) // the 151st visible key
 	fmt.Println(shown, row-1)
 	// Output: 800 350

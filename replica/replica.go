@@ -67,19 +67,26 @@ type Config[K fst.Key, V any] struct {
 	SnapshotRetain int
 }
 
-// Node is one member of a replicated flatseg store: a [flatseg.Store] that
-// holds the state of the cluster's raft log, and the raft instance that
-// fills it. Reads go to [Node.Store], locally and lock-free, on any node;
-// writes and linearizable reads go through [Node.Update] and
-// [Node.Barrier] on the leader.
+// MeasuredNode is one member of a replicated flatseg store: a
+// [flatseg.MeasuredStore] that holds the state of the cluster's raft log,
+// and the raft instance that fills it. Reads go to [MeasuredNode.Store],
+// locally and lock-free, on any node; writes and linearizable reads go
+// through [MeasuredNode.Update] and [MeasuredNode.Barrier] on the leader.
+// [Node] is the same type without summaries, which [Open] returns; a node
+// opened with a [fst.Measure] ([OpenMeasured]) keeps the summaries of that
+// Measure, so that a follower answers Measure, Seek and SeekBackward on its
+// own store, locally and lock-free, as it answers Search. The log and
+// snapshots hold no summaries (they are byte for byte a Node's): each node
+// computes them as it applies entries, and a Dir written without a Measure
+// opens with one and back.
 //
 // # Versions
 //
 // The version of every snapshot of the local store is the raft index of
 // the log entry that produced it, so the same version means the same
 // contents on every node. An entry that changes nothing publishes no
-// version. After [Node.Update] returns a snapshot of version v, a reader
-// on any node sees that write once its store reaches v:
+// version. After [MeasuredNode.Update] returns a snapshot of version v, a
+// reader on any node sees that write once its store reaches v:
 // n.Store().WaitFor(ctx, v).
 //
 // # Lifetime and concurrency
@@ -88,25 +95,16 @@ type Config[K fst.Key, V any] struct {
 // never written directly: its writes would not be replicated. Close the
 // node when done: every call then returns, and no goroutine of the node
 // survives. Snapshots taken from its store stay valid after Close.
-type Node[K fst.Key, V any] struct {
-	node[K, V, *fst.Tree[K, V], flatseg.Store[K, V], flatseg.Snapshot[K, V], flatseg.Txn[K, V]]
-}
-
-// node is the one implementation of Node and MeasuredNode, generic in the
-// store it replicates. Its type parameters are named after the flatseg
-// types they stand for in a Node (Tree is *fst.Tree), so that the methods
-// both promote from it read as they should; in a MeasuredNode they are the
-// measured types.
-type node[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
-	kit      *kit[K, V, Tree, Store, Snapshot, Txn]
+type MeasuredNode[K fst.Key, V, M any] struct {
 	cfg      Config[K, V]
-	store    *Store
-	fsm      *fsm[K, V, Tree, Store, Snapshot, Txn]
+	shape    shape[K, V, M]
+	store    *flatseg.MeasuredStore[K, V, M]
+	fsm      *fsm[K, V, M]
 	raft     *raft.Raft
 	log      io.Closer // the bbolt log store, when Dir is set
 	observer *raft.Observer
 
-	proposals chan *proposal[K, V, Tree, Store, Snapshot, Txn]
+	proposals chan *proposal[K, V, M]
 	changed   chan raft.Observation // raft's state or leader changed; a signal, never blocks raft
 	stop      chan struct{}
 	closing   sync.Once
@@ -117,6 +115,49 @@ type node[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
 	stallAfter time.Duration // how long a leader waits for its entry to apply before it gives up on it
 	term       uint64        // the term the proposer works in
 	isReady    bool          // the store holds every entry committed before term
+}
+
+// Node is one member of a replicated [flatseg.Store]: a [MeasuredNode]
+// without summaries. Every method of MeasuredNode applies; see there.
+type Node[K fst.Key, V any] = MeasuredNode[K, V, fst.None]
+
+// shape is what decides the trees of a node beyond its Config: the
+// equality of values and the Measure (nil for a Node).
+type shape[K fst.Key, V, M any] struct {
+	equal func(a, b V) bool
+	m     fst.Measure[K, V, M]
+}
+
+// measured gives t the node's Measure. A Node has none, and its M is
+// fst.None: t is already of its type.
+func (s shape[K, V, M]) measured(t *fst.Tree[K, V]) (*fst.Measured[K, V, M], error) {
+	if s.m == nil {
+		return any(t).(*fst.Measured[K, V, M]), nil // Open makes nodes without a Measure only with M = fst.None
+	}
+	return fst.WithMeasure(t, s.m)
+}
+
+// newStore returns a store at version 0 over the Config's span.
+func (s shape[K, V, M]) newStore(cfg Config[K, V], opts ...flatseg.Option) (*flatseg.MeasuredStore[K, V, M], error) {
+	t, err := fst.NewFunc(cfg.Min, cfg.Max, cfg.Init, s.equal)
+	if err != nil {
+		return nil, err
+	}
+	mt, err := s.measured(t)
+	if err != nil {
+		return nil, err
+	}
+	return flatseg.NewFrom(mt, opts...)
+}
+
+// decode reads a tree as fst.Encode wrote it, with the node's equality and
+// Measure.
+func (s shape[K, V, M]) decode(r io.Reader, c fst.Codec[V]) (*fst.Measured[K, V, M], error) {
+	t, err := fst.DecodeFunc[K](r, c, s.equal)
+	if err != nil {
+		return nil, err
+	}
+	return s.measured(t)
 }
 
 // Open starts a node with values compared by ==. Before the cluster can
@@ -137,38 +178,48 @@ func Open[K fst.Key, V comparable](cfg Config[K, V]) (*Node[K, V], error) {
 
 // OpenFunc is Open for values compared by equal (see [flatseg.NewFunc]).
 func OpenFunc[K fst.Key, V any](cfg Config[K, V], equal func(a, b V) bool) (*Node[K, V], error) {
-	n := new(Node[K, V])
-	if err := n.open(cfg, equal, plainKit(cfg, equal)); err != nil {
-		return nil, err
-	}
-	return n, nil
+	return open(cfg, shape[K, V, fst.None]{equal: equal})
 }
 
-// open starts the zero n with the store k makes: Open's work for Node
-// and MeasuredNode.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) open(cfg Config[K, V], equal func(a, b V) bool, k *kit[K, V, Tree, Store, Snapshot, Txn]) error {
+// OpenMeasured is Open for a node whose store keeps the summaries of m,
+// with values compared by ==. Every node of a cluster must use the same
+// Measure. A nil m is an error wrapping [ErrConfig].
+func OpenMeasured[K fst.Key, V comparable, M any](cfg Config[K, V], m fst.Measure[K, V, M]) (*MeasuredNode[K, V, M], error) {
+	return OpenMeasuredFunc(cfg, func(a, b V) bool { return a == b }, m)
+}
+
+// OpenMeasuredFunc is OpenMeasured for values compared by equal.
+func OpenMeasuredFunc[K fst.Key, V, M any](cfg Config[K, V], equal func(a, b V) bool, m fst.Measure[K, V, M]) (*MeasuredNode[K, V, M], error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: no Measure", ErrConfig)
+	}
+	return open(cfg, shape[K, V, M]{equal: equal, m: m})
+}
+
+// open starts a node of the given shape: the work of every Open.
+func open[K fst.Key, V, M any](cfg Config[K, V], sh shape[K, V, M]) (*MeasuredNode[K, V, M], error) {
 	switch {
 	case cfg.ID == "":
-		return fmt.Errorf("%w: no ID", ErrConfig)
+		return nil, fmt.Errorf("%w: no ID", ErrConfig)
 	case cfg.Transport == nil:
-		return fmt.Errorf("%w: no Transport", ErrConfig)
+		return nil, fmt.Errorf("%w: no Transport", ErrConfig)
 	case cfg.Codec == nil:
-		return fmt.Errorf("%w: no Codec", ErrConfig)
-	case equal == nil:
-		return fmt.Errorf("%w: no equality function", ErrConfig)
+		return nil, fmt.Errorf("%w: no Codec", ErrConfig)
+	case sh.equal == nil:
+		return nil, fmt.Errorf("%w: no equality function", ErrConfig)
 	case cfg.Retain < 0:
-		return fmt.Errorf("%w: Retain %d is negative", ErrConfig, cfg.Retain)
+		return nil, fmt.Errorf("%w: Retain %d is negative", ErrConfig, cfg.Retain)
 	case cfg.SnapshotRetain < 0:
-		return fmt.Errorf("%w: SnapshotRetain %d is negative", ErrConfig, cfg.SnapshotRetain)
+		return nil, fmt.Errorf("%w: SnapshotRetain %d is negative", ErrConfig, cfg.SnapshotRetain)
 	case cfg.LockTimeout < 0:
-		return fmt.Errorf("%w: LockTimeout %v is negative", ErrConfig, cfg.LockTimeout)
+		return nil, fmt.Errorf("%w: LockTimeout %v is negative", ErrConfig, cfg.LockTimeout)
 	}
-	newStore := func() (*Store, error) {
+	newStore := func() (*flatseg.MeasuredStore[K, V, M], error) {
 		var opts []flatseg.Option
 		if cfg.Retain > 0 {
 			opts = append(opts, flatseg.WithRetain(cfg.Retain))
 		}
-		s, err := k.newStore(opts...)
+		s, err := sh.newStore(cfg, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%w: Min %v, Max %v: %w", ErrConfig, cfg.Min, cfg.Max, err)
 		}
@@ -176,7 +227,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) open(cfg Config[K, V], equal fu
 	}
 	store, err := newStore()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rc := raft.DefaultConfig()
 	if cfg.Raft != nil {
@@ -187,7 +238,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) open(cfg Config[K, V], equal fu
 	}
 	rc.LocalID = cfg.ID
 	if err := raft.ValidateConfig(rc); err != nil {
-		return fmt.Errorf("%w: Raft: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: Raft: %w", ErrConfig, err)
 	}
 
 	var (
@@ -200,23 +251,23 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) open(cfg Config[K, V], equal fu
 		mem := raft.NewInmemStore()
 		logs, stable, snaps = mem, mem, raft.NewInmemSnapshotStore()
 	} else {
-		bolt, fss, err := openDir(k, cfg, newStore)
+		bolt, fss, err := openDir(sh, cfg, newStore)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		logs, stable, snaps, closer = bolt, bolt, fss, bolt
 	}
-	f := newFSM(k, store, cfg.Codec)
+	f := newFSM(sh, store, cfg.Codec)
 	r, err := newRaft(rc, f, logs, stable, snaps, cfg.Transport)
 	if err != nil {
 		if closer != nil {
 			closer.Close()
 		}
-		return err
+		return nil, err
 	}
-	*n = node[K, V, Tree, Store, Snapshot, Txn]{
-		kit: k, cfg: cfg, store: store, fsm: f, raft: r, log: closer,
-		proposals: make(chan *proposal[K, V, Tree, Store, Snapshot, Txn], maxGroup),
+	n := &MeasuredNode[K, V, M]{
+		cfg: cfg, shape: sh, store: store, fsm: f, raft: r, log: closer,
+		proposals: make(chan *proposal[K, V, M], maxGroup),
 		changed:   make(chan raft.Observation, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -235,7 +286,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) open(cfg Config[K, V], equal fu
 	})
 	r.RegisterObserver(n.observer)
 	go n.propose()
-	return nil
+	return n, nil
 }
 
 // newRaft is raft.NewRaft, with a panic (raft reading a damaged store)
@@ -253,7 +304,7 @@ func newRaft(rc *raft.Config, f raft.FSM, logs raft.LogStore, stable raft.Stable
 // voter, this node included. Call it on one node of a new cluster; on a
 // node that already has state (a reopened Dir, or a cluster already
 // bootstrapped) it does nothing and returns nil.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) Bootstrap(servers []raft.Server) error {
+func (n *MeasuredNode[K, V, M]) Bootstrap(servers []raft.Server) error {
 	if n.closed() {
 		return ErrClosed
 	}
@@ -267,11 +318,11 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) Bootstrap(servers []raft.Server
 // Store returns the local replica: Snapshot, At, Wait, WaitFor and
 // WaitRange as on any [flatseg.Store], lock-free, on every node. Do not
 // write to it.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) Store() *Store { return n.store }
+func (n *MeasuredNode[K, V, M]) Store() *flatseg.MeasuredStore[K, V, M] { return n.store }
 
 // Raft returns the raft instance, for membership changes (AddVoter,
 // RemoveServer), leadership transfer and Stats.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) Raft() *raft.Raft { return n.raft }
+func (n *MeasuredNode[K, V, M]) Raft() *raft.Raft { return n.raft }
 
 // Barrier returns, on the leader, a snapshot that includes every Update
 // acknowledged anywhere before the call: a linearizable read point, like
@@ -280,7 +331,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) Raft() *raft.Raft { return n.ra
 // confirmation, or the commit of the group's entry). On a follower it
 // returns an error wrapping ErrNotLeader; on a closed node ErrClosed; when
 // ctx ends first, ctx's error.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) Barrier(ctx context.Context) (*Snapshot, error) {
+func (n *MeasuredNode[K, V, M]) Barrier(ctx context.Context) (*flatseg.MeasuredSnapshot[K, V, M], error) {
 	return n.submit(ctx, nil)
 }
 
@@ -292,7 +343,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) Barrier(ctx context.Context) (*
 // shutdown. It does not
 // close the Transport. An Update whose fn is running when Close is called
 // returns ErrClosed once fn returns. Calling Close again returns ErrClosed.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) Close() error {
+func (n *MeasuredNode[K, V, M]) Close() error {
 	err := ErrClosed
 	n.closing.Do(func() {
 		close(n.stop)
@@ -312,7 +363,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) Close() error {
 	return err
 }
 
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) closed() bool {
+func (n *MeasuredNode[K, V, M]) closed() bool {
 	select {
 	case <-n.stop:
 		return true
@@ -328,7 +379,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) closed() bool {
 // seen with the node closed, and an Update racing Close gets ErrClosed,
 // never a false "not the leader" (the deep run of
 // TestNode_UpdateRacingClose caught that once in 60 rounds).
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) leader() error {
+func (n *MeasuredNode[K, V, M]) leader() error {
 	leading := n.raft.State() == raft.Leader
 	if n.closed() {
 		return ErrClosed
@@ -339,7 +390,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) leader() error {
 	return n.notLeader()
 }
 
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) notLeader() error {
+func (n *MeasuredNode[K, V, M]) notLeader() error {
 	if addr, id := n.raft.LeaderWithID(); id != "" {
 		return fmt.Errorf("%w: the leader is %s at %s", ErrNotLeader, id, addr)
 	}
@@ -347,7 +398,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) notLeader() error {
 }
 
 // raftError maps raft's errors about leadership to ErrNotLeader.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) raftError(err error) error {
+func (n *MeasuredNode[K, V, M]) raftError(err error) error {
 	switch {
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
 		errors.Is(err, raft.ErrLeadershipTransferInProgress):
@@ -356,34 +407,4 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) raftError(err error) error {
 		return fmt.Errorf("%w: %v", ErrClosed, err)
 	}
 	return err
-}
-
-// MeasuredNode is a [Node] replicating a [flatseg.MeasuredStore]: every
-// node of the cluster keeps the summaries of the same [fst.Measure], so a
-// follower answers Measure, Seek and SeekBackward on its own store,
-// locally and lock-free, as it answers Search. The log and snapshots hold
-// no summaries (they are those of a Node, byte for byte): each node
-// computes them as it applies entries, and a Dir written by a Node opens
-// as a MeasuredNode and back. Where the documentation of its methods names
-// Store, Snapshot, Txn and Tree, read the measured types.
-type MeasuredNode[K fst.Key, V, M any] struct {
-	node[K, V, *fst.Measured[K, V, M], flatseg.MeasuredStore[K, V, M], flatseg.MeasuredSnapshot[K, V, M], flatseg.MeasuredTxn[K, V, M]]
-}
-
-// OpenMeasured is Open for a measured store summarised by m, with values
-// compared by ==. Every node of a cluster must use the same Measure.
-func OpenMeasured[K fst.Key, V comparable, M any](cfg Config[K, V], m fst.Measure[K, V, M]) (*MeasuredNode[K, V, M], error) {
-	return OpenMeasuredFunc(cfg, func(a, b V) bool { return a == b }, m)
-}
-
-// OpenMeasuredFunc is OpenMeasured for values compared by equal.
-func OpenMeasuredFunc[K fst.Key, V, M any](cfg Config[K, V], equal func(a, b V) bool, m fst.Measure[K, V, M]) (*MeasuredNode[K, V, M], error) {
-	if m == nil {
-		return nil, fmt.Errorf("%w: no Measure", ErrConfig)
-	}
-	n := new(MeasuredNode[K, V, M])
-	if err := n.open(cfg, equal, measuredKit(cfg, equal, m)); err != nil {
-		return nil, err
-	}
-	return n, nil
 }

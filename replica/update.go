@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flatseg/flatseg"
 	"github.com/flatseg/flatseg/fst"
 )
 
@@ -15,14 +16,13 @@ const maxGroup = 256
 // proposer. The caller runs fn itself, on its own goroutine, when the
 // proposer hands it the group's stage: so a panic or runtime.Goexit in fn
 // ends only the caller's goroutine.
-type proposal[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
-	kit   *kit[K, V, Tree, Store, Snapshot, Txn]
-	fn    func(tx *Txn) error                           // nil for a Barrier
-	turn  chan *Store                                   // unbuffered: the proposer hands the stage over
-	gone  chan struct{}                                 // closed by a caller that leaves before its turn
-	ran   chan ran                                      // buffered: what fn did
-	done  chan result[K, V, Tree, Store, Snapshot, Txn] // buffered: the proposer never blocks on a caller that left
-	batch fst.Batch[K, V]                               // fn's writes
+type proposal[K fst.Key, V, M any] struct {
+	fn    func(tx *flatseg.MeasuredTxn[K, V, M]) error // nil for a Barrier
+	turn  chan *flatseg.MeasuredStore[K, V, M]         // unbuffered: the proposer hands the stage over
+	gone  chan struct{}                                // closed by a caller that leaves before its turn
+	ran   chan ran                                     // buffered: what fn did
+	done  chan result[K, V, M]                         // buffered: the proposer never blocks on a caller that left
+	batch fst.Batch[K, V]                              // fn's writes
 }
 
 // ran is what a caller reports once fn has run on the stage.
@@ -34,8 +34,8 @@ const (
 	ranWrote             // fn's writes are in the proposal's batch
 )
 
-type result[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
-	sn  *Snapshot
+type result[K fst.Key, V, M any] struct {
+	sn  *flatseg.MeasuredSnapshot[K, V, M]
 	err error
 }
 
@@ -78,7 +78,7 @@ type result[K fst.Key, V any, Tree, Store, Snapshot, Txn any] struct {
 // the outcome unknown, as with any raft proposal: the write may still
 // commit. Check for it with a read before retrying writes that are not
 // idempotent.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) Update(ctx context.Context, fn func(tx *Txn) error) (*Snapshot, error) {
+func (n *MeasuredNode[K, V, M]) Update(ctx context.Context, fn func(tx *flatseg.MeasuredTxn[K, V, M]) error) (*flatseg.MeasuredSnapshot[K, V, M], error) {
 	if fn == nil {
 		return nil, fmt.Errorf("%w: Update(ctx, nil)", ErrConfig)
 	}
@@ -87,20 +87,19 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) Update(ctx context.Context, fn 
 
 // submit queues a proposal, runs its fn when its turn comes and waits for
 // the outcome of its group.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) submit(ctx context.Context, fn func(tx *Txn) error) (*Snapshot, error) {
+func (n *MeasuredNode[K, V, M]) submit(ctx context.Context, fn func(tx *flatseg.MeasuredTxn[K, V, M]) error) (*flatseg.MeasuredSnapshot[K, V, M], error) {
 	if err := n.leader(); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := &proposal[K, V, Tree, Store, Snapshot, Txn]{
-		kit:  n.kit,
+	p := &proposal[K, V, M]{
 		fn:   fn,
-		turn: make(chan *Store),
+		turn: make(chan *flatseg.MeasuredStore[K, V, M]),
 		gone: make(chan struct{}),
 		ran:  make(chan ran, 1),
-		done: make(chan result[K, V, Tree, Store, Snapshot, Txn], 1),
+		done: make(chan result[K, V, M], 1),
 	}
 	select {
 	case n.proposals <- p:
@@ -110,7 +109,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) submit(ctx context.Context, fn 
 		return nil, ErrClosed
 	}
 	if fn != nil {
-		var stage *Store
+		var stage *flatseg.MeasuredStore[K, V, M]
 		select {
 		case stage = <-p.turn:
 		case r := <-p.done: // refused before its turn
@@ -139,15 +138,14 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) submit(ctx context.Context, fn 
 // run runs fn on the stage, recording its writes, and reports to the
 // proposer what it did, also when fn panics or calls runtime.Goexit (the
 // stage's transaction is rolled back by then). It returns fn's error.
-func (p *proposal[K, V, Tree, Store, Snapshot, Txn]) run(stage *Store) error {
+func (p *proposal[K, V, M]) run(stage *flatseg.MeasuredStore[K, V, M]) error {
 	report := ranFailed
 	defer func() { p.ran <- report }()
-	k := p.kit
-	before := k.version(k.snapshot(stage))
-	if err := k.record(stage, &p.batch, p.fn); err != nil {
+	before := stage.Snapshot().Version()
+	if err := stage.Record(&p.batch, p.fn); err != nil {
 		return err
 	}
-	if k.version(k.snapshot(stage)) == before {
+	if stage.Snapshot().Version() == before {
 		report = ranRead
 	} else {
 		report = ranWrote
@@ -158,9 +156,9 @@ func (p *proposal[K, V, Tree, Store, Snapshot, Txn]) run(stage *Store) error {
 // propose is the node's one proposer goroutine: it takes the proposals
 // that are waiting, hands each its turn on a stage and replicates their
 // writes in one log entry, then starts over.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) propose() {
+func (n *MeasuredNode[K, V, M]) propose() {
 	defer close(n.done)
-	group := make([]*proposal[K, V, Tree, Store, Snapshot, Txn], 0, maxGroup)
+	group := make([]*proposal[K, V, M], 0, maxGroup)
 	for {
 		select {
 		case p := <-n.proposals:
@@ -186,19 +184,19 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) propose() {
 // local head in a private store, so that each sees the writes of those
 // before it, and commits what they wrote as one log entry; a group that
 // wrote nothing confirms the leadership instead.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) runGroup(group []*proposal[K, V, Tree, Store, Snapshot, Txn]) {
+func (n *MeasuredNode[K, V, M]) runGroup(group []*proposal[K, V, M]) {
 	if err := n.ready(); err != nil {
-		answer(group, result[K, V, Tree, Store, Snapshot, Txn]{err: err})
+		answer(group, result[K, V, M]{err: err})
 		return
 	}
-	base := n.kit.snapshot(n.store)
-	stage, err := n.kit.newFrom(n.kit.tree(base))
+	base := n.store.Snapshot()
+	stage, err := flatseg.NewFrom(base.Tree())
 	if err != nil {
-		answer(group, result[K, V, Tree, Store, Snapshot, Txn]{err: err}) // unreachable: no option is given
+		answer(group, result[K, V, M]{err: err}) // unreachable: no option is given
 		return
 	}
 	var (
-		members []*proposal[K, V, Tree, Store, Snapshot, Txn] // those that wait for the group's outcome
+		members []*proposal[K, V, M] // those that wait for the group's outcome
 		entry   entryWriter
 	)
 	for i, p := range group {
@@ -220,8 +218,8 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) runGroup(group []*proposal[K, V
 				// transactions after this one may have read them: fail
 				// the whole group, nothing of which was proposed.
 				err = fmt.Errorf("replica: encoding the writes of an Update: %w", err)
-				answer(append(members, p), result[K, V, Tree, Store, Snapshot, Txn]{err: err})
-				answer(group[i+1:], result[K, V, Tree, Store, Snapshot, Txn]{err: err})
+				answer(append(members, p), result[K, V, M]{err: err})
+				answer(group[i+1:], result[K, V, M]{err: err})
 				return
 			}
 			entry.add(enc)
@@ -231,7 +229,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) runGroup(group []*proposal[K, V
 	if len(members) == 0 {
 		return
 	}
-	var r result[K, V, Tree, Store, Snapshot, Txn]
+	var r result[K, V, M]
 	if entry.count == 0 {
 		if err := n.raft.VerifyLeader().Error(); err != nil {
 			r.err = n.raftError(err)
@@ -246,7 +244,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) runGroup(group []*proposal[K, V
 
 // handOver gives p the stage and waits until its fn has run. It reports
 // false when the node closes first.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) handOver(p *proposal[K, V, Tree, Store, Snapshot, Txn], stage *Store) (ran, bool) {
+func (n *MeasuredNode[K, V, M]) handOver(p *proposal[K, V, M], stage *flatseg.MeasuredStore[K, V, M]) (ran, bool) {
 	select {
 	case p.turn <- stage:
 	case <-p.gone:
@@ -263,7 +261,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) handOver(p *proposal[K, V, Tree
 }
 
 // answer tells every proposal of ps the outcome r.
-func answer[K fst.Key, V any, Tree, Store, Snapshot, Txn any](ps []*proposal[K, V, Tree, Store, Snapshot, Txn], r result[K, V, Tree, Store, Snapshot, Txn]) {
+func answer[K fst.Key, V, M any](ps []*proposal[K, V, M], r result[K, V, M]) {
 	for _, p := range ps {
 		p.done <- r
 	}
@@ -275,7 +273,7 @@ func answer[K fst.Key, V any, Tree, Store, Snapshot, Txn any](ps []*proposal[K, 
 // of its own and waits until the store has applied it. After that the
 // proposer waits for each entry to be applied before it starts the next
 // group, so the head holds every acknowledged write.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) ready() error {
+func (n *MeasuredNode[K, V, M]) ready() error {
 	if err := n.leader(); err != nil {
 		return err
 	}
@@ -300,7 +298,7 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) ready() error {
 // it too. Whenever commit fails, the entry may still commit later: the
 // proposer then resynchronises (ready) before its next group, so that no
 // group runs on a head that misses it.
-func (n *node[K, V, Tree, Store, Snapshot, Txn]) commit(e *entryWriter) (r result[K, V, Tree, Store, Snapshot, Txn]) {
+func (n *MeasuredNode[K, V, M]) commit(e *entryWriter) (r result[K, V, M]) {
 	defer func() {
 		if r.err != nil {
 			n.isReady = false
@@ -316,18 +314,18 @@ func (n *node[K, V, Tree, Store, Snapshot, Txn]) commit(e *entryWriter) (r resul
 	for {
 		select {
 		case a := <-applied:
-			return result[K, V, Tree, Store, Snapshot, Txn](a)
+			return result[K, V, M](a)
 		case <-n.stop:
-			return result[K, V, Tree, Store, Snapshot, Txn]{err: ErrClosed}
+			return result[K, V, M]{err: ErrClosed}
 		case <-n.changed:
 			if err := n.leader(); err != nil {
-				return result[K, V, Tree, Store, Snapshot, Txn]{err: fmt.Errorf("%w (leadership lost while committing)", err)}
+				return result[K, V, M]{err: fmt.Errorf("%w (leadership lost while committing)", err)}
 			}
 			if n.raft.CurrentTerm() != n.term {
-				return result[K, V, Tree, Store, Snapshot, Txn]{err: fmt.Errorf("%w (a new term began while committing)", n.notLeader())}
+				return result[K, V, M]{err: fmt.Errorf("%w (a new term began while committing)", n.notLeader())}
 			}
 		case <-stall.C:
-			return result[K, V, Tree, Store, Snapshot, Txn]{err: fmt.Errorf("%w: the entry was not applied within %v (a leadership transfer in progress refuses entries)", ErrNotLeader, n.stallAfter)}
+			return result[K, V, M]{err: fmt.Errorf("%w: the entry was not applied within %v (a leadership transfer in progress refuses entries)", ErrNotLeader, n.stallAfter)}
 		}
 	}
 }

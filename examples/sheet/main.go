@@ -74,8 +74,7 @@ func (s *Sheet) Rows() Row { return s.t.MaxKey() }
 // Top returns the pixel offset of row r: the height of the visible rows
 // above it.
 func (s *Sheet) Top(r Row) int64 {
-	sum, _ := s.t.Measure(0, r) // the zero Sum for r == 0
-	return sum.H
+	return s.t.Measure(0, r).H // the zero Sum for r == 0
 }
 
 // RowAt returns the visible row holding pixel y >= 0, or -1 when y is below
@@ -90,8 +89,7 @@ func (s *Sheet) RowAt(y int64) Row {
 
 // Visible returns how many rows of [a, b) are visible.
 func (s *Sheet) Visible(a, b Row) int64 {
-	sum, _ := s.t.Measure(a, b)
-	return sum.Visible
+	return s.t.Measure(a, b).Visible
 }
 
 // NextVisible returns the first visible row at or after r, or -1.

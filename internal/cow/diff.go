@@ -21,17 +21,7 @@ type Change[K Number, V any] struct {
 // every entry, O(n). equal decides whether two values at the same key are
 // the same. Both trees must stay unwritten while the sequence runs (frozen
 // trees always are).
-func Diff[K Number, V any](old, new *Tree[K, V], equal func(a, b V) bool) iter.Seq[Change[K, V]] {
-	return diff(&old.tree, &new.tree, equal)
-}
-
-// DiffMeasured is Diff for two measured trees. It compares entries, not
-// summaries.
-func DiffMeasured[K Number, V, M any](old, new *Measured[K, V, M], equal func(a, b V) bool) iter.Seq[Change[K, V]] {
-	return diff(&old.tree, &new.tree, equal)
-}
-
-func diff[K Number, V, M any](old, new *tree[K, V, M], equal func(a, b V) bool) iter.Seq[Change[K, V]] {
+func Diff[K Number, V, M any](old, new *Tree[K, V, M], equal func(a, b V) bool) iter.Seq[Change[K, V]] {
 	return func(yield func(Change[K, V]) bool) {
 		ca, cb := newCursor(old), newCursor(new)
 		for {
@@ -123,7 +113,7 @@ type cursor[K Number, V, M any] struct {
 	fresh bool // standing on the root as one unit
 }
 
-func newCursor[K Number, V, M any](t *tree[K, V, M]) *cursor[K, V, M] {
+func newCursor[K Number, V, M any](t *Tree[K, V, M]) *cursor[K, V, M] {
 	c := &cursor[K, V, M]{stack: make([]frame[K], 0, int(t.levels)+1)}
 	if t.root != nil {
 		c.fresh = true

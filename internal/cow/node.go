@@ -2,20 +2,12 @@ package cow
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
 
 	"sync/atomic"
 
 	"github.com/flatseg/flatseg/internal/num"
-	"github.com/flatseg/flatseg/internal/tune"
 )
-
-// maxFanout is the capacity of a node: the most entries a leaf holds and the
-// most children an inner node has. Node arrays are sized by it, so copying a
-// node is one allocation. A tree's logical fanout (Tree.fanout) may be
-// lower: this module's tests lower it to build deep trees from a few keys.
-const maxFanout = tune.MaxFanout
 
 // owner is a writer's token. A node whose owner is the writer's token was
 // created by that writer and is reachable only from its tree, so the writer may
@@ -28,6 +20,18 @@ type owner struct {
 	// atomic so that Clone never writes to its receiver's fields and may be
 	// called from several goroutines at once.
 	shared atomic.Bool
+	// marks says that the writer keeps dirty marks (see header.dirty): the
+	// writers of trees whose summaries have a size. A tree without
+	// summaries never marks a node, so its nodes are clean, and a tree with
+	// summaries may share them (Remeasure) without ever writing to them.
+	marks bool
+}
+
+// newOwner returns a fresh writer token for a tree with summaries of type
+// M.
+func newOwner[M any]() *owner {
+	var m M
+	return &owner{marks: unsafe.Sizeof(m) != 0}
 }
 
 // kind is what a node holds, stored in its header: values (a leaf,
@@ -59,11 +63,12 @@ type header struct {
 	owner *owner
 	n     int32 // live entries
 	kind  kind
-	// dirty marks a node a write changed: in a Measured tree, its summary
-	// (in its parent's slot) is stale until the write settles (see
-	// Measured). Only the writer that owns a node sets or clears it, and
-	// every Measured write settles before it returns, so no node another
-	// version can reach is dirty. A plain Tree sets it and never reads it.
+	// dirty marks a node a write changed: its summary (in its parent's
+	// slot) is stale until the write settles (see Tree.Settle). Only the
+	// writer that owns a node sets or clears it, only in a tree whose
+	// summaries have a size (owner.marks), and package fst settles every
+	// write of such a tree before it returns, so no node another version can
+	// reach is dirty.
 	dirty bool
 	// hint says, in a dirty inner node, which of its children may be dirty:
 	// none (hintNone), only child hint-1, or any (hintAny), so that a
@@ -101,8 +106,9 @@ func (h *header) touch() {
 // node is both node kinds. A leaf is node[K, V]: keys and values. An inner
 // node is node[K, slot[M]]: keys[i] is the smallest key below child i,
 // p[i].p points to the child (a leaf when the inner node is at height 1, an
-// inner node above that) and p[i].m is the child's summary (see Measured;
-// M is the empty struct in a plain Tree, so a slot is just the pointer). Writing both kinds as one generic type lets every
+// inner node above that) and p[i].m is the child's summary (see Measure; M
+// is the empty struct in a tree without summaries, so a slot is just the
+// pointer). Writing both kinds as one generic type lets every
 // array operation below be written once; the kind in the header says which
 // type a pointer to a node may be converted to (asLeaf, asInner), and
 // Tree.reshape is the one place that picks the type from it.
@@ -136,14 +142,11 @@ type slot[M any] struct {
 	p ptr
 }
 
-// none is the summary of a plain Tree: nothing.
-type none = struct{}
-
 // asLeaf and asInner give the typed view of a child pointer. The height of
-// the level tells which one applies; it is tracked by every walk. When
-// tune.CheckKinds is set (in this module's tests) they check the kind
-// stored in the node and panic on a mismatch; in a normal build the check
-// is one predicted branch on a variable that is never set.
+// the level tells which one applies; it is tracked by every walk. Built with
+// -tags flatseg_kindcheck (CI's deep and fuzz runs) they check the kind
+// stored in the node and panic on a mismatch; in a normal build checkKinds
+// is the constant false and the check compiles away.
 func asLeaf[K Number, V any](p ptr) *node[K, V] {
 	if checkKinds && kindOf(p) != leafKind {
 		badKind(p, leafKind)
@@ -177,7 +180,7 @@ func (nd *node[K, P]) livePayload() []P {
 }
 
 func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
-	return &node[K, P]{header: header{owner: o, kind: k, dirty: true, hint: hintAny}}
+	return &node[K, P]{header: header{owner: o, kind: k, dirty: o.marks, hint: hintAny}}
 }
 
 // mutable returns nd itself when o owns it, else a copy owned by o, and
@@ -186,12 +189,14 @@ func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
 // original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	if nd.owner == o {
-		nd.touch()
+		if o.marks {
+			nd.touch()
+		}
 		return nd
 	}
 	c := new(node[K, P])
 	*c = *nd
-	c.owner, c.dirty, c.hint = o, true, hintNone // nd is shared, so clean, and so are its children
+	c.owner, c.dirty, c.hint = o, o.marks, hintNone // nd is shared, so clean, and so are its children
 	return c
 }
 
@@ -202,7 +207,9 @@ func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 func mutableChild[K Number, P, M any](in *node[K, slot[M]], i int, o *owner) *node[K, P] {
 	c := mutable((*node[K, P])(in.p[i].p), o)
 	in.p[i].p = c.ptr()
-	in.markChild(i)
+	if o.marks {
+		in.markChild(i)
+	}
 	return c
 }
 
@@ -275,20 +282,8 @@ func floorLE[K Number](keys *[maxFanout]K, n int, origin, x, end K, bounded bool
 }
 
 // before returns the greatest value of K below x, so that k < x is
-// k <= before(x): x-1 for integers, the next float towards -Inf for floats.
-// It reports false when no value of K is below x (x is the least integer,
-// or -Inf).
-func before[K Number](x K) (K, bool) {
-	if !num.IsFloat[K]() {
-		return x - 1, x-1 < x
-	}
-	if unsafe.Sizeof(x) == 4 {
-		p := K(math.Nextafter32(float32(x), float32(math.Inf(-1))))
-		return p, p < x
-	}
-	p := K(math.Nextafter(float64(x), math.Inf(-1)))
-	return p, p < x
-}
+// k <= before(x); see num.Prev.
+func before[K Number](x K) (K, bool) { return num.Prev(x) }
 
 // insertAt puts (k, v) at index i, moving the tail right. The node has room.
 func (nd *node[K, P]) insertAt(i int, k K, v P) {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/cow"
 	"github.com/flatseg/flatseg/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
@@ -17,9 +17,9 @@ import (
 // their expected content to re-check that later writes never reach them.
 type harness struct {
 	t      testing.TB
-	tree   *cow.Tree[int64, int]
+	tree   *cow.Plain[int64, int]
 	model  map[int64]int
-	old    []*cow.Tree[int64, int]
+	old    []*cow.Plain[int64, int]
 	oldExp []map[int64]int
 	log    []string
 }
@@ -110,7 +110,7 @@ func (h *harness) step(op, a, b byte) {
 
 func (h *harness) check() {
 	h.t.Helper()
-	if err := h.tree.Verify(); err != nil {
+	if err := h.tree.Verify(nil); err != nil {
 		h.fail("Verify: %v", err)
 	}
 	h.compare(h.tree, h.model, "tree")
@@ -121,7 +121,7 @@ func (h *harness) check() {
 }
 
 // checkDiff compares cow.Diff(old, tree) with the difference of the models.
-func (h *harness) checkDiff(old *cow.Tree[int64, int], oldModel map[int64]int) {
+func (h *harness) checkDiff(old *cow.Plain[int64, int], oldModel map[int64]int) {
 	h.t.Helper()
 	var want []cow.Change[int64, int]
 	for _, k := range slices.Sorted(maps.Keys(mergeKeys(oldModel, h.model))) {
@@ -149,7 +149,7 @@ func mergeKeys(a, b map[int64]int) map[int64]bool {
 	return m
 }
 
-func (h *harness) compare(tr *cow.Tree[int64, int], model map[int64]int, what string) {
+func (h *harness) compare(tr *cow.Plain[int64, int], model map[int64]int, what string) {
 	h.t.Helper()
 	if tr.Len() != len(model) {
 		h.fail("%s: Len = %d, want %d", what, tr.Len(), len(model))
@@ -244,7 +244,7 @@ func TestBuild(t *testing.T) {
 		}
 		tr, err := cow.BuildFanout(keys, vals, 4)
 		require.NoError(t, err)
-		require.NoError(t, tr.Verify(), "n=%d", n)
+		require.NoError(t, tr.Verify(nil), "n=%d", n)
 		require.Equal(t, n, tr.Len())
 		i := 0
 		for k, v := range tr.All() {

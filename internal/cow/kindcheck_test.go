@@ -20,11 +20,11 @@ func TestNode_KindChecked(t *testing.T) {
 	require.Positive(t, tr.Height())
 	root := tr.root
 	assert.PanicsWithValue(t, "cow: node "+ptrString(root)+" viewed as leaf but stored as inner", func() { asLeaf[int, int](root) })
-	leaf := asInner[int, none](root).p[0].p
+	leaf := asInner[int, struct{}](root).p[0].p
 	for kindOf(leaf) != leafKind {
-		leaf = asInner[int, none](leaf).p[0].p
+		leaf = asInner[int, struct{}](leaf).p[0].p
 	}
-	assert.Panics(t, func() { asInner[int, none](leaf) })
+	assert.Panics(t, func() { asInner[int, struct{}](leaf) })
 	assert.NotPanics(t, func() { asLeaf[int, int](leaf) })
 }
 

@@ -26,15 +26,17 @@ const (
 // step that needs the type is written once, generic in the payload, and
 // reached through here, so no walk can hand a leaf to inner-node code.
 // (Steps that touch only keys and counts read the kind-free head instead.)
-func (t *tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) ptr {
+func (t *Tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) ptr {
 	p := t.root
 	if s != stepRoot {
 		p = in.p[i].p
 	}
 	if h := (*header)(p); s <= stepChild && h.owner == o {
-		h.touch()
-		if s == stepChild {
-			in.markChild(i)
+		if o.marks {
+			h.touch()
+			if s == stepChild {
+				in.markChild(i)
+			}
 		}
 		return p // already the writer's: what mutable would return, without the dispatch
 	}
@@ -45,7 +47,7 @@ func (t *tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) p
 }
 
 // reshape is tree.reshape for a node of type node[K, P].
-func reshape[K Number, V, M, P any](t *tree[K, V, M], s step, in *node[K, slot[M]], i int, o *owner) ptr {
+func reshape[K Number, V, M, P any](t *Tree[K, V, M], s step, in *node[K, slot[M]], i int, o *owner) ptr {
 	switch s {
 	case stepRoot:
 		t.root = mutable((*node[K, P])(t.root), o).ptr()
@@ -62,10 +64,7 @@ func reshape[K Number, V, M, P any](t *tree[K, V, M], s step, in *node[K, slot[M
 
 // Set stores v at key k, replacing the value already there. O(log n); on a
 // tree whose path to k is shared, it copies that path (height+1 nodes).
-func (t *Tree[K, V]) Set(k K, v V) { t.set(k, v) }
-
-// set is Set for both kinds of tree; a Measured tree settles afterwards.
-func (t *tree[K, V, M]) set(k K, v V) {
+func (t *Tree[K, V, M]) Set(k K, v V) {
 	o := t.writer()
 	if t.root == nil {
 		lf := newNode[K, V](o, leafKind)
@@ -101,7 +100,7 @@ func (t *tree[K, V, M]) set(k K, v V) {
 
 // setIn stores (k, v) below the writable node p at height h and reports
 // whether it added an entry.
-func (t *tree[K, V, M]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int) bool {
+func (t *Tree[K, V, M]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout int) bool {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, k, false)
@@ -131,8 +130,8 @@ func (t *tree[K, V, M]) setIn(p ptr, h int, origin, k K, v V, o *owner, fanout i
 }
 
 // Delete removes the entry at k and reports whether there was one. O(log n).
-func (t *Tree[K, V]) Delete(k K) bool {
-	return t.deleteSpan(nil, span[K]{lo: k, hi: k, hiIncl: true}) > 0
+func (t *Tree[K, V, M]) Delete(k K) bool {
+	return t.deleteSpan(span[K]{lo: k, hi: k, hiIncl: true}) > 0
 }
 
 // DeleteRange removes every entry with lo <= key < hi and returns how many it
@@ -142,15 +141,11 @@ func (t *Tree[K, V]) Delete(k K) bool {
 // leaf, then repairs the fill along its path. A range within one leaf takes
 // one step, O(log n); a wide range takes O(log n) steps, O(log² n) node
 // visits plus the counting. A range holding no entry changes nothing.
-func (t *Tree[K, V]) DeleteRange(lo, hi K) int { return t.deleteRange(nil, lo, hi) }
-
-// deleteRange is DeleteRange for both kinds of tree: m is the measure of a
-// Measured tree, nil for a Tree.
-func (t *tree[K, V, M]) deleteRange(m Measure[K, V, M], lo, hi K) int {
+func (t *Tree[K, V, M]) DeleteRange(lo, hi K) int {
 	if !(lo < hi) {
 		return 0
 	}
-	return t.deleteSpan(m, span[K]{lo: lo, hi: hi})
+	return t.deleteSpan(span[K]{lo: lo, hi: hi})
 }
 
 // span is a key range [lo, hi) or [lo, hi].
@@ -169,7 +164,7 @@ func (s span[K]) coversUpTo(up K, hasUp bool) bool {
 }
 
 // ceil returns the smallest key >= x. O(log n).
-func (t *tree[K, V, M]) ceil(x K) (K, bool) {
+func (t *Tree[K, V, M]) ceil(x K) (K, bool) {
 	var c K
 	if t.root == nil {
 		return c, false
@@ -185,12 +180,12 @@ func (t *tree[K, V, M]) ceil(x K) (K, bool) {
 }
 
 // firstIn returns the smallest key of the tree that lies in s. O(log n).
-func (t *tree[K, V, M]) firstIn(s span[K]) (K, bool) {
+func (t *Tree[K, V, M]) firstIn(s span[K]) (K, bool) {
 	c, ok := t.ceil(s.lo)
 	return c, ok && s.below(c)
 }
 
-func (t *tree[K, V, M]) deleteSpan(m Measure[K, V, M], s span[K]) int {
+func (t *Tree[K, V, M]) deleteSpan(s span[K]) int {
 	c, ok := t.firstIn(s) // checked first, so that deleting nothing copies nothing
 	if !ok {
 		return 0
@@ -199,7 +194,7 @@ func (t *tree[K, V, M]) deleteSpan(m Measure[K, V, M], s span[K]) int {
 	total := 0
 	for ok {
 		t.reshape(stepRoot, nil, 0, o)
-		n := t.deleteStep(m, t.root, int(t.levels), t.base, 0, false, s, c, o)
+		n := t.deleteStep(t.root, int(t.levels), t.base, 0, false, s, c, o)
 		total += n
 		t.length -= n
 		if nodeLen(t.root) == 0 {
@@ -220,11 +215,10 @@ func (t *tree[K, V, M]) deleteSpan(m Measure[K, V, M], s span[K]) int {
 // inside s, or else descends into the child holding c, the leftmost with an
 // entry in s. The caller repairs the fill of p, or drops it when empty.
 //
-// In a Measured tree (m not nil), a child whose upper bound moves without
-// being written (the child before a dropped run, or before a child whose
-// first key went) has its summary refreshed by reach, which copies its right
-// edge: the last segment below it now ends elsewhere.
-func (t *tree[K, V, M]) deleteStep(m Measure[K, V, M], p ptr, h int, origin, up K, hasUp bool, s span[K], c K, o *owner) int {
+// A child whose upper bound moves without being written (the child before a
+// dropped run, or before a child whose first key went) is marked for the
+// next Settle by reach: the last segment below it now ends elsewhere.
+func (t *Tree[K, V, M]) deleteStep(p ptr, h int, origin, up K, hasUp bool, s span[K], c K, o *owner) int {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.floorIndex(origin, s.lo, true) + 1
@@ -256,33 +250,33 @@ func (t *tree[K, V, M]) deleteStep(m Measure[K, V, M], p ptr, h int, origin, up 
 			removed += t.count(in.p[x].p, h-1)
 		}
 		in.removeRange(a, b)
-		if m != nil && a > 0 {
-			t.reach(m, in, a-1, origin, up, hasUp, o)
+		if a > 0 {
+			t.reach(in, a-1, o)
 		}
 		return removed
 	}
 	i := in.floorIndex(origin, c, false)
 	cu, ch := upperOf(i)
 	child := t.reshape(stepChild, in, i, o)
-	n := t.deleteStep(m, child, h-1, childOrigin(origin, in.keys[i]), cu, ch, s, c, o)
+	n := t.deleteStep(child, h-1, childOrigin(origin, in.keys[i]), cu, ch, s, c, o)
 	if nodeLen(child) == 0 { // the child lost everything
 		in.removeRange(i, i+1)
-		if m != nil && i > 0 {
-			t.reach(m, in, i-1, origin, up, hasUp, o)
+		if i > 0 {
+			t.reach(in, i-1, o)
 		}
 		return n
 	}
 	sep := in.keys[i]
 	refreshSep(in, i)
-	if m != nil && i > 0 && in.keys[i] != sep {
-		t.reach(m, in, i-1, origin, up, hasUp, o)
+	if i > 0 && in.keys[i] != sep {
+		t.reach(in, i-1, o)
 	}
 	t.repair(in, i, o)
 	return n
 }
 
 // count returns the number of entries below p, visiting every node there.
-func (t *tree[K, V, M]) count(p ptr, h int) int {
+func (t *Tree[K, V, M]) count(p ptr, h int) int {
 	if h == 0 {
 		return asLeaf[K, V](p).len()
 	}
@@ -295,7 +289,7 @@ func (t *tree[K, V, M]) count(p ptr, h int) int {
 }
 
 // shrinkRoot removes root levels that have a single child.
-func (t *tree[K, V, M]) shrinkRoot() {
+func (t *Tree[K, V, M]) shrinkRoot() {
 	for t.levels > 0 {
 		in := asInner[K, M](t.root)
 		if in.n > 1 {
@@ -313,10 +307,7 @@ func (t *tree[K, V, M]) shrinkRoot() {
 // separators right of the path to p and the keys of one leaf. For float keys
 // it rewrites every key it moves, O(n) in them, each with the rounding of
 // one float addition. Shifting no key changes nothing.
-func (t *Tree[K, V]) Shift(p, d K) { t.shift(p, d) }
-
-// shift is Shift for both kinds of tree.
-func (t *tree[K, V, M]) shift(p, d K) {
+func (t *Tree[K, V, M]) Shift(p, d K) {
 	if t.root == nil || d == 0 || t.last() < p {
 		return
 	}
@@ -338,7 +329,7 @@ func (t *tree[K, V, M]) shift(p, d K) {
 // p, then, down that child, the same one level lower. (When that child
 // holds no key >= p its path is copied for nothing; finding out first
 // would cost a descent on every shift.)
-func (t *tree[K, V, M]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
+func (t *Tree[K, V, M]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
 		addKeys(&lf.keys, lf.floorIndex(origin, p, true)+1, lf.len(), d)
@@ -353,7 +344,7 @@ func (t *tree[K, V, M]) shiftIn(q ptr, h int, origin, p, d K, o *owner) {
 
 // shiftAbs adds d to every key >= p below the writable node q (float keys,
 // stored absolute).
-func (t *tree[K, V, M]) shiftAbs(q ptr, h int, p, d K, o *owner) {
+func (t *Tree[K, V, M]) shiftAbs(q ptr, h int, p, d K, o *owner) {
 	if h == 0 {
 		lf := asLeaf[K, V](q)
 		addKeys(&lf.keys, lf.floorIndex(0, p, true)+1, lf.len(), d)
@@ -369,7 +360,7 @@ func (t *tree[K, V, M]) shiftAbs(q ptr, h int, p, d K, o *owner) {
 
 // last returns the greatest key; the tree is not empty. O(log n), no
 // search: it follows the right edge.
-func (t *tree[K, V, M]) last() K {
+func (t *Tree[K, V, M]) last() K {
 	p, origin := t.root, t.base
 	for h := int(t.levels); h > 0; h-- {
 		in := asInner[K, M](p)
@@ -385,7 +376,7 @@ func (t *tree[K, V, M]) last() K {
 // first, and reports whether it did; both then have room. Keys inserted in
 // increasing order (appends) thus fill their nodes instead of leaving every
 // node half full, as splitting alone would.
-func (t *tree[K, V, M]) spill(in *node[K, slot[M]], i int, o *owner) bool {
+func (t *Tree[K, V, M]) spill(in *node[K, slot[M]], i int, o *owner) bool {
 	for _, li := range [2]int{i - 1, i} {
 		if li < 0 || li+1 >= in.len() {
 			continue
@@ -438,7 +429,7 @@ func refreshSep[K Number, M any](in *node[K, slot[M]], i int) {
 // refreshRoot re-normalises the root after its first key may have changed.
 // A root that a write did not change is normalised already, so this writes
 // only to a root the write made writable.
-func (t *tree[K, V, M]) refreshRoot() {
+func (t *Tree[K, V, M]) refreshRoot() {
 	if absolute[K]() || t.root == nil {
 		return
 	}
@@ -449,7 +440,7 @@ func (t *tree[K, V, M]) refreshRoot() {
 // the minimum, by merging it with a sibling or moving entries over from
 // one. The sibling is well filled, so one step suffices whatever the
 // child's count; in loses at most one child.
-func (t *tree[K, V, M]) repair(in *node[K, slot[M]], i int, o *owner) {
+func (t *Tree[K, V, M]) repair(in *node[K, slot[M]], i int, o *owner) {
 	if in.n < 2 || nodeLen(in.p[i].p) >= t.minFill() {
 		return
 	}

@@ -8,13 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestNode_Size pins the node sizes: storing the kind took none of them
+// TestNode_Size pins the node sizes: storing the kind took struct{} of them
 // over what they were with an int count (768 bytes for 8-byte keys and
 // values is a malloc size class), and head is a true prefix of node.
 func TestNode_Size(t *testing.T) {
 	assert.EqualValues(t, 16, unsafe.Sizeof(header{}))
 	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, int64]{}))
-	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, slot[none]]{}))
+	assert.EqualValues(t, 768, unsafe.Sizeof(node[int64, slot[struct{}]]{}))
 	assert.EqualValues(t, 392, unsafe.Sizeof(node[int32, int32]{}))
 	assert.EqualValues(t, 584, unsafe.Sizeof(node[int32, ptr]{}))
 	assert.EqualValues(t, 112, unsafe.Sizeof(node[int8, int8]{}))
@@ -34,15 +34,15 @@ func TestNode_KindVerified(t *testing.T) {
 		tr.Set(k, k)
 	}
 	require.Positive(t, tr.Height())
-	require.NoError(t, tr.Verify())
-	leaf := asInner[int, none](tr.root).p[0].p
+	require.NoError(t, tr.Verify(nil))
+	leaf := asInner[int, struct{}](tr.root).p[0].p
 	for kindOf(leaf) != leafKind {
-		leaf = asInner[int, none](leaf).p[0].p
+		leaf = asInner[int, struct{}](leaf).p[0].p
 	}
 	c := tr.Clone()
 	(*header)(leaf).kind = innerKind // corrupt the leaf shared by both trees
-	assert.ErrorIs(t, c.Verify(), ErrCorrupt)
-	assert.ErrorContains(t, c.Verify(), "stored as inner, not leaf")
+	assert.ErrorIs(t, c.Verify(nil), ErrCorrupt)
+	assert.ErrorContains(t, c.Verify(nil), "stored as inner, not leaf")
 	(*header)(leaf).kind = leafKind
-	assert.NoError(t, c.Verify())
+	assert.NoError(t, c.Verify(nil))
 }

@@ -8,7 +8,7 @@ import (
 // ErrCorrupt is wrapped by every error Verify returns.
 var ErrCorrupt = errors.New("cow: invariant violated")
 
-// Verify checks every structural invariant and returns the first violation
+// verify checks every structural invariant and returns the first violation
 // found, wrapping ErrCorrupt: every node of the kind its height calls for
 // (leaves at height 0); keys strictly increasing across the whole tree;
 // every separator equal to the smallest key below it; every non-root node
@@ -19,10 +19,7 @@ var ErrCorrupt = errors.New("cow: invariant violated")
 // compare values of an arbitrary V, so it does not check them); the entry
 // count equal to Len. O(n); it only reads, so tests call it after every
 // operation.
-func (t *Tree[K, V]) Verify() error { return t.verify() }
-
-// verify is Verify for both kinds of tree: the structure, not summaries.
-func (t *tree[K, V, M]) verify() error {
+func (t *Tree[K, V, M]) verify() error {
 	if t.root == nil {
 		if t.length != 0 || t.levels != 0 {
 			return fmt.Errorf("%w: empty tree with length %d height %d", ErrCorrupt, t.length, int(t.levels))

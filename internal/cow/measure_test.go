@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/cow"
 	"github.com/flatseg/flatseg/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
@@ -72,9 +72,9 @@ func modelMeasure(d []int, lo, hi int64) stats {
 type measuredHarness struct {
 	t      testing.TB
 	rng    *rand.Rand
-	tree   *cow.Measured[int64, int, stats]
+	tree   *cow.Tree[int64, int, stats]
 	model  map[int64]int
-	old    []*cow.Measured[int64, int, stats]
+	old    []*cow.Tree[int64, int, stats]
 	oldExp []map[int64]int
 	log    []string
 }
@@ -91,16 +91,16 @@ func (h *measuredHarness) step(op, a, b byte) {
 	switch op % 7 {
 	case 0, 1, 2:
 		h.log = append(h.log, fmt.Sprintf("Set(%d,%d)", k1, b))
-		h.tree.Set(m, k1, int(b))
+		h.tree.Set(k1, int(b))
 		h.model[k1] = int(b)
 	case 3:
 		h.log = append(h.log, fmt.Sprintf("Delete(%d)", k1))
-		h.tree.Delete(m, k1)
+		h.tree.Delete(k1)
 		delete(h.model, k1)
 	case 4:
 		lo, hi := min(k1, k2), max(k1, k2)
 		h.log = append(h.log, fmt.Sprintf("DeleteRange(%d,%d)", lo, hi))
-		h.tree.DeleteRange(m, lo, hi)
+		h.tree.DeleteRange(lo, hi)
 		for k := range h.model {
 			if lo <= k && k < hi {
 				delete(h.model, k)
@@ -109,7 +109,7 @@ func (h *measuredHarness) step(op, a, b byte) {
 	case 5:
 		p, d := k1, max(int64(b%16)-8, -k1) // keys stay in [0, measureEnd), the dense model's range
 		if d < 0 {
-			h.tree.DeleteRange(m, p+d, p)
+			h.tree.DeleteRange(p+d, p)
 			for k := range h.model {
 				if p+d <= k && k < p {
 					delete(h.model, k)
@@ -117,7 +117,7 @@ func (h *measuredHarness) step(op, a, b byte) {
 			}
 		}
 		h.log = append(h.log, fmt.Sprintf("Shift(%d,%d)", p, d))
-		h.tree.Shift(m, p, d)
+		h.tree.Shift(p, d)
 		next := map[int64]int{}
 		for k, v := range h.model {
 			if k >= p {
@@ -128,7 +128,7 @@ func (h *measuredHarness) step(op, a, b byte) {
 			}
 		}
 		h.model = next
-		h.tree.DeleteRange(m, measureEnd-10, 1<<40) // every key stays below the end
+		h.tree.DeleteRange(measureEnd-10, 1<<40) // every key stays below the end
 	case 6:
 		h.log = append(h.log, "Clone")
 		h.old = append(h.old, h.tree.Clone())
@@ -137,13 +137,14 @@ func (h *measuredHarness) step(op, a, b byte) {
 			h.old, h.oldExp = h.old[1:], h.oldExp[1:]
 		}
 	}
+	h.tree.Settle(m) // once for the several writes of a step, as package fst does
 	h.check(h.tree, h.model, "tree")
 	for i, o := range h.old {
 		h.check(o, h.oldExp[i], fmt.Sprintf("clone %d", i))
 	}
 }
 
-func (h *measuredHarness) check(tr *cow.Measured[int64, int, stats], model map[int64]int, name string) {
+func (h *measuredHarness) check(tr *cow.Tree[int64, int, stats], model map[int64]int, name string) {
 	h.t.Helper()
 	var m statsMeasure
 	if err := tr.Verify(m); err != nil {
@@ -228,11 +229,13 @@ func TestMeasured_Build(t *testing.T) {
 	require.NoError(t, tr.Verify(m))
 	d := dense(model)
 	require.Equal(t, modelMeasure(d, 0, measureEnd), tr.Measure(m, 0, measureEnd, measureEnd))
-	b := cow.MeasuredBuilder[int64, int, stats]{}
+	b := cow.Builder[int64, int, stats]{}
 	for i, k := range keys {
 		require.NoError(t, b.Add(k, vals[i]))
 	}
-	bt := b.Tree(m)
+	bt := b.Tree()
+	require.ErrorIs(t, bt.Verify(m), cow.ErrCorrupt, "unsettled")
+	bt.Settle(m)
 	require.NoError(t, bt.Verify(m))
 	require.Equal(t, modelMeasure(d, 5, 77), bt.Measure(m, 5, 77, measureEnd))
 }

@@ -15,7 +15,11 @@ type Number = num.Number
 // ErrUnsorted is returned by Build when its keys are not strictly increasing.
 var ErrUnsorted = errors.New("cow: keys not strictly increasing")
 
-// Tree is a persistent B+tree map from K to V with unique keys.
+// Tree is a persistent B+tree map from K to V with unique keys, keeping in
+// each inner node a summary of type M per child (see Measure). A tree
+// without summaries is the instantiation with the zero-size M struct{}: its
+// inner slots are bare child pointers, so it is laid out as a B+tree with no
+// summaries at all.
 //
 // # Copy on write
 //
@@ -35,24 +39,26 @@ var ErrUnsorted = errors.New("cow: keys not strictly increasing")
 // Floats cannot do this exactly ((k-o)+o may differ from k), so float keys are
 // stored absolute and Shift rewrites every key it moves, O(n).
 //
+// # Summaries
+//
+// The tree never stores its Measure: Settle, the queries (Measure, Seek,
+// SeekBackward) and Verify take it as an argument, and the caller (package
+// fst, which keeps it with the tree's other fixed properties) passes the
+// same one every time. Writes (Set, Delete, DeleteRange, Shift, and Builder)
+// leave the summaries of the nodes they change stale, marked dirty; Settle
+// recomputes them. Between a write and Settle, only writes may run: no
+// query, Clone or Freeze.
+//
 // # Concurrency and lifetime
 //
 // The zero Tree is an empty tree ready to use. Reads (Get, Floor, Lower,
-// Interval, the iterators, Len, Verify, Clone, Diff) never write to the tree
-// or its nodes, so any number of goroutines may read one Tree at once, as
-// long as nobody writes it. Writes need exclusive access to the Tree value.
-// Clone and Freeze are O(1); after Freeze, or on the clone, the next write
-// starts with a fresh owner token and copies what it changes. A Tree must
-// not be copied by value (use Clone).
-type Tree[K Number, V any] struct {
-	tree[K, V, none]
-}
-
-// tree is the B+tree both Tree and Measured are: generic in the summary M
-// that inner nodes keep for each child (see Measured). A Tree is the
-// instantiation with the empty summary, whose slots are bare pointers, and
-// its writes pass no Measure, so it keeps no summary and computes none.
-type tree[K Number, V, M any] struct {
+// Interval, the iterators, Len, Verify, Clone, Diff, the queries) never
+// write to the tree or its nodes, so any number of goroutines may read one
+// Tree at once, as long as nobody writes it. Writes need exclusive access to
+// the Tree value. Clone and Freeze are O(1); after Freeze, or on the clone,
+// the next write starts with a fresh owner token and copies what it
+// changes. A Tree must not be copied by value (use Clone).
+type Tree[K Number, V, M any] struct {
 	root   ptr // nil when empty
 	base   K   // origin of the root: the smallest key in relative mode, 0 in absolute mode
 	owner  *owner
@@ -61,56 +67,49 @@ type tree[K Number, V, M any] struct {
 	slack  uint8 // maxFanout minus the logical fanout: 0, so the zero Tree has full nodes
 }
 
-// New returns an empty tree, the same as new(Tree[K, V]). O(1).
-func New[K Number, V any]() *Tree[K, V] { return new(Tree[K, V]) }
-
 // fanout is the most entries a node of t holds; minFill the fewest a
 // non-root node holds.
-func (t *tree[K, V, M]) fanout() int  { return maxFanout - int(t.slack) }
-func (t *tree[K, V, M]) minFill() int { return t.fanout() / 2 }
+func (t *Tree[K, V, M]) fanout() int  { return maxFanout - int(t.slack) }
+func (t *Tree[K, V, M]) minFill() int { return t.fanout() / 2 }
 
 // absolute reports whether keys of type K are stored as they are: floats.
 // It is a constant for each instantiation.
 func absolute[K Number]() bool { return num.IsFloat[K]() }
 
 // Len returns the number of entries. O(1).
-func (t *tree[K, V, M]) Len() int { return t.length }
+func (t *Tree[K, V, M]) Len() int { return t.length }
 
-// Clone returns a tree with the same content in O(1) and one allocation.
+// Clone returns a tree with the same content in O(1) and one allocation
+// (none when the caller stores it by value and the call inlines).
 // Writes to either tree never show in the other. Clone does not write to the
 // receiver: when the receiver holds a writer token it marks that token shared
 // (one atomic store) and the receiver takes a fresh token on its next write,
 // so concurrent Clones of one tree are safe.
-func (t *Tree[K, V]) Clone() *Tree[K, V] {
-	return &Tree[K, V]{t.clone()} // small enough to inline: a clone that does not escape stays on the stack
-}
-
-// clone is Clone for both kinds of tree.
-func (t *tree[K, V, M]) clone() tree[K, V, M] {
+func (t *Tree[K, V, M]) Clone() *Tree[K, V, M] {
 	if o := t.owner; o != nil {
 		o.shared.Store(true)
 	}
 	c := *t
 	c.owner = nil
-	return c
+	return &c
 }
 
 // Clear removes every entry in O(1), keeping the tree's settings. Other
 // versions sharing nodes with t are not affected.
-func (t *tree[K, V, M]) Clear() {
+func (t *Tree[K, V, M]) Clear() {
 	t.root, t.levels, t.length, t.base = nil, 0, 0, 0
 }
 
 // Freeze retires the tree's writer token in O(1): no node reachable from the
 // tree is written again, and a later write to the tree copies what it changes.
 // Freeze is what a transaction does before publishing its tree.
-func (t *tree[K, V, M]) Freeze() { t.owner = nil }
+func (t *Tree[K, V, M]) Freeze() { t.owner = nil }
 
 // writer returns the token the next write uses, taking a fresh one when the
 // tree has none or its token is shared with a clone.
-func (t *tree[K, V, M]) writer() *owner {
+func (t *Tree[K, V, M]) writer() *owner {
 	if t.owner == nil || t.owner.shared.Load() {
-		t.owner = new(owner)
+		t.owner = newOwner[M]()
 	}
 	return t.owner
 }
@@ -139,24 +138,24 @@ type Interval[K Number, V any] struct {
 // <= k and the key of the entry after it, found in one descent. It is the
 // lookup of a range map stored as an ordered map of range starts. It
 // reports false when every key is above k. O(log n), no allocation.
-func (t *tree[K, V, M]) Interval(k K) (Interval[K, V], bool) { return t.find(k, false) }
+func (t *Tree[K, V, M]) Interval(k K) (Interval[K, V], bool) { return t.find(k, false) }
 
 // Floor returns the entry with the greatest key <= k. O(log n), no
 // allocation.
-func (t *tree[K, V, M]) Floor(k K) (key K, v V, ok bool) {
+func (t *Tree[K, V, M]) Floor(k K) (key K, v V, ok bool) {
 	iv, ok := t.find(k, false)
 	return iv.Start, iv.Value, ok
 }
 
 // Lower returns the entry with the greatest key < k. O(log n), no
 // allocation.
-func (t *tree[K, V, M]) Lower(k K) (key K, v V, ok bool) {
+func (t *Tree[K, V, M]) Lower(k K) (key K, v V, ok bool) {
 	iv, ok := t.find(k, true)
 	return iv.Start, iv.Value, ok
 }
 
 // Get returns the value stored at exactly k. O(log n), no allocation.
-func (t *tree[K, V, M]) Get(k K) (V, bool) {
+func (t *Tree[K, V, M]) Get(k K) (V, bool) {
 	iv, ok := t.find(k, false)
 	if !ok || iv.Start != k {
 		var zero V
@@ -165,7 +164,7 @@ func (t *tree[K, V, M]) Get(k K) (V, bool) {
 	return iv.Value, true
 }
 
-func (t *tree[K, V, M]) find(k K, strict bool) (Interval[K, V], bool) {
+func (t *Tree[K, V, M]) find(k K, strict bool) (Interval[K, V], bool) {
 	iv := Interval[K, V]{Open: true}
 	if t.root == nil {
 		return iv, false
@@ -203,7 +202,7 @@ func (t *tree[K, V, M]) find(k K, strict bool) (Interval[K, V], bool) {
 }
 
 // first returns the smallest key; the tree is not empty. O(log n).
-func (t *tree[K, V, M]) first() K {
+func (t *Tree[K, V, M]) first() K {
 	p, origin := t.root, t.base
 	for h := int(t.levels); h > 0; h-- {
 		in := asInner[K, M](p)
@@ -213,21 +212,14 @@ func (t *tree[K, V, M]) first() K {
 	return origin + asLeaf[K, V](p).keys[0]
 }
 
-// Build returns a tree holding keys[i] -> vals[i], in O(n). The keys must be
+// Build makes the empty t hold keys[i] -> vals[i], in O(n). The keys must be
 // strictly increasing. Nodes are filled to three quarters, so that the first
 // writes after a build find room in their leaf instead of splitting every
 // node up to the root.
-func Build[K Number, V any](keys []K, vals []V) (*Tree[K, V], error) {
-	t := new(Tree[K, V])
-	if err := t.build(keys, vals); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// build fills the empty tree t, whose fanout is set, with Build's contract.
-// Every node is new, so dirty: a Measured tree settles afterwards.
-func (t *tree[K, V, M]) build(keys []K, vals []V) error {
+//
+// Build fills the empty tree t (whose fanout may be set) and leaves it
+// unsettled: every node is new, so dirty.
+func (t *Tree[K, V, M]) Build(keys []K, vals []V) error {
 	if len(keys) != len(vals) {
 		return fmt.Errorf("cow: Build: %d keys but %d values", len(keys), len(vals))
 	}

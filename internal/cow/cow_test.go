@@ -7,13 +7,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/cow"
 	"github.com/flatseg/flatseg/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func built(t testing.TB, n int) *cow.Tree[int64, int64] {
+func built(t testing.TB, n int) *cow.Plain[int64, int64] {
 	keys := make([]int64, n)
 	vals := make([]int64, n)
 	for i := range keys {
@@ -25,7 +25,7 @@ func built(t testing.TB, n int) *cow.Tree[int64, int64] {
 	return tr
 }
 
-func entries(tr *cow.Tree[int64, int64]) [][2]int64 {
+func entries(tr *cow.Plain[int64, int64]) [][2]int64 {
 	var out [][2]int64
 	for k, v := range tr.All() {
 		out = append(out, [2]int64{k, v})
@@ -35,7 +35,7 @@ func entries(tr *cow.Tree[int64, int64]) [][2]int64 {
 
 // escaped keeps the clones of allocation tests on the heap, so that their
 // allocation counts do not depend on inlining.
-var escaped *cow.Tree[int64, int64]
+var escaped *cow.Plain[int64, int64]
 
 func TestTree_CopiesEachNodeOnce(t *testing.T) {
 	base := built(t, 100_000)
@@ -57,7 +57,7 @@ func TestTree_CopiesEachNodeOnce(t *testing.T) {
 	assert.Zero(t, again, "later writes on the same path change the copies in place")
 	shift := testing.AllocsPerRun(10, func() { c.Shift(600, 1); c.Shift(600, -1) })
 	assert.Zero(t, shift, "a shift on the owned path writes in place")
-	require.NoError(t, c.Verify())
+	require.NoError(t, c.Verify(nil))
 	assert.Equal(t, want, entries(base), "the frozen tree never changes")
 }
 
@@ -71,7 +71,7 @@ func TestTree_NoOpWritesDoNotAllocate(t *testing.T) {
 		tr.Shift(50, 0)                      // zero shift
 	})
 	assert.Zero(t, allocs)
-	require.NoError(t, tr.Verify())
+	require.NoError(t, tr.Verify(nil))
 }
 
 // TestTree_ConcurrentClones clones one frozen tree from many goroutines and
@@ -92,7 +92,7 @@ func TestTree_ConcurrentClones(t *testing.T) {
 					c.Set(k, -1)
 					c.Shift(k+1, 3)
 				}
-				if err := c.Verify(); err != nil {
+				if err := c.Verify(nil); err != nil {
 					errs[g] = err
 					return
 				}
@@ -124,8 +124,8 @@ func TestTree_WriterTokenRotatesAfterClone(t *testing.T) {
 		tr.Shift(100, 1)
 	}
 	assert.Equal(t, want, entries(snap))
-	require.NoError(t, snap.Verify())
-	require.NoError(t, tr.Verify())
+	require.NoError(t, snap.Verify(nil))
+	require.NoError(t, tr.Verify(nil))
 }
 
 // TestTree_FloatKeys runs shifts and deletes on float64 keys that are exact
@@ -163,7 +163,7 @@ func TestTree_FloatKeys(t *testing.T) {
 					}
 					model = next
 				}
-				require.NoError(t, tr.Verify())
+				require.NoError(t, tr.Verify(nil))
 				keys := slices.Sorted(func(yield func(float64) bool) {
 					for k := range model {
 						if !yield(k) {
@@ -198,7 +198,7 @@ func TestTree_MergeDoesNotCopyTheDroppedSibling(t *testing.T) {
 	prepared.Delete(20) // the first leaf holds 4, the minimum
 	prepared.Delete(70) // the second holds 5: the two fit in one node of 8
 	prepared.Freeze()
-	require.NoError(t, prepared.Verify())
+	require.NoError(t, prepared.Verify(nil))
 	allocs := testing.AllocsPerRun(20, func() {
 		c := prepared.Clone()
 		c.Delete(30) // the first leaf drops to 3 and merges with the second
@@ -210,7 +210,7 @@ func TestTree_MergeDoesNotCopyTheDroppedSibling(t *testing.T) {
 	assert.Equal(t, float64(1+1+prepared.Height()+1), allocs, "the clone, the owner token and one copy per level of the path")
 	c := prepared.Clone()
 	c.Delete(30)
-	require.NoError(t, c.Verify())
-	require.NoError(t, prepared.Verify())
+	require.NoError(t, c.Verify(nil))
+	require.NoError(t, prepared.Verify(nil))
 	assert.Equal(t, 196, c.Len())
 }

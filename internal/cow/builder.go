@@ -21,17 +21,11 @@ var errBuilderSpent = errors.New("cow: Builder.Add after Tree")
 // one being filled and the last full one, kept back so that Tree can even out
 // the right edge); its memory beyond the tree it builds is O(log n).
 //
-// The zero Builder is empty and ready to use (NewBuilder returns one). Call
+// The zero Builder is empty and ready to use. Call
 // Add for each entry in increasing key order, then Tree once. The builder is
 // then spent: Add returns an error and Tree returns the same tree again. A
 // Builder must not be used by several goroutines at once.
-type Builder[K Number, V any] struct {
-	builder[K, V, none]
-	tree *Tree[K, V]
-}
-
-// builder is Builder for both kinds of tree (see tree).
-type builder[K Number, V, M any] struct {
+type Builder[K Number, V, M any] struct {
 	o              *owner
 	fill           int   // entries a node gets before the next one starts
 	fanout, minful int   // the tree's fanout and minimum fill
@@ -41,6 +35,7 @@ type builder[K Number, V, M any] struct {
 	length         int
 	last           K
 	spent          bool
+	tree           *Tree[K, V, M] // what Tree returned
 }
 
 // level is one level of a tree under construction: cur is the node being
@@ -52,29 +47,25 @@ type level[K Number, P any] struct {
 	prev, cur *node[K, P]
 }
 
-// NewBuilder returns an empty Builder, the same as new(Builder[K, V]). O(1);
-// the first Add allocates the first leaf.
-func NewBuilder[K Number, V any]() *Builder[K, V] { return new(Builder[K, V]) }
-
 // start sets the builder up on first use, so that the zero Builder works.
-func (b *builder[K, V, M]) start() {
+func (b *Builder[K, V, M]) start() {
 	f := maxFanout - int(b.slack)
 	m := f / 2
-	b.o = new(owner)
+	b.o = newOwner[M]()
 	b.fill = max(f*3/4, m+1) // as chunks, which Build uses
 	b.fanout, b.minful = f, m
 	b.leaves.kind = leafKind
 }
 
 // Len returns the number of entries added so far. O(1).
-func (b *builder[K, V, M]) Len() int { return b.length }
+func (b *Builder[K, V, M]) Len() int { return b.length }
 
 // Add appends the entry k -> v. k must be strictly greater than every key
 // added before (and not NaN); otherwise Add returns an error wrapping
 // ErrUnsorted and adds nothing. O(1) amortised: a node is linked into its
 // parent only when it is full, so each level does O(1) work per fill/4 of the
 // entries below it.
-func (b *builder[K, V, M]) Add(k K, v V) error {
+func (b *Builder[K, V, M]) Add(k K, v V) error {
 	if b.spent {
 		return errBuilderSpent
 	}
@@ -116,7 +107,7 @@ func (l *level[K, P]) add(o *owner, fill int, k K, p P) *node[K, P] {
 // link adds the node p, whose smallest key is k, to the level at height h,
 // creating that level when it is new, and links onwards the nodes that this
 // completes. p is normalised.
-func (b *builder[K, V, M]) link(h int, k K, p ptr) {
+func (b *Builder[K, V, M]) link(h int, k K, p ptr) {
 	for {
 		if h > len(b.inner) {
 			b.inner = append(b.inner, level[K, slot[M]]{kind: innerKind})
@@ -136,18 +127,19 @@ func (b *builder[K, V, M]) link(h int, k K, p ptr) {
 // one). The result satisfies every invariant Verify checks. O(log n).
 //
 // The tree owns the nodes the builder made, so its first writes change them
-// in place. The builder is spent afterwards: later calls return the same
-// tree, and Add returns an error.
-func (b *Builder[K, V]) Tree() *Tree[K, V] {
+// in place; every node is new, so dirty: a tree with a Measure settles
+// next. The builder is spent afterwards: later calls return the same tree,
+// and Add returns an error.
+func (b *Builder[K, V, M]) Tree() *Tree[K, V, M] {
 	if !b.spent {
-		b.tree = new(Tree[K, V])
-		b.finish(&b.tree.tree)
+		b.tree = new(Tree[K, V, M])
+		b.finish(b.tree)
 	}
 	return b.tree
 }
 
-// finish is Tree for both kinds of tree: it fills the empty t.
-func (b *builder[K, V, M]) finish(t *tree[K, V, M]) {
+// finish fills the empty t.
+func (b *Builder[K, V, M]) finish(t *Tree[K, V, M]) {
 	if b.o == nil {
 		b.start()
 	}
@@ -171,7 +163,7 @@ func (b *builder[K, V, M]) finish(t *tree[K, V, M]) {
 // links its last nodes into the level at height up. When l is the top level
 // and that leaves it one node, it returns that node, the root, normalised,
 // with its smallest key, and true.
-func finishLevel[K Number, V, M, P any](b *builder[K, V, M], l *level[K, P], up int) (ptr, K, bool) {
+func finishLevel[K Number, V, M, P any](b *Builder[K, V, M], l *level[K, P], up int) (ptr, K, bool) {
 	prev, cur := l.prev, l.cur
 	if prev != nil && cur.len() < b.minful {
 		pn, cn := prev.len(), cur.len()

@@ -11,7 +11,7 @@ import "iter"
 
 // All returns every entry in increasing key order. O(n) for the whole walk;
 // stopping early costs only what was visited.
-func (t *tree[K, V, M]) All() iter.Seq2[K, V] {
+func (t *Tree[K, V, M]) All() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
 			t.ascend(t.root, int(t.levels), t.base, 0, false, yield)
@@ -21,7 +21,7 @@ func (t *tree[K, V, M]) All() iter.Seq2[K, V] {
 
 // Ascend returns the entries with key >= from in increasing key order. The
 // first step is O(log n), each further step O(1) amortised.
-func (t *tree[K, V, M]) Ascend(from K) iter.Seq2[K, V] {
+func (t *Tree[K, V, M]) Ascend(from K) iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
 			t.ascend(t.root, int(t.levels), t.base, from, true, yield)
@@ -30,7 +30,7 @@ func (t *tree[K, V, M]) Ascend(from K) iter.Seq2[K, V] {
 }
 
 // Backward returns every entry in decreasing key order.
-func (t *tree[K, V, M]) Backward() iter.Seq2[K, V] {
+func (t *Tree[K, V, M]) Backward() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
 			t.descend(t.root, int(t.levels), t.base, 0, false, yield)
@@ -39,7 +39,7 @@ func (t *tree[K, V, M]) Backward() iter.Seq2[K, V] {
 }
 
 // Descend returns the entries with key <= from in decreasing key order.
-func (t *tree[K, V, M]) Descend(from K) iter.Seq2[K, V] {
+func (t *Tree[K, V, M]) Descend(from K) iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		if t.root != nil {
 			t.descend(t.root, int(t.levels), t.base, from, true, yield)
@@ -49,7 +49,7 @@ func (t *tree[K, V, M]) Descend(from K) iter.Seq2[K, V] {
 
 // ascend walks the subtree at p from the first key >= from (every key when
 // !bounded); it returns false when yield asked to stop.
-func (t *tree[K, V, M]) ascend(p ptr, h int, origin, from K, bounded bool, yield func(K, V) bool) bool {
+func (t *Tree[K, V, M]) ascend(p ptr, h int, origin, from K, bounded bool, yield func(K, V) bool) bool {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := 0
@@ -77,7 +77,7 @@ func (t *tree[K, V, M]) ascend(p ptr, h int, origin, from K, bounded bool, yield
 	return true
 }
 
-func (t *tree[K, V, M]) descend(p ptr, h int, origin, from K, bounded bool, yield func(K, V) bool) bool {
+func (t *Tree[K, V, M]) descend(p ptr, h int, origin, from K, bounded bool, yield func(K, V) bool) bool {
 	if h == 0 {
 		lf := asLeaf[K, V](p)
 		i := lf.len() - 1

@@ -12,7 +12,7 @@ import (
 )
 
 // buildWith streams keys[i] -> vals[i] through a Builder.
-func buildWith[K Number, V any](t testing.TB, fanout int, keys []K, vals []V) *Tree[K, V] {
+func buildWith[K Number, V any](t testing.TB, fanout int, keys []K, vals []V) *Plain[K, V] {
 	t.Helper()
 	b := NewBuilderFanout[K, V](fanout)
 	for i, k := range keys {
@@ -23,7 +23,7 @@ func buildWith[K Number, V any](t testing.TB, fanout int, keys []K, vals []V) *T
 }
 
 // contents lists the entries of tr in order.
-func contents[K Number, V any](tr *Tree[K, V]) ([]K, []V) {
+func contents[K Number, V any](tr *Plain[K, V]) ([]K, []V) {
 	var ks []K
 	var vs []V
 	for k, v := range tr.All() {
@@ -33,7 +33,7 @@ func contents[K Number, V any](tr *Tree[K, V]) ([]K, []V) {
 }
 
 // nodeStats counts the nodes of tr and the fewest entries of a non-root node.
-func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
+func nodeStats[K Number, V any](tr *Plain[K, V]) (nodes, minEntries int) {
 	minEntries = math.MaxInt
 	var walk func(p ptr, h int, root bool)
 	walk = func(p ptr, h int, root bool) {
@@ -44,7 +44,7 @@ func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
 			}
 			return
 		}
-		in := asInner[K, none](p)
+		in := asInner[K, struct{}](p)
 		if !root {
 			minEntries = min(minEntries, in.len())
 		}
@@ -64,7 +64,7 @@ func nodeStats[K Number, V any](tr *Tree[K, V]) (nodes, minEntries int) {
 func checkBuilt[K Number, V comparable](t *testing.T, fanout int, keys []K, vals []V) {
 	t.Helper()
 	got := buildWith(t, fanout, keys, vals)
-	require.NoError(t, got.Verify())
+	require.NoError(t, got.Verify(nil))
 	want, err := BuildFanout(keys, vals, fanout)
 	require.NoError(t, err)
 	require.Equal(t, len(keys), got.Len())
@@ -124,7 +124,7 @@ func TestBuilder_EveryEdgeFill(t *testing.T) {
 				keys[i] = int64(i * 3)
 			}
 			tr := buildWith(t, fan, keys, keys)
-			require.NoError(t, tr.Verify(), "fanout %d, n %d", fanout, n)
+			require.NoError(t, tr.Verify(nil), "fanout %d, n %d", fanout, n)
 			if n > 1 {
 				_, least := nodeStats(tr)
 				require.GreaterOrEqual(t, least, fanout/2, "fanout %d, n %d", fanout, n)
@@ -189,7 +189,7 @@ func TestBuilder_FloatKeys(t *testing.T) {
 }
 
 func TestBuilder_Add_Unsorted(t *testing.T) {
-	b := NewBuilder[float64, int]()
+	b := NewBuilderFanout[float64, int](maxFanout)
 	require.NoError(t, b.Add(1, 1))
 	require.NoError(t, b.Add(2, 2))
 	require.ErrorIs(t, b.Add(2, 3), ErrUnsorted, "equal key")
@@ -198,38 +198,38 @@ func TestBuilder_Add_Unsorted(t *testing.T) {
 	require.Equal(t, 2, b.Len(), "a rejected key adds nothing")
 	require.NoError(t, b.Add(3, 3), "the builder stays usable")
 	tr := b.Tree()
-	require.NoError(t, tr.Verify())
+	require.NoError(t, tr.Verify(nil))
 	ks, vs := contents(tr)
 	assert.Equal(t, []float64{1, 2, 3}, ks)
 	assert.Equal(t, []int{1, 2, 3}, vs)
 
-	nb := NewBuilder[float64, int]()
+	nb := NewBuilderFanout[float64, int](maxFanout)
 	require.ErrorIs(t, nb.Add(math.NaN(), 0), ErrUnsorted, "NaN as the first key")
 	assert.Zero(t, nb.Tree().Len())
 }
 
 func TestBuilder_Tree_Spent(t *testing.T) {
-	b := NewBuilder[int, int]()
+	b := NewBuilderFanout[int, int](maxFanout)
 	require.NoError(t, b.Add(1, 1))
 	tr := b.Tree()
 	require.Error(t, b.Add(2, 2))
 	assert.Same(t, tr, b.Tree(), "a second Tree returns the same tree")
 	assert.Equal(t, 1, tr.Len())
 
-	var zero Builder[int64, int] // the zero Builder is ready to use
+	var zero Builder[int64, int, struct{}] // the zero Builder is ready to use
 	for k := range int64(100) {
 		require.NoError(t, zero.Add(k, int(k)))
 	}
 	zt := zero.Tree()
-	require.NoError(t, zt.Verify())
+	require.NoError(t, zt.Verify(nil))
 	assert.Equal(t, 100, zt.Len())
-	require.NoError(t, new(Builder[int, int]).Tree().Verify())
+	require.NoError(t, new(Builder[int, int, struct{}]).Tree().Verify(nil))
 
-	empty := NewBuilder[int, int]().Tree()
-	require.NoError(t, empty.Verify())
+	empty := NewBuilderFanout[int, int](maxFanout).Tree()
+	require.NoError(t, empty.Verify(nil))
 	assert.Zero(t, empty.Len())
 	empty.Set(5, 5) // the empty result is an ordinary empty tree
-	require.NoError(t, empty.Verify())
+	require.NoError(t, empty.Verify(nil))
 }
 
 // TestBuilder_WritesAfterBuild: the built tree owns its nodes, so writes
@@ -259,7 +259,7 @@ func TestBuilder_WritesAfterBuild(t *testing.T) {
 			delete(model, k)
 		}
 	}
-	require.NoError(t, tr.Verify())
+	require.NoError(t, tr.Verify(nil))
 	require.Equal(t, len(model), tr.Len())
 	for k, v := range tr.All() {
 		require.Equal(t, model[k], v)
@@ -267,16 +267,16 @@ func TestBuilder_WritesAfterBuild(t *testing.T) {
 	fk, fv := contents(frozen)
 	require.Equal(t, keys, fk, "the clone taken before the writes is unchanged")
 	require.Equal(t, append(slices.Clone(keys[:499]), 1), fv)
-	require.NoError(t, frozen.Verify())
+	require.NoError(t, frozen.Verify(nil))
 }
 
 // TestBuilder_Memory: the builder allocates the nodes of the tree and, beyond
 // them, O(height) (its per-level slice); never a slice of all the entries.
 func TestBuilder_Memory(t *testing.T) {
 	const n = 100_000
-	var tr *Tree[int64, int64]
+	var tr *Plain[int64, int64]
 	allocs := testing.AllocsPerRun(3, func() {
-		b := NewBuilder[int64, int64]()
+		b := NewBuilderFanout[int64, int64](maxFanout)
 		for i := range int64(n) {
 			if err := b.Add(i, i); err != nil {
 				t.Fatal(err)
@@ -299,7 +299,7 @@ func BenchmarkBuilder(b *testing.B) {
 		b.Run(fmt.Sprintf("impl=builder/n=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				bl := NewBuilder[int64, int64]()
+				bl := NewBuilderFanout[int64, int64](maxFanout)
 				for _, k := range keys {
 					if err := bl.Add(k, k); err != nil {
 						b.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/flatseg/flatseg/cow"
+	"github.com/flatseg/flatseg/internal/cow"
 )
 
 var cowSizes = []int{1_000, 100_000, 1_000_000}

@@ -9,8 +9,8 @@ import (
 	"github.com/flatseg/flatseg/internal/num"
 )
 
-// A Measure summarises runs of keys. A Measured tree reads its entries as
-// segments: the entry k -> v stands for every key from k up to the next
+// A Measure summarises runs of keys. A Tree with summaries reads its
+// entries as segments: the entry k -> v stands for every key from k up to the next
 // entry's key (the last entry, up to an end its queries are given), and
 // the summary of the keys [a, b) is the Combine, in key order, of Of(v, n)
 // over the parts of those segments inside [a, b), n being each part's
@@ -31,119 +31,11 @@ type Measure[K Number, V, M any] interface {
 	Combine(a, b M) M
 }
 
-// Measured is a Tree that keeps, in each inner node, the summary (see
-// Measure) of every child's keys, so that the summary of any key range,
-// and the first key at which a running summary passes a test, take
-// O(log n) node visits instead of a walk over the entries.
-//
-// Its reads are a Tree's (Get, Floor, Interval, the iterators, Len). Its
-// writes and queries take the Measure as their first argument: the tree
-// does not store it, so that a Tree, whose summary is the empty struct, is
-// laid out as it would be without summaries. Every call on one tree must
-// pass the same Measure (one that computes the same summaries), and it must
-// not be nil.
-//
-// A summary is position-free: it depends on the lengths of segments, not on
-// where they are, so a Shift keeps every summary off its path and stays
-// O(log n) for integer keys. A write refreshes the summaries of the nodes
-// it changed before it returns, O(B) Of or Combine calls per changed node
-// (B is the node size, 47); a delete that moves where the segment before a
-// subtree ends also refreshes that subtree's right edge.
-//
-// A summary stored for a child covers the child's keys up to the next
-// child's first key. The children on the tree's right edge have no next
-// key, so their summaries leave out the last segment, which the queries
-// complete with the end they are given.
-//
-// Concurrency and lifetime are a Tree's: Clone is O(1), a clone shares
-// every node and summary until one of the two writes, and any number of
-// goroutines may query a tree that nobody writes.
-type Measured[K Number, V, M any] struct {
-	tree[K, V, M]
-}
-
-// NewMeasured returns an empty measured tree. O(1).
-func NewMeasured[K Number, V, M any]() *Measured[K, V, M] { return new(Measured[K, V, M]) }
-
-// BuildMeasured is Build for a measured tree: O(n) Of and Combine calls
-// besides the nodes.
-func BuildMeasured[K Number, V, M any](m Measure[K, V, M], keys []K, vals []V) (*Measured[K, V, M], error) {
-	t := new(Measured[K, V, M])
-	if err := t.build(keys, vals); err != nil {
-		return nil, err
-	}
-	t.settle(m)
-	return t, nil
-}
-
-// Clone is Tree.Clone: O(1), one allocation.
-func (t *Measured[K, V, M]) Clone() *Measured[K, V, M] {
-	return &Measured[K, V, M]{t.clone()}
-}
-
-// Set is Tree.Set, refreshing the summaries on the path. O(B log n).
-func (t *Measured[K, V, M]) Set(m Measure[K, V, M], k K, v V) {
-	t.set(k, v)
-	t.settle(m)
-}
-
-// Delete is Tree.Delete, refreshing summaries. O(B log n).
-func (t *Measured[K, V, M]) Delete(m Measure[K, V, M], k K) bool {
-	n := t.deleteSpan(m, span[K]{lo: k, hi: k, hiIncl: true})
-	t.settle(m)
-	return n > 0
-}
-
-// DeleteRange is Tree.DeleteRange, refreshing summaries.
-func (t *Measured[K, V, M]) DeleteRange(m Measure[K, V, M], lo, hi K) int {
-	n := t.deleteRange(m, lo, hi)
-	t.settle(m)
-	return n
-}
-
-// Shift is Tree.Shift, refreshing the summaries on the path to p: O(B log n)
-// for integer keys, O(n) for float keys.
-func (t *Measured[K, V, M]) Shift(m Measure[K, V, M], p, d K) {
-	t.shift(p, d)
-	t.settle(m)
-}
-
-// Settle refreshes the summaries that writes made without a Measure (the
-// write methods of the embedded tree core, used by package fst to settle
-// once after several steps). It is O(B) per node written since the last
-// settle, and nothing when there is none.
-func (t *Measured[K, V, M]) Settle(m Measure[K, V, M]) { t.settle(m) }
-
-// Unsettled returns the writes that leave summaries stale until Settle, for
-// a caller that makes several writes in a row and settles once (package fst
-// does so within one of its operations). Reads and queries must not run
-// between those writes and Settle, and neither may Clone or Freeze.
-func (t *Measured[K, V, M]) Unsettled() Unsettled[K, V, M] { return Unsettled[K, V, M]{t} }
-
-// Unsettled writes to a Measured tree; see Measured.Unsettled.
-type Unsettled[K Number, V, M any] struct{ t *Measured[K, V, M] }
-
-// Set is Tree.Set.
-func (u Unsettled[K, V, M]) Set(k K, v V) { u.t.set(k, v) }
-
-// Delete is Tree.Delete; m is needed to refresh a subtree whose last
-// segment a delete lengthens.
-func (u Unsettled[K, V, M]) Delete(m Measure[K, V, M], k K) bool {
-	return u.t.deleteSpan(m, span[K]{lo: k, hi: k, hiIncl: true}) > 0
-}
-
-// DeleteRange is Tree.DeleteRange.
-func (u Unsettled[K, V, M]) DeleteRange(m Measure[K, V, M], lo, hi K) int {
-	return u.t.deleteRange(m, lo, hi)
-}
-
-// Shift is Tree.Shift.
-func (u Unsettled[K, V, M]) Shift(p, d K) { u.t.shift(p, d) }
-
-// settle recomputes the summary of every dirty node below the root, bottom
-// up, and clears the marks. Only dirty nodes are visited: O(B) per node the
-// writes since the last settle changed.
-func (t *tree[K, V, M]) settle(m Measure[K, V, M]) {
+// Settle recomputes the summaries of the nodes the writes since the last
+// Settle changed, bottom up, and clears their dirty marks: O(B) Of and
+// Combine calls per such node, and nothing when there is none or m is nil
+// (a tree without a Measure keeps no summaries).
+func (t *Tree[K, V, M]) Settle(m Measure[K, V, M]) {
 	if m == nil || t.root == nil || !(*header)(t.root).dirty {
 		return
 	}
@@ -215,22 +107,23 @@ func summarize[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, u
 	return acc
 }
 
-// reach refreshes child j of the writable node in, whose upper bound moved
-// without the child being written: the last segment below it now ends
-// elsewhere. It walks the child's right edge, making each inner node on it
-// writable (and so dirty: the settle that ends the write recomputes its
-// summary), and recomputes the summary of the leaf at the bottom, which it
-// does not copy.
-func (t *tree[K, V, M]) reach(m Measure[K, V, M], in *node[K, slot[M]], j int, origin, up K, hasUp bool, o *owner) {
-	cu := upOf(in, j, origin, bound[K]{up, hasUp})
+// reach marks child j of the writable node in for the next Settle: its
+// upper bound moved without the child being written, so the last segment
+// below it now ends elsewhere. It makes every node on the child's right
+// edge writable (copying the shared ones), which marks them dirty. A tree
+// whose summaries have no size keeps nothing to refresh.
+func (t *Tree[K, V, M]) reach(in *node[K, slot[M]], j int, o *owner) {
+	var zero M
+	if unsafe.Sizeof(zero) == 0 {
+		return
+	}
 	for {
-		co := childOrigin(origin, in.keys[j])
-		if kindOf(in.p[j].p) == leafKind {
-			in.p[j].m = summarize[K, V](m, in.p[j].p, 0, co, cu)
+		c := t.reshape(stepChild, in, j, o)
+		if kindOf(c) == leafKind {
 			return
 		}
-		in = asInner[K, M](t.reshape(stepChild, in, j, o))
-		j, origin = in.len()-1, co
+		in = asInner[K, M](c)
+		j = in.len() - 1
 	}
 }
 
@@ -247,7 +140,7 @@ func combine[K Number, V, M any](m Measure[K, V, M], acc M, have bool, x M) M {
 // no segment and count for nothing. It returns the zero M when lo >= hi or
 // the tree is empty. O(B log n): the children wholly inside the range
 // contribute their stored summaries, and only the two edges are descended.
-func (t *Measured[K, V, M]) Measure(m Measure[K, V, M], lo, hi, end K) M {
+func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], lo, hi, end K) M {
 	var acc M
 	if t.root == nil || !(lo < hi) {
 		return acc
@@ -305,7 +198,7 @@ func measureIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up 
 // work and O(log n) calls of pred on whole subtrees, plus a bisection of
 // the one segment where pred turns true: O(log(length)) calls for integer
 // keys, at most 64 for floats.
-func (t *Measured[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool) (K, bool) {
+func (t *Tree[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool) (K, bool) {
 	var zero M
 	if t.root == nil || !(from < end) {
 		return from, false
@@ -365,7 +258,7 @@ func seekIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up K, 
 // and below to, such that pred(Measure(m, x, to, end)) holds, and true;
 // false when there is none. pred must be monotone: once true for some x,
 // true for every smaller x. Costs are Seek's.
-func (t *Measured[K, V, M]) SeekBackward(m Measure[K, V, M], to, end K, pred func(M) bool) (K, bool) {
+func (t *Tree[K, V, M]) SeekBackward(m Measure[K, V, M], to, end K, pred func(M) bool) (K, bool) {
 	var zero M
 	if t.root == nil {
 		return to, false
@@ -498,13 +391,14 @@ func unordered[K Number](u uint64) K {
 	return K(math.Float64frombits(^(u - 1)))
 }
 
-// Verify is Tree.Verify, and also checks that no node is left dirty and
-// that every stored summary equals the one recomputed from the entries
-// below it. Summaries are compared with the Measure's Equal(a, b M) bool
-// method when it has one, else with reflect.DeepEqual (under which a NaN
-// summary never verifies). With a nil m it checks the structure only.
-// O(n) Of and Combine calls.
-func (t *Measured[K, V, M]) Verify(m Measure[K, V, M]) error {
+// Verify checks every structural invariant (see verify), and with a
+// non-nil m also that no node is left dirty and that every stored summary
+// equals the one recomputed from the entries below it. Summaries are
+// compared with the Measure's Equal(a, b M) bool method when it has one,
+// else with reflect.DeepEqual (under which a NaN summary never verifies).
+// It returns the first violation, wrapping ErrCorrupt. O(n) and, with m,
+// O(n) Of and Combine calls; it only reads.
+func (t *Tree[K, V, M]) Verify(m Measure[K, V, M]) error {
 	if err := t.verify(); err != nil {
 		return err
 	}
@@ -542,21 +436,4 @@ func verifySums[K Number, V, M any](m Measure[K, V, M], eq func(a, b M) bool, p 
 		acc = combine(m, acc, i > 0, s)
 	}
 	return acc, nil
-}
-
-// MeasuredBuilder is Builder for a Measured tree: Tree computes every
-// summary, O(n) Of and Combine calls.
-type MeasuredBuilder[K Number, V, M any] struct {
-	builder[K, V, M]
-	tree *Measured[K, V, M]
-}
-
-// Tree is Builder.Tree, with the summaries of m.
-func (b *MeasuredBuilder[K, V, M]) Tree(m Measure[K, V, M]) *Measured[K, V, M] {
-	if !b.spent {
-		b.tree = new(Measured[K, V, M])
-		b.finish(&b.tree.tree)
-		b.tree.settle(m)
-	}
-	return b.tree
 }
