@@ -23,17 +23,17 @@ import (
 //	s, err := flatseg.NewFrom(t)
 //
 // The version number is not part of the encoding: a loaded store starts at
-// version 0. To ship writes rather than whole versions, see [Store.Apply].
+// version 0. To ship writes rather than whole versions, see [MeasuredStore.Apply].
 func (sn *MeasuredSnapshot[K, V, M]) Encode(w io.Writer, c fst.Codec[V]) (int64, error) {
 	return fst.Encode(w, sn.tree, c)
 }
 
 // Apply commits the writes of b, in order, as one transaction, and returns
 // the version it published (or the head, unchanged, when the writes change
-// nothing; see [Txn.Commit]). It is all or nothing: when a write fails,
+// nothing; see [MeasuredTxn.Commit]). It is all or nothing: when a write fails,
 // Apply rolls the transaction back and returns that write's error, which
 // names its index and wraps the [fst.Tree] method's sentinel. Like
-// [Store.Begin], it waits for the previous writer.
+// [MeasuredStore.Begin], it waits for the previous writer.
 //
 // Applying the same batch to two stores at equal versions gives equal
 // versions, bit for bit, and the same version numbers when the two stores

@@ -20,21 +20,21 @@ var ErrTxDone = errors.New("flatseg: transaction has already been committed or r
 // when an [Option] has an invalid argument.
 var ErrInvalidOption = errors.New("flatseg: invalid option")
 
-// ErrForeignSnapshot is returned (wrapped, with detail) by [Store.WaitRange]
+// ErrForeignSnapshot is returned (wrapped, with detail) by [MeasuredStore.WaitRange]
 // when the snapshot it is given is nil or belongs to another store.
 var ErrForeignSnapshot = errors.New("flatseg: snapshot is nil or of another store")
 
-// ErrVersion is returned (wrapped, with detail) by [Store.UpdateAt] for a
+// ErrVersion is returned (wrapped, with detail) by [MeasuredStore.UpdateAt] for a
 // version that is not above the head's, and by a commit that would publish
 // a version past math.MaxUint64: versions only ever increase.
 var ErrVersion = errors.New("flatseg: version not above the head's")
 
-// ErrIncompatible is returned (wrapped) by [Txn.Load] for a tree whose span
+// ErrIncompatible is returned (wrapped) by [MeasuredTxn.Load] for a tree whose span
 // or default value differs from the store's. It is [fst.ErrIncompatible].
 var ErrIncompatible = fst.ErrIncompatible
 
 // DefaultRetain is the number of versions, the head included, that a [Store]
-// keeps reachable through [Store.At] when no [WithRetain] option is given.
+// keeps reachable through [MeasuredStore.At] when no [WithRetain] option is given.
 const DefaultRetain = 1
 
 // Option configures a [Store]; pass options to [New] or [NewFrom].
@@ -44,7 +44,7 @@ type config struct {
 	retain int
 }
 
-// WithRetain makes [Store.At] able to return any of the n most recent
+// WithRetain makes [MeasuredStore.At] able to return any of the n most recent
 // versions, the head included. n must be at least 1 (the default,
 // [DefaultRetain]). Every retained version keeps the nodes it does not share
 // with the head alive, so memory grows with n times the size of a typical
@@ -203,7 +203,7 @@ func (s *MeasuredStore[K, V, M]) At(version uint64) (*MeasuredSnapshot[K, V, M],
 // Begin starts a write transaction on the latest version, waiting until the
 // previous writer has committed or rolled back: there is one writer at a
 // time, and readers are never blocked. The caller must end the transaction
-// with [Txn.Commit] or [Txn.Rollback]; `defer tx.Rollback()` right after
+// with [MeasuredTxn.Commit] or [MeasuredTxn.Rollback]; `defer tx.Rollback()` right after
 // Begin is always correct. Begin costs O(1) and one allocation besides the
 // Txn. Calling Begin again on the same goroutine before ending the first
 // transaction deadlocks.
@@ -216,7 +216,7 @@ func (s *MeasuredStore[K, V, M]) Begin() *MeasuredTxn[K, V, M] {
 // Update runs fn in a write transaction. It commits when fn returns nil and
 // returns the error of the commit; it rolls back when fn returns an error,
 // which Update returns as is, or panics, in which case Update rolls back and
-// re-panics. Like [Store.Begin], Update waits for the previous writer.
+// re-panics. Like [MeasuredStore.Begin], Update waits for the previous writer.
 //
 // fn should not end the transaction itself. If it does and returns nil,
 // Update reports what fn did, so that a caller that retries on error never
@@ -245,8 +245,8 @@ func (s *MeasuredStore[K, V, M]) UpdateAt(version uint64, fn func(tx *MeasuredTx
 // transaction that succeeded, once the transaction commits (b is left as
 // it was when it rolls back), so that the transaction can be shipped as
 // data: applying b's new writes to the version the transaction started
-// from gives the version it committed (see [fst.Batch]). [Txn.Load] and
-// [Txn.Apply] record the inserts that make up the difference. Package
+// from gives the version it committed (see [fst.Batch]). [MeasuredTxn.Load] and
+// [MeasuredTxn.Apply] record the inserts that make up the difference. Package
 // replica records every Update this way. Recording costs an append per
 // write.
 func (s *MeasuredStore[K, V, M]) Record(b *fst.Batch[K, V], fn func(tx *MeasuredTxn[K, V, M]) error) error {

@@ -75,10 +75,10 @@ func (tx *MeasuredTxn[K, V, M]) Insert(start, end K, v V) (bool, error) {
 // records nothing). It costs what [fst.Measured.Apply] costs: O(k log n) for
 // the k segments in the range.
 //
-// In a transaction whose writes are recorded ([Store.Record], and so in
+// In a transaction whose writes are recorded ([MeasuredStore.Record], and so in
 // every Update of package replica), Apply records the inserts that make
 // the difference, one per range of keys whose value changed ([fst.Diff]),
-// as [Txn.Load] does: a batch holds values, not functions, so a replica
+// as [MeasuredTxn.Load] does: a batch holds values, not functions, so a replica
 // that replays the record gets the values f returned here without calling
 // f. Recording costs what Diff costs between two versions a few paths
 // apart, and the write goes to an O(1) fork that the transaction adopts
@@ -184,7 +184,7 @@ func (tx *MeasuredTxn[K, V, M]) unchanged(t, base *fst.Measured[K, V, M]) bool {
 // skips the subtrees the transaction did not copy.
 //
 // Versions never wrap: when the head is at math.MaxUint64 (which only
-// [Store.UpdateAt] can reach), a commit that changes something returns an
+// [MeasuredStore.UpdateAt] can reach), a commit that changes something returns an
 // error wrapping [ErrVersion] and the transaction stays open. On a
 // finished transaction Commit returns nil and [ErrTxDone].
 func (tx *MeasuredTxn[K, V, M]) Commit() (*MeasuredSnapshot[K, V, M], error) {
@@ -228,7 +228,7 @@ func (tx *MeasuredTxn[K, V, M]) commitAt(version uint64) (*MeasuredSnapshot[K, V
 // version is published into a running store, waking its watchers as any
 // commit does.
 //
-// In a transaction whose writes are recorded ([Store.Record], and so in
+// In a transaction whose writes are recorded ([MeasuredStore.Record], and so in
 // every Update of package replica), Load records the inserts that turn
 // the transaction's contents into t's: one per range of keys whose value
 // differs ([fst.Diff]), so a replica that replays the record gets t.

@@ -11,7 +11,7 @@ import (
 // Wait returns the head as soon as its version is greater than after,
 // blocking until a commit publishes one or ctx is done, in which case it
 // returns nil and ctx.Err(). It does not poll: it sleeps on the
-// [Snapshot.Stale] channel of the head, which each publish closes, and a
+// [MeasuredSnapshot.Stale] channel of the head, which each publish closes, and a
 // slow or abandoned waiter never delays a writer. If a newer version
 // already exists, Wait returns it at once, even if ctx is done. Versions
 // published in between are skipped: Wait returns the latest one. Wait is
@@ -32,7 +32,7 @@ func (s *MeasuredStore[K, V, M]) Wait(ctx context.Context, after uint64) (*Measu
 
 // WaitFor returns the head as soon as its version is at least version:
 // at once when it already is (WaitFor(ctx, 0) never waits), otherwise as
-// [Store.Wait] does, or nil and ctx.Err() when ctx is done first. It is the
+// [MeasuredStore.Wait] does, or nil and ctx.Err() when ctx is done first. It is the
 // read-your-writes wait: given the snapshot sn a write returned, possibly
 // on another node of package replica, WaitFor(ctx, sn.Version()) returns a
 // snapshot that holds the write.
@@ -50,7 +50,7 @@ func (s *MeasuredStore[K, V, M]) WaitFor(ctx context.Context, version uint64) (*
 // range whose values change and then change back before WaitRange looks is
 // not reported. held must be a snapshot of s.
 //
-// Like [Store.Wait] it does not poll and never delays a writer. Writers do
+// Like [MeasuredStore.Wait] it does not poll and never delays a writer. Writers do
 // no extra work for it: on each wake-up WaitRange diffs the last version it
 // checked against the new head with [Diff], which skips the subtrees they
 // share, so a wake-up costs time proportional to the changes made by the
@@ -59,7 +59,7 @@ func (s *MeasuredStore[K, V, M]) WaitFor(ctx context.Context, version uint64) (*
 //
 // WaitRange returns an error wrapping [ErrForeignSnapshot] if held is nil
 // or a snapshot of another store (it would never be overtaken by this
-// store's versions), and the error [fst.Tree.Insert] would return for the
+// store's versions), and the error [fst.Measured.Insert] would return for the
 // range: [fst.ErrNaN] if start or end is NaN, [fst.ErrInvalidRange] unless
 // start < end, and [fst.ErrOutOfSpan] if [start, end) shares no key with
 // the span of the store.

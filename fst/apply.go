@@ -3,17 +3,17 @@ package fst
 // Apply maps every key of [start, end) to f of its old value, merging equal
 // neighbours, and reports whether any key's value changed (under the tree's
 // equality, as Insert's changed). f is called exactly once per segment that
-// shares a key with [start, end), whole segments as [Tree.Overlapping]
+// shares a key with [start, end), whole segments as [Measured.Overlapping]
 // yields them, in increasing key order; a segment that reaches outside the
 // range is split, and only its part inside takes f's result. The range rule
-// is Insert's (see [Tree.CheckRange]): ErrNaN, ErrInvalidRange, ErrOutOfSpan,
+// is Insert's (see [Measured.Insert]): ErrNaN, ErrInvalidRange, ErrOutOfSpan,
 // and a range partly outside the span is clipped to it. On an error f is
 // not called and nothing changes.
 //
 // Apply is all or nothing. It first calls f for every segment and compares
 // each result with the old value (and with the result before it, so that
 // touching segments that take equal values are written as one Insert),
-// without writing; then it runs those Inserts on an O(1) [Tree.Clone] and
+// without writing; then it runs those Inserts on an O(1) [Measured.Clone] and
 // makes t hold the clone only when all of them returned. If f or the
 // equality panics, the panic propagates and t is as it was. When no value
 // changes, Apply writes and copies nothing: besides f, it allocates only

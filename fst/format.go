@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/flatseg/flatseg/internal/num"
+	"github.com/flatseg/flatseg/internal/wire"
 )
 
 // ErrCorrupt is wrapped by every error [Decode] and [DecodeBatch] return for
@@ -23,7 +24,7 @@ import (
 // truncation, trailing bytes, or contents that break a tree's invariants
 // (boundaries out of order or outside the span, equal neighbouring values).
 // Errors of the underlying io.Reader are returned wrapped as they are,
-// without ErrCorrupt. [Tree.Verify] wraps it too, for a tree that breaks an
+// without ErrCorrupt. [Measured.Verify] wraps it too, for a tree that breaks an
 // invariant. Test with errors.Is.
 var ErrCorrupt = errors.New("fst: corrupt")
 
@@ -109,39 +110,24 @@ func codecTag[V any](c Codec[V]) byte {
 // Errors of the primitive readers. They wrap ErrCorrupt and are allocated
 // once; callers wrap them again with the position.
 var (
-	errShort    = fmt.Errorf("%w: unexpected end of data", ErrCorrupt)
-	errOverlong = fmt.Errorf("%w: varint longer than its shortest form", ErrCorrupt)
-	errOverflow = fmt.Errorf("%w: varint overflows 64 bits", ErrCorrupt)
+	errShort    = fmt.Errorf("%w: %w", ErrCorrupt, wire.ErrShort)
+	errOverlong = fmt.Errorf("%w: %w", ErrCorrupt, wire.ErrOverlong)
+	errOverflow = fmt.Errorf("%w: %w", ErrCorrupt, wire.ErrOverflow)
 	errRange    = fmt.Errorf("%w: number out of range of its type", ErrCorrupt)
 )
 
-// uvarint reads an unsigned LEB128 varint (encoding/binary's format) and
-// rejects what binary.Uvarint accepts but an encoder never writes: a varint
-// longer than its shortest form, so that every number has exactly one
-// encoding.
+// uvarint is wire.Uvarint, its errors wrapping ErrCorrupt.
 func uvarint(src []byte) (uint64, int, error) {
-	if len(src) > 0 && src[0] < 0x80 {
-		return uint64(src[0]), 1, nil
+	v, n, err := wire.Uvarint(src)
+	switch err {
+	case nil:
+		return v, n, nil
+	case wire.ErrShort:
+		return 0, 0, errShort
+	case wire.ErrOverlong:
+		return 0, 0, errOverlong
 	}
-	var x uint64
-	var s uint
-	for i, b := range src {
-		if i == binary.MaxVarintLen64 {
-			return 0, 0, errOverflow
-		}
-		if b < 0x80 {
-			switch {
-			case i == binary.MaxVarintLen64-1 && b > 1:
-				return 0, 0, errOverflow
-			case b == 0:
-				return 0, 0, errOverlong
-			}
-			return x | uint64(b)<<s, i + 1, nil
-		}
-		x |= uint64(b&0x7f) << s
-		s += 7
-	}
-	return 0, 0, errShort
+	return 0, 0, errOverflow
 }
 
 // appendNumber appends k: a zigzag varint for signed integers, a varint for

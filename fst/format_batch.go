@@ -78,27 +78,10 @@ func AppendBatch[K Key, V any](dst []byte, b *Batch[K, V], c Codec[V]) ([]byte, 
 //
 // The writes' arguments are not checked against any tree: Apply does that.
 func DecodeBatch[K Key, V any](src []byte, c Codec[V]) (*Batch[K, V], error) {
-	const fixed = len(batchMagic) + 3 // magic, version, key and value tags
-	if len(src) < fixed+1+4 {
-		return nil, fmt.Errorf("%w: batch of %d bytes is shorter than the smallest, %d", ErrCorrupt, len(src), fixed+1+4)
+	p, err := batchBody[K](src, c)
+	if err != nil {
+		return nil, err
 	}
-	body, sum := src[:len(src)-4], binary.LittleEndian.Uint32(src[len(src)-4:])
-	if got := crc32.Checksum(body, castagnoli); got != sum {
-		return nil, fmt.Errorf("%w: batch checksum mismatch: stored %08x, computed %08x", ErrCorrupt, sum, got)
-	}
-	if string(body[:len(batchMagic)]) != batchMagic {
-		return nil, fmt.Errorf("%w: bad batch magic %q, want %q", ErrCorrupt, body[:len(batchMagic)], batchMagic)
-	}
-	if v := body[len(batchMagic)]; v != batchV1 {
-		return nil, fmt.Errorf("%w: unknown batch format version %d (this decoder reads version %d)", ErrCorrupt, v, batchV1)
-	}
-	if want := numberTag[K](); body[len(batchMagic)+1] != want {
-		return nil, fmt.Errorf("%w: batch keys are %s, not %s", ErrCorrupt, tagName(body[len(batchMagic)+1]), tagName(want))
-	}
-	if want := codecTag(c); body[len(batchMagic)+2] != want {
-		return nil, fmt.Errorf("%w: batch values were written by %s, not %s", ErrCorrupt, tagName(body[len(batchMagic)+2]), tagName(want))
-	}
-	p := body[fixed:]
 	count, n, err := uvarint(p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: batch write count", err)
@@ -120,33 +103,11 @@ func DecodeBatch[K Key, V any](src []byte, c Codec[V]) (*Batch[K, V], error) {
 		if len(p) == 0 {
 			return nil, fmt.Errorf("%w: batch ends before write %d of %d", ErrCorrupt, i, count)
 		}
-		kind := p[0]
-		if kind < opInsert || kind > opShiftRightSkip {
-			return nil, fmt.Errorf("%w: batch write %d has unknown kind %d", ErrCorrupt, i, kind)
-		}
-		p = p[1:]
-		var op Op[K, V]
-		var x, y K
-		if x, n, err = readNumber[K](p); err == nil {
-			p = p[n:]
-			y, n, err = readNumber[K](p)
-		}
+		op, n, err := readOp[K](p, c)
 		if err != nil {
-			return nil, fmt.Errorf("%w: batch write %d: arguments", err, i)
+			return nil, fmt.Errorf("%w (batch write %d of %d)", err, i, count)
 		}
 		p = p[n:]
-		switch kind {
-		case opInsert:
-			op = Op[K, V]{Kind: OpInsert, Start: x, End: y}
-			if op.Value, n, err = decodeValue(c, p); err != nil {
-				return nil, fmt.Errorf("%w: batch write %d: value", err, i)
-			}
-			p = p[n:]
-		case opShiftLeft:
-			op = Op[K, V]{Kind: OpShiftLeft, Start: x, End: y}
-		default: // opShiftRight, opShiftRightSkip
-			op = Op[K, V]{Kind: OpShiftRight, Start: x, Size: y, SkipStartNode: kind == opShiftRightSkip}
-		}
 		if len(b.ops) == cap(b.ops) { // double, but never past the count
 			ops := make([]Op[K, V], len(b.ops), min(2*len(b.ops)+1, int(count)))
 			copy(ops, b.ops)
@@ -158,4 +119,67 @@ func DecodeBatch[K Key, V any](src []byte, c Codec[V]) (*Batch[K, V], error) {
 		return nil, fmt.Errorf("%w: %d bytes after the batch's %d writes", ErrCorrupt, len(p), count)
 	}
 	return b, nil
+}
+
+// batchBody checks the checksum of an encoded batch, then its magic,
+// version and key and value types, and returns the bytes after them, up to
+// the checksum: the write count and the writes.
+func batchBody[K Key, V any](src []byte, c Codec[V]) ([]byte, error) {
+	const fixed = len(batchMagic) + 3 // magic, version, key and value tags
+	if len(src) < fixed+1+4 {
+		return nil, fmt.Errorf("%w: batch of %d bytes is shorter than the smallest, %d", ErrCorrupt, len(src), fixed+1+4)
+	}
+	body, sum := src[:len(src)-4], binary.LittleEndian.Uint32(src[len(src)-4:])
+	if got := crc32.Checksum(body, castagnoli); got != sum {
+		return nil, fmt.Errorf("%w: batch checksum mismatch: stored %08x, computed %08x", ErrCorrupt, sum, got)
+	}
+	if string(body[:len(batchMagic)]) != batchMagic {
+		return nil, fmt.Errorf("%w: bad batch magic %q, want %q", ErrCorrupt, body[:len(batchMagic)], batchMagic)
+	}
+	if v := body[len(batchMagic)]; v != batchV1 {
+		return nil, fmt.Errorf("%w: unknown batch format version %d (this decoder reads version %d)", ErrCorrupt, v, batchV1)
+	}
+	if want := numberTag[K](); body[len(batchMagic)+1] != want {
+		return nil, fmt.Errorf("%w: batch keys are %s, not %s", ErrCorrupt, tagName(body[len(batchMagic)+1]), tagName(want))
+	}
+	if want := codecTag(c); body[len(batchMagic)+2] != want {
+		return nil, fmt.Errorf("%w: batch values were written by %s, not %s", ErrCorrupt, tagName(body[len(batchMagic)+2]), tagName(want))
+	}
+	return body[fixed:], nil
+}
+
+// readOp reads one write of a batch: its kind, its two key arguments and,
+// for an Insert, its value. It returns the write and the bytes it took.
+// p is not empty.
+func readOp[K Key, V any](p []byte, c Codec[V]) (Op[K, V], int, error) {
+	var op Op[K, V]
+	kind := p[0]
+	if kind < opInsert || kind > opShiftRightSkip {
+		return op, 0, fmt.Errorf("%w: unknown kind %d", ErrCorrupt, kind)
+	}
+	at := 1
+	x, n, err := readNumber[K](p[at:])
+	if err == nil {
+		at += n
+		var y K
+		y, n, err = readNumber[K](p[at:])
+		op.Start, op.End = x, y
+	}
+	if err != nil {
+		return op, 0, fmt.Errorf("%w: arguments", err)
+	}
+	at += n
+	switch kind {
+	case opInsert:
+		op.Kind = OpInsert
+		if op.Value, n, err = decodeValue(c, p[at:]); err != nil {
+			return op, 0, fmt.Errorf("%w: value", err)
+		}
+		at += n
+	case opShiftLeft:
+		op.Kind = OpShiftLeft
+	default: // opShiftRight, opShiftRightSkip
+		op = Op[K, V]{Kind: OpShiftRight, Start: op.Start, Size: op.End, SkipStartNode: kind == opShiftRightSkip}
+	}
+	return op, at, nil
 }

@@ -94,6 +94,18 @@ var (
 // Iterators read the tree as it is at each step: do not write a tree while
 // iterating it (iterate a Clone instead, which costs O(1)).
 //
+// # Summaries are values
+//
+// Measure may return a summary the tree stores (when the range is exactly
+// one child's keys), and Combine receives stored summaries as arguments;
+// the versions sharing a node share its summaries, and so do the
+// goroutines reading one version. So neither a Measure nor a caller may
+// modify a summary: make M a value type (numbers, small structs of
+// numbers), or a slice or map that nothing ever modifies, and a Combine
+// that returns a new value rather than appending to its first argument.
+// [Measured.Verify] recomputes every stored summary and reports one that
+// was modified as ErrCorrupt.
+//
 // The zero tree is the empty span [0, 0): it maps no key, Search finds
 // nothing, every write returns ErrOutOfSpan and Clear does nothing. Make
 // trees with the constructors.

@@ -16,8 +16,9 @@ import (
 // Insert is mdds's insert_front, insert_back and insert(pos, ...): all three
 // give the same result, and a search hint buys nothing when every search is
 // O(log n). O(log n) when the range covers boundaries of one leaf, O(log² n +
-// removed/B) when it covers many nodes' worth (see cow.Tree.DeleteRange); an
-// insert that changes nothing allocates nothing.
+// removed/B) when it covers many nodes' worth (the boundaries it removes
+// go in steps that each drop a run of whole nodes); an insert that changes
+// nothing allocates nothing.
 func (t *Measured[K, V, M]) Insert(start, end K, v V) (changed bool, err error) {
 	changed, err = t.insert(start, end, v)
 	t.settle()
@@ -164,8 +165,8 @@ func (t *Measured[K, V, M]) shiftLeft(start, end K) error {
 // returns ErrNaN, ErrInvalidShift when size <= 0, or ErrOutOfSpan when pos is
 // outside [min, max), and then changes nothing.
 //
-// O(log n) for integer keys, plus what cow.Tree.DeleteRange costs to drop
-// the boundaries pushed past max (O(log² n + dropped/B)).
+// O(log n) for integer keys, plus dropping the boundaries pushed past max
+// (O(log² n + dropped/B), as for Insert).
 //
 // # Float keys
 //

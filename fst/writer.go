@@ -82,7 +82,7 @@ func (t *Measured[K, V, M]) SameOrigin(u *Measured[K, V, M]) bool {
 	return t.p != nil && t.p == u.p && t.min == u.min && t.max == u.max
 }
 
-// ErrIncompatible is returned (wrapped) by [Tree.Assign] for a tree of
+// ErrIncompatible is returned (wrapped) by [Measured.Assign] for a tree of
 // another span or default value.
 var ErrIncompatible = errors.New("fst: tree of another span or default value")
 
@@ -90,7 +90,7 @@ var ErrIncompatible = errors.New("fst: tree of another span or default value")
 // leaves u unchanged. u must have t's span and default value (equal under
 // t's equality); otherwise Assign returns an error wrapping
 // ErrIncompatible and changes nothing. When u shares t's origin (see
-// [Tree.SameOrigin]) t becomes an O(1) fork of u. Otherwise Assign reads
+// [Measured.SameOrigin]) t becomes an O(1) fork of u. Otherwise Assign reads
 // u's segments and builds t anew in O(n), merging the neighbours that t's
 // equality finds equal, so that t never holds segments its own equality
 // would have merged. u must not be written during the call.

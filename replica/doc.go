@@ -4,8 +4,8 @@
 //
 // # How it works
 //
-// Each [Node] holds a local Store. On the leader, [Node.Update] hands the
-// caller's transaction a stage (an O(1) fork of the head), records its
+// Each node holds a local store. On the leader, [MeasuredNode.Update] hands
+// the caller's transaction a stage (an O(1) fork of the head), records its
 // writes as an fst.Batch and proposes them as one raft log entry:
 // transactions that arrive while an entry is being replicated run one
 // after the other on the next stage and go out together in the next
@@ -17,9 +17,20 @@
 // restart or when it fell too far behind, publishing it at its version
 // and waking its Wait and WaitRange callers.
 //
+// # One node type, with or without summaries
+//
+// [MeasuredNode] is the node and [Node] the same type without summaries
+// ([Open], [OpenFunc]). A node opened with a Measure ([OpenMeasured],
+// [OpenMeasuredFunc]) keeps that Measure's summaries in its local
+// [flatseg.MeasuredStore], so every follower answers Measure, Seek and
+// SeekBackward locally and lock-free. The log and the snapshots hold no
+// summaries: each node computes them as it applies entries, and a Dir
+// opens with or without a Measure alike. Every node of a cluster must use
+// the same Measure.
+//
 // # The contract
 //
-//   - Every [Node.Update] that returns nil is linearizable, read-only ones
+//   - Every [MeasuredNode.Update] that returns nil is linearizable, read-only ones
 //     included: it took effect exactly once, at a point between its call
 //     and its return; fn saw exactly the state made by every write ordered
 //     before it, every Update acknowledged anywhere before the call
@@ -28,7 +39,7 @@
 //     applied, and fails with it; a group that writes nothing returns
 //     after the node confirmed with a quorum, after the group ran, that it
 //     still leads.
-//   - [Node.Barrier] returns a snapshot that includes every Update
+//   - [MeasuredNode.Barrier] returns a snapshot that includes every Update
 //     acknowledged anywhere before it was called.
 //   - Everything fn can do to its [flatseg.Txn] is replicated: Insert,
 //     ShiftLeft, ShiftRight, Apply and Load (these two as the inserts
@@ -38,9 +49,9 @@
 //   - An error other than fn's own leaves the outcome of a write unknown
 //     (ctx's error, [ErrNotLeader] for a leadership lost while committing,
 //     [ErrClosed]), as with any raft proposal: the write may still commit.
-//   - [Node.Close] makes every waiting call return and leaves no goroutine
+//   - [MeasuredNode.Close] makes every waiting call return and leaves no goroutine
 //     of the node behind.
-//   - Reads on [Node.Store], on any node, are local, lock-free and may be
+//   - Reads on [MeasuredNode.Store], on any node, are local, lock-free and may be
 //     stale. For read-your-writes, n.Store().WaitFor(ctx, v) with the
 //     version v of the snapshot Update returned (a transaction that wrote
 //     nothing returns the version of the state it read, 0 on a fresh

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/wire"
 )
 
 // The log entry format. An entry is one group of transactions, as the
@@ -97,15 +98,13 @@ func decodeEntry[K fst.Key, V any](data []byte, c fst.Codec[V]) ([]*fst.Batch[K,
 	return batches, nil
 }
 
-// uvarint reads a uvarint in its shortest form, as fst's formats do: a
-// value has exactly one encoding, so equal entries are equal bytes.
+// uvarint is wire.Uvarint, the reader of fst's formats, its errors wrapping
+// ErrCorrupt: a value has exactly one encoding, so equal entries are equal
+// bytes.
 func uvarint(src []byte) (uint64, int, error) {
-	v, k := binary.Uvarint(src)
-	switch {
-	case k <= 0:
-		return 0, 0, fmt.Errorf("%w: bad varint", ErrCorrupt)
-	case k > 1 && src[k-1] == 0:
-		return 0, 0, fmt.Errorf("%w: varint not in its shortest form", ErrCorrupt)
+	v, k, err := wire.Uvarint(src)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return v, k, nil
 }

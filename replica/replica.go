@@ -16,7 +16,7 @@ import (
 )
 
 // ErrNotLeader is returned (wrapped; the message names the leader when one
-// is known) by [Node.Update] and [Node.Barrier] on a node that is not the
+// is known) by [MeasuredNode.Update] and [MeasuredNode.Barrier] on a node that is not the
 // leader, including one that lost its leadership while the call waited.
 var ErrNotLeader = errors.New("replica: not the leader")
 
@@ -36,7 +36,7 @@ var ErrLocked = errors.New("replica: Dir held by another node")
 // Config configures a [Node].
 type Config[K fst.Key, V any] struct {
 	// ID names this node in the cluster: the ID its peers list in
-	// [Node.Bootstrap]'s servers.
+	// [MeasuredNode.Bootstrap]'s servers.
 	ID raft.ServerID
 	// Transport carries raft's messages: raft.NewInmemTransport in tests,
 	// raft.NewTCPTransport in production. Close does not close it.
@@ -137,17 +137,21 @@ func (s shape[K, V, M]) measured(t *fst.Tree[K, V]) (*fst.Measured[K, V, M], err
 	return fst.WithMeasure(t, s.m)
 }
 
-// newStore returns a store at version 0 over the Config's span.
-func (s shape[K, V, M]) newStore(cfg Config[K, V], opts ...flatseg.Option) (*flatseg.MeasuredStore[K, V, M], error) {
+// storeOf returns a store at version 0 over the Config's span, retaining
+// the versions it asks for.
+func (s shape[K, V, M]) storeOf(cfg Config[K, V]) (*flatseg.MeasuredStore[K, V, M], error) {
+	var opts []flatseg.Option
+	if cfg.Retain > 0 {
+		opts = append(opts, flatseg.WithRetain(cfg.Retain))
+	}
 	t, err := fst.NewFunc(cfg.Min, cfg.Max, cfg.Init, s.equal)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var mt *fst.Measured[K, V, M]
+		if mt, err = s.measured(t); err == nil {
+			return flatseg.NewFrom(mt, opts...)
+		}
 	}
-	mt, err := s.measured(t)
-	if err != nil {
-		return nil, err
-	}
-	return flatseg.NewFrom(mt, opts...)
+	return nil, fmt.Errorf("%w: Min %v, Max %v: %w", ErrConfig, cfg.Min, cfg.Max, err)
 }
 
 // decode reads a tree as fst.Encode wrote it, with the node's equality and
@@ -161,9 +165,9 @@ func (s shape[K, V, M]) decode(r io.Reader, c fst.Codec[V]) (*fst.Measured[K, V,
 }
 
 // Open starts a node with values compared by ==. Before the cluster can
-// elect a leader, one node (and only one, once) calls [Node.Bootstrap]
+// elect a leader, one node (and only one, once) calls [MeasuredNode.Bootstrap]
 // with the initial membership. A node reopened with the Dir of an earlier
-// run restores its latest snapshot and replays its log; [Node.Barrier] on
+// run restores its latest snapshot and replays its log; [MeasuredNode.Barrier] on
 // the leader returns once everything acknowledged is applied again.
 //
 // Open checks what it can before it starts raft: the Config ([ErrConfig]),
@@ -198,75 +202,32 @@ func OpenMeasuredFunc[K fst.Key, V, M any](cfg Config[K, V], equal func(a, b V) 
 
 // open starts a node of the given shape: the work of every Open.
 func open[K fst.Key, V, M any](cfg Config[K, V], sh shape[K, V, M]) (*MeasuredNode[K, V, M], error) {
-	switch {
-	case cfg.ID == "":
-		return nil, fmt.Errorf("%w: no ID", ErrConfig)
-	case cfg.Transport == nil:
-		return nil, fmt.Errorf("%w: no Transport", ErrConfig)
-	case cfg.Codec == nil:
-		return nil, fmt.Errorf("%w: no Codec", ErrConfig)
-	case sh.equal == nil:
-		return nil, fmt.Errorf("%w: no equality function", ErrConfig)
-	case cfg.Retain < 0:
-		return nil, fmt.Errorf("%w: Retain %d is negative", ErrConfig, cfg.Retain)
-	case cfg.SnapshotRetain < 0:
-		return nil, fmt.Errorf("%w: SnapshotRetain %d is negative", ErrConfig, cfg.SnapshotRetain)
-	case cfg.LockTimeout < 0:
-		return nil, fmt.Errorf("%w: LockTimeout %v is negative", ErrConfig, cfg.LockTimeout)
+	if err := checkConfig(cfg, sh); err != nil {
+		return nil, err
 	}
-	newStore := func() (*flatseg.MeasuredStore[K, V, M], error) {
-		var opts []flatseg.Option
-		if cfg.Retain > 0 {
-			opts = append(opts, flatseg.WithRetain(cfg.Retain))
-		}
-		s, err := sh.newStore(cfg, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("%w: Min %v, Max %v: %w", ErrConfig, cfg.Min, cfg.Max, err)
-		}
-		return s, nil
+	rc, err := raftConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
+	newStore := func() (*flatseg.MeasuredStore[K, V, M], error) { return sh.storeOf(cfg) }
 	store, err := newStore()
 	if err != nil {
 		return nil, err
 	}
-	rc := raft.DefaultConfig()
-	if cfg.Raft != nil {
-		c := *cfg.Raft
-		rc = &c
-	} else {
-		rc.LogLevel = "WARN"
-	}
-	rc.LocalID = cfg.ID
-	if err := raft.ValidateConfig(rc); err != nil {
-		return nil, fmt.Errorf("%w: Raft: %w", ErrConfig, err)
-	}
-
-	var (
-		logs   raft.LogStore
-		stable raft.StableStore
-		snaps  raft.SnapshotStore
-		closer io.Closer
-	)
-	if cfg.Dir == "" {
-		mem := raft.NewInmemStore()
-		logs, stable, snaps = mem, mem, raft.NewInmemSnapshotStore()
-	} else {
-		bolt, fss, err := openDir(sh, cfg, newStore)
-		if err != nil {
-			return nil, err
-		}
-		logs, stable, snaps, closer = bolt, bolt, fss, bolt
+	st, err := openStores(sh, cfg, newStore)
+	if err != nil {
+		return nil, err
 	}
 	f := newFSM(sh, store, cfg.Codec)
-	r, err := newRaft(rc, f, logs, stable, snaps, cfg.Transport)
+	r, err := newRaft(rc, f, st.logs, st.stable, st.snaps, cfg.Transport)
 	if err != nil {
-		if closer != nil {
-			closer.Close()
+		if st.closer != nil {
+			st.closer.Close()
 		}
 		return nil, err
 	}
 	n := &MeasuredNode[K, V, M]{
-		cfg: cfg, shape: sh, store: store, fsm: f, raft: r, log: closer,
+		cfg: cfg, shape: sh, store: store, fsm: f, raft: r, log: st.closer,
 		proposals: make(chan *proposal[K, V, M], maxGroup),
 		changed:   make(chan raft.Observation, 1),
 		stop:      make(chan struct{}),
@@ -287,6 +248,66 @@ func open[K fst.Key, V, M any](cfg Config[K, V], sh shape[K, V, M]) (*MeasuredNo
 	r.RegisterObserver(n.observer)
 	go n.propose()
 	return n, nil
+}
+
+// checkConfig refuses a Config Open cannot start from.
+func checkConfig[K fst.Key, V, M any](cfg Config[K, V], sh shape[K, V, M]) error {
+	switch {
+	case cfg.ID == "":
+		return fmt.Errorf("%w: no ID", ErrConfig)
+	case cfg.Transport == nil:
+		return fmt.Errorf("%w: no Transport", ErrConfig)
+	case cfg.Codec == nil:
+		return fmt.Errorf("%w: no Codec", ErrConfig)
+	case sh.equal == nil:
+		return fmt.Errorf("%w: no equality function", ErrConfig)
+	case cfg.Retain < 0:
+		return fmt.Errorf("%w: Retain %d is negative", ErrConfig, cfg.Retain)
+	case cfg.SnapshotRetain < 0:
+		return fmt.Errorf("%w: SnapshotRetain %d is negative", ErrConfig, cfg.SnapshotRetain)
+	case cfg.LockTimeout < 0:
+		return fmt.Errorf("%w: LockTimeout %v is negative", ErrConfig, cfg.LockTimeout)
+	}
+	return nil
+}
+
+// raftConfig returns a copy of cfg.Raft (raft's defaults, logging warnings
+// and errors, when nil) with LocalID set, validated.
+func raftConfig[K fst.Key, V any](cfg Config[K, V]) (*raft.Config, error) {
+	rc := raft.DefaultConfig()
+	if cfg.Raft != nil {
+		c := *cfg.Raft
+		rc = &c
+	} else {
+		rc.LogLevel = "WARN"
+	}
+	rc.LocalID = cfg.ID
+	if err := raft.ValidateConfig(rc); err != nil {
+		return nil, fmt.Errorf("%w: Raft: %w", ErrConfig, err)
+	}
+	return rc, nil
+}
+
+// stores are raft's log, stable and snapshot stores, and what closes them.
+type stores struct {
+	logs   raft.LogStore
+	stable raft.StableStore
+	snaps  raft.SnapshotStore
+	closer io.Closer // nil in memory
+}
+
+// openStores opens the stores of cfg.Dir, checked (see openDir), or makes
+// them in memory when Dir is "".
+func openStores[K fst.Key, V, M any](sh shape[K, V, M], cfg Config[K, V], newStore func() (*flatseg.MeasuredStore[K, V, M], error)) (stores, error) {
+	if cfg.Dir == "" {
+		mem := raft.NewInmemStore()
+		return stores{logs: mem, stable: mem, snaps: raft.NewInmemSnapshotStore()}, nil
+	}
+	bolt, fss, err := openDir(sh, cfg, newStore)
+	if err != nil {
+		return stores{}, err
+	}
+	return stores{logs: bolt, stable: bolt, snaps: fss, closer: bolt}, nil
 }
 
 // newRaft is raft.NewRaft, with a panic (raft reading a damaged store)

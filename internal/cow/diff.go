@@ -98,7 +98,7 @@ type unit[K Number, V any] struct {
 	v      V
 }
 
-type frame[K Number] struct {
+type diffFrame[K Number] struct {
 	p      ptr
 	h      int
 	origin K
@@ -108,13 +108,13 @@ type frame[K Number] struct {
 // cursor walks a tree in key order, one subtree or entry at a time, with a
 // stack of the nodes above it (a persistent tree has no sibling links).
 type cursor[K Number, V, M any] struct {
-	stack []frame[K]
+	stack []diffFrame[K]
 	root  unit[K, V]
 	fresh bool // standing on the root as one unit
 }
 
 func newCursor[K Number, V, M any](t *Tree[K, V, M]) *cursor[K, V, M] {
-	c := &cursor[K, V, M]{stack: make([]frame[K], 0, int(t.levels)+1)}
+	c := &cursor[K, V, M]{stack: make([]diffFrame[K], 0, int(t.levels)+1)}
 	if t.root != nil {
 		c.fresh = true
 		c.root = unit[K, V]{h: int(t.levels), p: t.root, origin: t.base}
@@ -161,5 +161,5 @@ func (c *cursor[K, V, M]) skip() {
 func (c *cursor[K, V, M]) expand() {
 	u, _ := c.peek()
 	c.fresh = false
-	c.stack = append(c.stack, frame[K]{p: u.p, h: u.h, origin: u.origin})
+	c.stack = append(c.stack, diffFrame[K]{p: u.p, h: u.h, origin: u.origin})
 }

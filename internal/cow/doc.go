@@ -2,7 +2,21 @@
 // integer or float keys to values with O(1) Clone, path copying, an O(log n)
 // Shift that adds a constant to every key from a position on, and a Diff of
 // two versions that skips the subtrees they share. It is the storage under
-// package fst.
+// package fst, internal to the module.
+//
+// # Summaries
+//
+// There is one tree type, Tree[K, V, M]: each inner node keeps, next to
+// every child pointer, a summary of type M of the child's keys, read as
+// segments (an entry k -> v stands for the keys up to the next entry's).
+// A tree without summaries is Tree[K, V, struct{}], whose slots are bare
+// pointers and whose writers mark nothing. Writes leave the summaries of
+// the nodes they change stale, marked dirty; Settle(m) recomputes them,
+// bottom up, and is the only place a Measure's Of and Combine run for a
+// write. The Measure is never stored in the tree: Settle, the queries and
+// Verify take it, and package fst keeps it with its tree's fixed
+// properties. The queries (Measure, Seek, SeekBackward) are walks from one
+// descent, a Cursor (cursor.go).
 //
 // # Ownership
 //

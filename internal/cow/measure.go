@@ -135,60 +135,22 @@ func combine[K Number, V, M any](m Measure[K, V, M], acc M, have bool, x M) M {
 	return m.Combine(acc, x)
 }
 
-// Measure returns the summary of the keys [lo, hi), reading the last entry
-// as the segment [last key, end). Keys below the first entry's key are in
-// no segment and count for nothing. It returns the zero M when lo >= hi or
-// the tree is empty. O(B log n): the children wholly inside the range
-// contribute their stored summaries, and only the two edges are descended.
-func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], lo, hi, end K) M {
+// Measure returns the summary of the keys [start, stop), reading the last
+// entry as the segment [last key, end). Keys below the first entry's key
+// are in no segment and count for nothing. It returns the zero M when
+// start >= stop or the tree is empty. O(B log n): one descent to start,
+// then a walk that takes the children wholly inside the range by their
+// stored summaries (see Cursor.scanForward). No allocation.
+func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 	var acc M
-	if t.root == nil || !(lo < hi) {
+	if t.root == nil || !(start < stop) {
 		return acc
 	}
-	acc, _ = measureIn[K, V](m, t.root, int(t.levels), t.base, end, true, lo, hi, acc, false)
+	var c Cursor[K, V, M]
+	c.Reset(t)
+	c.Seek(start)
+	acc, _, _ = c.scanForward(m, start, stop, end, nil)
 	return acc
-}
-
-// measureIn adds to acc the summary of the keys of [lo, hi) below p, whose
-// keys end at up; open says p is on the right edge, so that its stored
-// summary leaves out its last segment and may not be used whole.
-func measureIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up K, open bool, lo, hi K, acc M, have bool) (M, bool) {
-	if h == 0 {
-		lf := asLeaf[K, V](p)
-		n := lf.len()
-		for j := max(lf.floorIndex(origin, lo, false), 0); j < n; j++ {
-			s := origin + lf.keys[j]
-			if !(s < hi) {
-				break
-			}
-			e := up
-			if j+1 < n {
-				e = origin + lf.keys[j+1]
-			}
-			if a, b := max(s, lo), min(e, hi); a < b {
-				acc, have = combine(m, acc, have, m.Of(lf.p[j], b-a)), true
-			}
-		}
-		return acc, have
-	}
-	in := asInner[K, M](p)
-	n := in.len()
-	for i := max(in.floorIndex(origin, lo, false), 0); i < n; i++ {
-		s := origin + in.keys[i]
-		if !(s < hi) {
-			break
-		}
-		e, copen := up, open
-		if i+1 < n {
-			e, copen = origin+in.keys[i+1], false
-		}
-		if lo <= s && e <= hi && !copen {
-			acc, have = combine(m, acc, have, in.p[i].m), true
-			continue
-		}
-		acc, have = measureIn[K, V](m, in.p[i].p, h-1, childOrigin(origin, in.keys[i]), e, copen, lo, hi, acc, have)
-	}
-	return acc, have
 }
 
 // Seek returns the least x with from < x <= end such that
@@ -199,127 +161,34 @@ func measureIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up 
 // the one segment where pred turns true: O(log(length)) calls for integer
 // keys, at most 64 for floats.
 func (t *Tree[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool) (K, bool) {
-	var zero M
 	if t.root == nil || !(from < end) {
 		return from, false
 	}
-	x, ok, _, _ := seekIn[K, V](m, t.root, int(t.levels), t.base, end, true, from, pred, zero, false)
-	return x, ok
-}
-
-func seekIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up K, open bool, from K, pred func(M) bool, acc M, have bool) (K, bool, M, bool) {
-	if h == 0 {
-		lf := asLeaf[K, V](p)
-		n := lf.len()
-		for j := max(lf.floorIndex(origin, from, false), 0); j < n; j++ {
-			e := up
-			if j+1 < n {
-				e = origin + lf.keys[j+1]
-			}
-			a := max(origin+lf.keys[j], from)
-			if !(a < e) {
-				continue
-			}
-			v := lf.p[j]
-			full := combine(m, acc, have, m.Of(v, e-a))
-			if pred(full) {
-				test := func(x K) bool { return pred(combine(m, acc, have, m.Of(v, x-a))) }
-				return leastAbove(a, e, test), true, full, true
-			}
-			acc, have = full, true
-		}
-		return from, false, acc, have
+	var c Cursor[K, V, M]
+	c.Reset(t)
+	c.Seek(from)
+	if _, x, ok := c.scanForward(m, from, end, end, pred); ok {
+		return x, true
 	}
-	in := asInner[K, M](p)
-	n := in.len()
-	for i := max(in.floorIndex(origin, from, false), 0); i < n; i++ {
-		s := origin + in.keys[i]
-		e, copen := up, open
-		if i+1 < n {
-			e, copen = origin+in.keys[i+1], false
-		}
-		if from <= s && !copen {
-			full := combine(m, acc, have, in.p[i].m)
-			if !pred(full) {
-				acc, have = full, true
-				continue
-			}
-		}
-		var x K
-		var ok bool
-		if x, ok, acc, have = seekIn[K, V](m, in.p[i].p, h-1, childOrigin(origin, in.keys[i]), e, copen, from, pred, acc, have); ok {
-			return x, true, acc, have
-		}
-	}
-	return from, false, acc, have
+	return from, false
 }
 
 // SeekBackward returns the greatest x, at or above the first entry's key
 // and below to, such that pred(Measure(m, x, to, end)) holds, and true;
-// false when there is none. pred must be monotone: once true for some x,
-// true for every smaller x. Costs are Seek's.
+// false when there is none. to must be at most end. pred must be
+// monotone: once true for some x, true for every smaller x. Costs are
+// Seek's.
 func (t *Tree[K, V, M]) SeekBackward(m Measure[K, V, M], to, end K, pred func(M) bool) (K, bool) {
-	var zero M
-	if t.root == nil {
+	k, ok := before(min(to, end))
+	if t.root == nil || !ok {
 		return to, false
 	}
-	x, ok, _, _ := seekBackIn[K, V](m, t.root, int(t.levels), t.base, end, true, min(to, end), pred, zero, false)
-	return x, ok
-}
-
-func seekBackIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin, up K, open bool, to K, pred func(M) bool, acc M, have bool) (K, bool, M, bool) {
-	if h == 0 {
-		lf := asLeaf[K, V](p)
-		n := lf.len()
-		for j := lf.floorIndex(origin, to, true); j >= 0; j-- {
-			e := up
-			if j+1 < n {
-				e = origin + lf.keys[j+1]
-			}
-			s, b, v := origin+lf.keys[j], min(e, to), lf.p[j]
-			part := m.Of(v, b-s)
-			full := part
-			if have {
-				full = m.Combine(part, acc)
-			}
-			if pred(full) {
-				test := func(x K) bool {
-					part := m.Of(v, b-x)
-					if have {
-						part = m.Combine(part, acc)
-					}
-					return pred(part)
-				}
-				return greatestBelow(s, b, test), true, full, true
-			}
-			acc, have = full, true
-		}
-		return to, false, acc, have
+	var c Cursor[K, V, M]
+	c.Reset(t)
+	if !c.Seek(k) {
+		return to, false // every key is at or above to
 	}
-	in := asInner[K, M](p)
-	n := in.len()
-	for i := in.floorIndex(origin, to, true); i >= 0; i-- {
-		e, copen := up, open
-		if i+1 < n {
-			e, copen = origin+in.keys[i+1], false
-		}
-		if e <= to && !copen {
-			full := in.p[i].m
-			if have {
-				full = m.Combine(full, acc)
-			}
-			if !pred(full) {
-				acc, have = full, true
-				continue
-			}
-		}
-		var x K
-		var ok bool
-		if x, ok, acc, have = seekBackIn[K, V](m, in.p[i].p, h-1, childOrigin(origin, in.keys[i]), e, copen, to, pred, acc, have); ok {
-			return x, true, acc, have
-		}
-	}
-	return to, false, acc, have
+	return c.scanBackward(m, min(to, end), pred)
 }
 
 // leastAbove returns the least x with a < x <= e such that test(x), which

@@ -1,0 +1,405 @@
+package cow
+
+import "fmt"
+
+// A Cursor is a root-to-leaf path to one entry of a tree: the frame of
+// every node on the way down, each with the index taken there. It is the
+// one descent of the package: Seek positions it (climbing from where it is
+// only as far as the new key needs), Next and Prev step it, and the
+// queries (Measure, Seek and SeekBackward of a Tree) walk summaries from
+// it (scanForward, scanBackward).
+//
+// A Cursor reads the nodes of the tree it was made from as they were then:
+// it holds the root, not the tree, so it must be made from a tree nobody
+// writes while the cursor is in use (a frozen or cloned tree: package fst
+// clones first). The zero Cursor is unpositioned and reads an empty tree.
+// A Cursor is a value of a few hundred bytes, meant to live on the stack or
+// inside one allocation; it must not be used by several goroutines at once.
+type Cursor[K Number, V, M any] struct {
+	root   ptr
+	base   K
+	levels int // inner levels above the leaves
+	depth  int // frames in use: levels+1 once positioned, 0 before
+	f      [maxDepth]frame[K]
+}
+
+// maxDepth is the most levels a Cursor follows. A tree of the default
+// fanout (nodes at least 23 full) never comes near it; a tree whose fanout
+// a test lowered to 4 would need more than 2^23 entries.
+const maxDepth = 24
+
+// frame is one node of a cursor's path: the node, its origin and the upper
+// bound of its keys (none when open: the node is on the tree's right
+// edge), and the index of the child (inner node) or entry (leaf) the path
+// takes there.
+type frame[K Number] struct {
+	p      ptr
+	origin K
+	up     K
+	i      int32
+	open   bool
+}
+
+// Cursor returns an unpositioned cursor over t's current nodes. O(1); t
+// must not be written while the cursor is used (see Cursor).
+func (t *Tree[K, V, M]) Cursor() Cursor[K, V, M] {
+	var c Cursor[K, V, M]
+	c.Reset(t)
+	return c
+}
+
+// Reset makes c an unpositioned cursor over t's current nodes, as
+// t.Cursor() does, without copying a cursor. O(1).
+func (c *Cursor[K, V, M]) Reset(t *Tree[K, V, M]) {
+	if int(t.levels) >= maxDepth {
+		panic(fmt.Sprintf("cow: a tree of %d levels is deeper than a Cursor follows", t.levels+1))
+	}
+	c.root, c.base, c.levels, c.depth = t.root, t.base, int(t.levels), 0
+}
+
+// Seek positions the cursor at the entry with the greatest key <= k and
+// reports true, or reports false when every key is above k (or k is NaN,
+// or the tree is empty). A positioned cursor climbs only to the lowest
+// node whose keys span k, so a Seek near the last one costs O(1) node
+// visits; from the root it is O(log n). No allocation.
+func (c *Cursor[K, V, M]) Seek(k K) bool {
+	if c.root == nil {
+		return false
+	}
+	h := 0
+	if c.depth > 0 {
+		// The lowest node on the path whose key range holds k: a node
+		// holds keys from its first key up to its upper bound.
+		for h = c.levels; h > 0; h-- {
+			f := &c.f[h]
+			if f.origin+headOf[K](f.p).keys[0] <= k && (f.open || k < f.up) {
+				break
+			}
+		}
+	} else {
+		c.f[0] = frame[K]{p: c.root, origin: c.base, open: true}
+		c.depth = c.levels + 1
+	}
+	for ; h < c.levels; h++ {
+		f := &c.f[h]
+		in := asInner[K, M](f.p)
+		i := floorLE(&in.keys, in.len(), f.origin, k, f.up, !f.open)
+		if i < 0 {
+			c.first(h)
+			return false
+		}
+		c.enter(h, in, i)
+	}
+	f := &c.f[h]
+	lf := asLeaf[K, V](f.p)
+	i := floorLE(&lf.keys, lf.len(), f.origin, k, f.up, !f.open)
+	f.i = int32(max(i, 0))
+	return i >= 0
+}
+
+// first fills the frames from h down with the leftmost path.
+func (c *Cursor[K, V, M]) first(h int) {
+	for ; h < c.levels; h++ {
+		c.enter(h, asInner[K, M](c.f[h].p), 0)
+	}
+	c.f[h].i = 0
+}
+
+// last fills the frames from h down with the rightmost path.
+func (c *Cursor[K, V, M]) last(h int) {
+	for ; h < c.levels; h++ {
+		in := asInner[K, M](c.f[h].p)
+		c.enter(h, in, in.len()-1)
+	}
+	c.f[h].i = int32(nodeLen(c.f[h].p) - 1)
+}
+
+// Entry returns the entry the cursor is at: its key and value, and the key
+// of the entry after it (next false at the last entry). The cursor must be
+// positioned. O(1).
+func (c *Cursor[K, V, M]) Entry() (key K, v V, next K, ok bool) {
+	f := &c.f[c.levels]
+	lf := asLeaf[K, V](f.p)
+	i := int(f.i)
+	key, v = f.origin+lf.keys[i], lf.p[i]
+	if i+1 < lf.len() {
+		return key, v, f.origin + lf.keys[i+1], true
+	}
+	return key, v, f.up, !f.open
+}
+
+// Next moves the cursor to the next entry and reports true, or reports
+// false and stays where it is at the last entry. O(1) amortised over a
+// walk.
+func (c *Cursor[K, V, M]) Next() bool {
+	if c.depth == 0 {
+		return false
+	}
+	if f := &c.f[c.levels]; int(f.i)+1 < nodeLen(f.p) {
+		f.i++
+		return true
+	}
+	h := c.levels - 1
+	for ; h >= 0 && int(c.f[h].i)+1 >= nodeLen(c.f[h].p); h-- {
+	}
+	if h < 0 {
+		return false
+	}
+	c.enter(h, asInner[K, M](c.f[h].p), int(c.f[h].i)+1)
+	c.first(h + 1)
+	return true
+}
+
+// Prev moves the cursor to the entry before and reports true, or reports
+// false and stays where it is at the first entry. O(1) amortised.
+func (c *Cursor[K, V, M]) Prev() bool {
+	if c.depth == 0 {
+		return false
+	}
+	if f := &c.f[c.levels]; f.i > 0 {
+		f.i--
+		return true
+	}
+	h := c.levels - 1
+	for ; h >= 0 && c.f[h].i == 0; h-- {
+	}
+	if h < 0 {
+		return false
+	}
+	c.enter(h, asInner[K, M](c.f[h].p), int(c.f[h].i)-1)
+	c.last(h + 1)
+	return true
+}
+
+// The summary walks. A tree with summaries reads its entries as segments:
+// entry k -> v stands for the keys from k up to the next entry's key, the
+// last entry up to end, the end of the span that the caller gives. Stored
+// summaries of children on the tree's right edge leave the last segment
+// out (see Measure), so a walk never takes them whole.
+
+// scanForward combines, in key order, the summaries of the keys from x on,
+// x being in the segment of the cursor's entry, until to (exclusive) or
+// until pred (when not nil) holds on the running summary. It returns the
+// running summary and, when pred turned true, the least y <= to such that
+// pred holds for the keys [x, y), with found. The cursor is left at the
+// entry whose segment holds the last key walked.
+//
+// It walks the cursor's leaf from its entry on, then climbs to the first
+// sibling right of the path that it cannot take whole (one that reaches
+// past to, lies on the right edge, or turns pred true), and descends into
+// it, taking whole the children it can on the way down; then walks that
+// leaf, and so on. O(B log n) node work. Should a node's children all be
+// taken whole on the way down (a float summary whose parts round otherwise
+// than their whole), the walk climbs on from that node rather than end.
+func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred func(M) bool) (acc M, y K, found bool) {
+	have := false
+	for {
+		// The cursor's leaf, from its entry on.
+		f := &c.f[c.levels]
+		lf := asLeaf[K, V](f.p)
+		n := lf.len()
+		for j := int(f.i); j < n; j++ {
+			s := max(f.origin+lf.keys[j], x)
+			if !(s < to) {
+				return acc, to, false
+			}
+			e, closed := end, false
+			if j+1 < n {
+				e, closed = f.origin+lf.keys[j+1], true
+			} else if !f.open {
+				e, closed = f.up, true
+			}
+			e = min(e, to)
+			f.i = int32(j)
+			if s < e {
+				full := combine(m, acc, have, m.Of(lf.p[j], e-s))
+				if pred != nil && pred(full) {
+					return full, c.bisect(m, lf.p[j], s, e, acc, have, pred), true
+				}
+				acc, have = full, true
+			}
+			if !closed || e >= to {
+				return acc, to, false
+			}
+		}
+		h := c.levels - 1
+	climb:
+		// The first sibling right of the path not taken whole.
+		for ; h >= 0; h-- {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			j, n := int(f.i)+1, in.len()
+			for ; j < n; j++ {
+				if !(f.origin+in.keys[j] < to) {
+					return acc, to, false
+				}
+				// Take child j whole when it ends by to, off the right
+				// edge, and pred stays false.
+				e, closed := f.up, !f.open
+				if j+1 < n {
+					e, closed = f.origin+in.keys[j+1], true
+				}
+				if !closed || e > to {
+					break
+				}
+				full := combine(m, acc, have, in.p[j].m)
+				if pred != nil && pred(full) {
+					break
+				}
+				acc, have = full, true
+			}
+			if j < n {
+				c.enter(h, in, j)
+				break
+			}
+		}
+		if h < 0 {
+			return acc, to, false
+		}
+		// Down that child, taking whole what can be, to a leaf.
+		for h++; h < c.levels; h++ {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			j, n := 0, in.len()
+			for ; j < n; j++ { // as in the climb
+				e, closed := f.up, !f.open
+				if j+1 < n {
+					e, closed = f.origin+in.keys[j+1], true
+				}
+				if !closed || e > to {
+					break
+				}
+				full := combine(m, acc, have, in.p[j].m)
+				if pred != nil && pred(full) {
+					break
+				}
+				acc, have = full, true
+			}
+			if j == n { // all taken whole: go on from this node's parent
+				f.i = int32(j - 1)
+				h--
+				goto climb
+			}
+			c.enter(h, in, j)
+		}
+		c.f[c.levels].i = 0
+	}
+}
+
+// enter moves the cursor's path at frame h to child j of the frame's node
+// in, filling frame h+1 with the child, its origin and its bounds.
+func (c *Cursor[K, V, M]) enter(h int, in *node[K, slot[M]], j int) {
+	f := &c.f[h]
+	f.i = int32(j)
+	cf := &c.f[h+1]
+	cf.p, cf.origin = in.p[j].p, childOrigin(f.origin, in.keys[j])
+	if j+1 < in.len() {
+		cf.up, cf.open = f.origin+in.keys[j+1], false
+	} else {
+		cf.up, cf.open = f.up, f.open
+	}
+}
+
+// bisect returns the least y in (s, e] such that pred holds on the running
+// summary acc followed by the keys [s, y) of a segment holding v; pred
+// holds at e.
+func (c *Cursor[K, V, M]) bisect(m Measure[K, V, M], v V, s, e K, acc M, have bool, pred func(M) bool) K {
+	return leastAbove(s, e, func(x K) bool { return pred(combine(m, acc, have, m.Of(v, x-s))) })
+}
+
+// scanBackward combines, in reverse key order, the summaries of the keys
+// below to, to being above the key of the cursor's entry and at most the
+// end of its segment, until pred holds on the running summary of [s, to):
+// it returns the greatest such s, with found, or false when pred fails on
+// the keys from the tree's first key. The mirror of scanForward, without
+// its limit: it runs to the first key.
+func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bool) (K, bool) {
+	var acc M
+	have := false
+	b := to // the end of the entry the leaf walk starts with
+	for {
+		f := &c.f[c.levels]
+		lf := asLeaf[K, V](f.p)
+		for start, j := int(f.i), int(f.i); j >= 0; j-- {
+			if j < start {
+				b = f.origin + lf.keys[j+1]
+			}
+			f.i = int32(j)
+			var hit bool
+			var x K
+			if acc, have, x, hit = c.partBack(m, lf.p[j], f.origin+lf.keys[j], b, acc, have, pred); hit {
+				return x, true
+			}
+		}
+		h := c.levels - 1
+	climb:
+		// The first sibling left of the path not taken whole.
+		for ; h >= 0; h-- {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			j := int(f.i) - 1
+			for ; j >= 0 && c.takeBackward(m, in, j, pred, &acc, &have); j-- {
+			}
+			if j >= 0 {
+				c.enter(h, in, j)
+				b = c.f[h+1].up // a child with a sibling after it is closed
+				break
+			}
+		}
+		if h < 0 {
+			return to, false
+		}
+		// Down that child, from its right, taking whole what can be.
+		for h++; h < c.levels; h++ {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			j := in.len() - 1
+			for ; j >= 0 && c.takeBackward(m, in, j, pred, &acc, &have); j-- {
+			}
+			if j < 0 { // all taken whole: go on from this node's parent
+				f.i = 0
+				h--
+				goto climb
+			}
+			c.enter(h, in, j)
+			b = c.f[h+1].up
+		}
+		c.f[c.levels].i = int32(nodeLen(c.f[c.levels].p) - 1)
+	}
+}
+
+// takeBackward puts child j of in before the running summary and reports
+// true when pred does not hold on the result. The child is never on the
+// tree's right edge: the walk reaches only children before the path's.
+func (c *Cursor[K, V, M]) takeBackward(m Measure[K, V, M], in *node[K, slot[M]], j int, pred func(M) bool, acc *M, have *bool) bool {
+	full := in.p[j].m
+	if *have {
+		full = m.Combine(full, *acc)
+	}
+	if pred(full) {
+		return false
+	}
+	*acc, *have = full, true
+	return true
+}
+
+// partBack puts the keys [s, b) of a segment holding v before the running
+// summary and, when pred holds on the result, finds the greatest x in
+// [s, b) at which it holds for the keys [x, b) and what follows.
+func (c *Cursor[K, V, M]) partBack(m Measure[K, V, M], v V, s, b K, acc M, have bool, pred func(M) bool) (M, bool, K, bool) {
+	full := m.Of(v, b-s)
+	if have {
+		full = m.Combine(full, acc)
+	}
+	if pred(full) {
+		test := func(x K) bool {
+			part := m.Of(v, b-x)
+			if have {
+				part = m.Combine(part, acc)
+			}
+			return pred(part)
+		}
+		return full, true, greatestBelow(s, b, test), true
+	}
+	return full, true, s, false
+}
