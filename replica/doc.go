@@ -63,6 +63,18 @@
 // checker over the recorded client histories (porcupine), in the package's
 // tests.
 //
+// # Transport
+//
+// Nodes talk raft over [Config.Transport]. In production that is
+// [NewTLSTransport]: raft's NetworkTransport over TLS 1.3 with mutual
+// authentication, in which a node holding no certificate that the
+// cluster's CA signed can neither send a raft RPC nor receive one, and
+// plain TCP, TLS 1.2 and certificate-less clients are refused before raft
+// reads a byte. raft.NewTCPTransport authenticates no one: whoever reaches
+// its port can send AppendEntries or InstallSnapshot and overwrite the
+// state, so use it only where nothing else can reach the nodes.
+// raft.NewInmemTransport connects nodes within one process, for tests.
+//
 // # Durability
 //
 // With [Config.Dir] set, the log and its stable state live in a bbolt file

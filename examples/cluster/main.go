@@ -1,5 +1,6 @@
 // Command cluster runs a replicated flatseg store: three nodes in one
-// process, talking raft over TCP on the loopback interface. A writer
+// process, talking raft over mutually authenticated TLS on the loopback
+// interface (replica.NewTLSTransport). A writer
 // updates the leader, readers read their local replica on the followers,
 // then the leader is stopped and another takes over. It prints what
 // happens, with timings, and finishes in a few seconds.
@@ -7,12 +8,21 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
+	"net"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 
 	"github.com/flatseg/flatseg"
@@ -21,8 +31,7 @@ import (
 )
 
 type node struct {
-	n  *replica.Node[int64, string]
-	tr *raft.NetworkTransport
+	n *replica.Node[int64, string]
 }
 
 func main() {
@@ -30,12 +39,28 @@ func main() {
 	start := time.Now()
 	at := func() string { return fmt.Sprintf("%6.0fms", float64(time.Since(start).Microseconds())/1000) }
 
-	// Three nodes, each with a TCP transport on 127.0.0.1 and a port the
-	// system picks.
+	// The cluster's CA and a certificate for each node. In production
+	// they come from files (tls.LoadX509KeyPair for a node's key pair,
+	// x509.CertPool.AppendCertsFromPEM for the CA's certificate), and the
+	// CA's key is not on any node; here a throwaway CA, valid for an hour,
+	// signs three certificates at start.
+	ca, certs, err := throwawayCerts(3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s  a throwaway CA signed 3 node certificates\n", at())
+
+	// Three nodes, each with a TLS transport on 127.0.0.1 and a port the
+	// system picks. A node presents its certificate to the nodes it dials
+	// and to those that dial it, and accepts only peers whose certificate
+	// the CA signed: whoever else reaches the port can send no raft RPC.
 	var nodes []node
 	var servers []raft.Server
 	for i := range 3 {
-		tr, err := raft.NewTCPTransport("127.0.0.1:0", nil, 3, 2*time.Second, io.Discard)
+		tlsConf := &tls.Config{Certificates: []tls.Certificate{certs[i]}, RootCAs: ca, ClientCAs: ca}
+		tr, err := replica.NewTLSTransport("127.0.0.1:0", nil, tlsConf, &raft.NetworkTransportConfig{
+			MaxPool: 3, Timeout: 2 * time.Second, Logger: hclog.NewNullLogger(),
+		})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -53,9 +78,9 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		nodes = append(nodes, node{n, tr})
+		nodes = append(nodes, node{n})
 		servers = append(servers, raft.Server{ID: id, Address: tr.LocalAddr()})
-		fmt.Printf("%s  %s listening on %s\n", at(), id, tr.LocalAddr())
+		fmt.Printf("%s  %s listening on %s (TLS 1.3, mutual authentication)\n", at(), id, tr.LocalAddr())
 	}
 	if err := nodes[0].n.Bootstrap(servers); err != nil {
 		log.Fatal(err)
@@ -102,8 +127,7 @@ func main() {
 	old := leader
 	fmt.Printf("%s  stopping the leader %s\n", at(), servers[old].ID)
 	t0 := time.Now()
-	nodes[old].n.Close()
-	nodes[old].tr.Close()
+	nodes[old].n.Close() // raft's Shutdown closes the transport too
 	leader = waitLeader(nodes, old)
 	fmt.Printf("%s  %s took over after %v\n", at(), servers[leader].ID, time.Since(t0).Round(time.Millisecond))
 
@@ -142,7 +166,6 @@ func main() {
 	for i, nd := range nodes {
 		if i != old {
 			nd.n.Close()
-			nd.tr.Close()
 		}
 	}
 	fmt.Printf("%s  done\n", at())
@@ -177,4 +200,50 @@ func reader(ctx context.Context, at func() string, id raft.ServerID, s *flatseg.
 			return
 		}
 	}
+}
+
+// throwawayCerts returns a pool holding a new CA's certificate and n node
+// certificates it signed: ECDSA P-256, valid for an hour, for 127.0.0.1,
+// and usable both to serve and to dial (ExtKeyUsage ServerAuth and
+// ClientAuth), since every node does both.
+func throwawayCerts(n int) (*x509.CertPool, []tls.Certificate, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "flatseg example cluster CA"},
+		NotBefore: now.Add(-time.Minute), NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	caCert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	var certs []tls.Certificate
+	for i := range n {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i) + 2), Subject: pkix.Name{CommonName: fmt.Sprint("node", i)},
+			NotBefore: now.Add(-time.Minute), NotAfter: now.Add(time.Hour),
+			KeyUsage:    x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		}, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		certs = append(certs, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key})
+	}
+	return pool, certs, nil
 }
