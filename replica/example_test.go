@@ -19,7 +19,7 @@ import (
 func ExampleNode() {
 	dir, _ := os.MkdirTemp("", "flatseg-replica")
 	defer os.RemoveAll(dir)
-	addr, transport := raft.NewInmemTransport("node0") // raft.NewTCPTransport in production
+	addr, transport := raft.NewInmemTransport("node0") // replica.NewTLSTransport in production
 	conf := raft.DefaultConfig()
 	conf.LogOutput = io.Discard
 	n, err := replica.Open(replica.Config[int64, string]{

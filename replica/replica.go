@@ -39,7 +39,10 @@ type Config[K fst.Key, V any] struct {
 	// [MeasuredNode.Bootstrap]'s servers.
 	ID raft.ServerID
 	// Transport carries raft's messages: raft.NewInmemTransport in tests,
-	// raft.NewTCPTransport in production. Close does not close it.
+	// [NewTLSTransport] in production (mutually authenticated TLS 1.3:
+	// only nodes the cluster's CA certified are peers). Close closes it
+	// when it is a raft.NetworkTransport (raft's Shutdown does), and not
+	// otherwise.
 	Transport raft.Transport
 	// Dir holds the raft log (a bbolt file, raft.db), the snapshots and the
 	// configuration that decides their bytes (flatseg.json) when set, so
