@@ -60,7 +60,8 @@
 // Version 0 is the initial contents. Each commit that changes something
 // adds one to the version; a commit that changes nothing publishes nothing.
 // [MeasuredStore.UpdateAt] publishes at a version chosen outside (a
-// replicated log's index); versions only ever increase, and never wrap.
+// replicated log's index), whether or not the transaction changed
+// anything; versions only ever increase, and never wrap.
 // [MeasuredStore.Record] and [MeasuredStore.Apply] turn transactions into
 // data ([fst.Batch]) and back. [MeasuredStore.At] returns a retained
 // earlier version; [WithRetain] sets how many are retained. The head and

@@ -227,16 +227,23 @@ func (s *MeasuredStore[K, V, M]) Update(fn func(tx *MeasuredTxn[K, V, M]) error)
 	return err
 }
 
-// UpdateAt is Update publishing the transaction's writes as the given
-// version instead of the head's plus one, and returning the snapshot it
-// published (the head, unchanged, when fn changed nothing). It is for a
-// store whose versions follow an outside sequence, such as the indexes of
-// a replicated log (package replica). Versions only increase: when version
-// is not above the head's, UpdateAt returns an error wrapping [ErrVersion]
-// without running fn. fn must not end the transaction: if it does,
-// UpdateAt returns [ErrTxDone] (a commit fn made stands, at the head's
-// version plus one). A store that only commits through Update and Commit
-// is never affected by it.
+// UpdateAt is Update publishing the transaction as the given version
+// instead of the head's plus one, and returning the snapshot it published.
+// It is for a store whose versions follow an outside sequence, such as the
+// indexes of a replicated log (package replica), and so it publishes
+// version even when fn changed nothing: the new head then shares the old
+// head's tree (O(1), one allocation), and watchers wake as on any publish
+// ([MeasuredStore.Wait] returns it, [MeasuredStore.WaitRange] does not,
+// since no range changed). The head's version then always is the last
+// version given, so a replica that reaches position v of the outside
+// sequence reports version v whatever the contents.
+//
+// Versions only increase: when version is not above the head's, UpdateAt
+// returns an error wrapping [ErrVersion] without running fn. When fn
+// returns an error, or panics, nothing is published, as in Update. fn must
+// not end the transaction: if it does, UpdateAt returns [ErrTxDone] (a
+// commit fn made stands, at the head's version plus one). A store that
+// only commits through Update and Commit is never affected by it.
 func (s *MeasuredStore[K, V, M]) UpdateAt(version uint64, fn func(tx *MeasuredTxn[K, V, M]) error) (*MeasuredSnapshot[K, V, M], error) {
 	return s.update(version, true, nil, fn)
 }
@@ -286,7 +293,7 @@ func (s *MeasuredStore[K, V, M]) update(version uint64, exact bool, rec *fst.Bat
 	case tx.base == nil:
 		return nil, ErrTxDone // fn rolled back
 	case exact:
-		sn, err = tx.commitAt(version)
+		sn, err = tx.commitAt(version, true)
 	default:
 		sn, err = tx.Commit()
 	}

@@ -787,8 +787,8 @@ func TestNewFunc_SliceValues(t *testing.T) {
 }
 
 // TestStore_UpdateAt: versions that follow an outside sequence stay
-// increasing, retention counts versions (not version numbers), a commit
-// that changes nothing publishes nothing, and versions never wrap.
+// increasing, retention counts versions (not version numbers), a version
+// given is published even when nothing changed, and versions never wrap.
 func TestStore_UpdateAt(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t, WithRetain(3))
@@ -816,14 +816,29 @@ func TestStore_UpdateAt(t *testing.T) {
 		_, ok := s.At(v)
 		assert.Equal(t, want, ok, "At(%d)", v)
 	}
+	held := s.Snapshot()
+	woke := make(chan *Snapshot[int, int], 1)
+	go func() {
+		sn, err := s.Wait(context.Background(), held.Version())
+		assert.NoError(t, err)
+		woke <- sn
+	}()
 	sn, err = updateAt(50, 3) // [3, 4) already holds 7
 	require.NoError(t, err)
-	assert.Equal(t, uint64(40), sn.Version(), "no change, no version")
+	assert.Equal(t, uint64(50), sn.Version(), "the version given, though nothing changed")
+	assert.Same(t, sn, s.Snapshot(), "published as the head")
+	assert.Empty(t, slices.Collect(Diff(held, sn)), "with the head's contents")
+	assert.Equal(t, uint64(50), (<-woke).Version(), "Wait wakes on it")
+	at, ok := s.At(40)
+	assert.True(t, ok && at == held, "the version before it is retained as any other")
+	_, err = s.UpdateAt(51, func(*Txn[int, int]) error { return errors.New("no") })
+	require.Error(t, err)
+	assert.Same(t, sn, s.Snapshot(), "an fn that fails publishes nothing")
 	require.NoError(t, s.Update(func(tx *Txn[int, int]) error {
 		_, err := tx.Insert(900, 901, 1)
 		return err
 	}))
-	assert.Equal(t, uint64(41), s.Snapshot().Version(), "Commit continues from the head")
+	assert.Equal(t, uint64(51), s.Snapshot().Version(), "Commit continues from the head")
 
 	// fn must not end UpdateAt's transaction.
 	_, err = s.UpdateAt(60, func(tx *Txn[int, int]) error {
@@ -832,7 +847,7 @@ func TestStore_UpdateAt(t *testing.T) {
 		return err
 	})
 	require.ErrorIs(t, err, ErrTxDone)
-	assert.Equal(t, uint64(42), s.Snapshot().Version(), "fn's own commit stands, at the next version")
+	assert.Equal(t, uint64(52), s.Snapshot().Version(), "fn's own commit stands, at the next version")
 
 	// The last version there is: a further commit fails and changes nothing.
 	sn, err = updateAt(math.MaxUint64, 8)

@@ -191,14 +191,17 @@ func (tx *MeasuredTxn[K, V, M]) Commit() (*MeasuredSnapshot[K, V, M], error) {
 	if tx.base == nil {
 		return nil, ErrTxDone
 	}
-	return tx.commitAt(tx.base.version + 1) // past math.MaxUint64 it wraps to 0, which commitAt refuses
+	return tx.commitAt(tx.base.version+1, false) // past math.MaxUint64 it wraps to 0, which commitAt refuses
 }
 
 // commitAt is Commit publishing the writes as version, which must be above
-// the head's.
-func (tx *MeasuredTxn[K, V, M]) commitAt(version uint64) (*MeasuredSnapshot[K, V, M], error) {
+// the head's. A transaction that changed nothing publishes nothing, unless
+// always is set ([MeasuredStore.UpdateAt]): then version is published with
+// the head's tree.
+func (tx *MeasuredTxn[K, V, M]) commitAt(version uint64, always bool) (*MeasuredSnapshot[K, V, M], error) {
 	s, base, t := tx.store, tx.base, tx.tree
-	if tx.unchanged(t, base.tree) {
+	unchanged := tx.unchanged(t, base.tree)
+	if unchanged && !always {
 		tx.finish()
 		tx.committed = true
 		s.writer.Unlock()
@@ -206,6 +209,9 @@ func (tx *MeasuredTxn[K, V, M]) commitAt(version uint64) (*MeasuredSnapshot[K, V
 	}
 	if version <= base.version {
 		return nil, fmt.Errorf("%w: version %d with the head at version %d", ErrVersion, version, base.version)
+	}
+	if unchanged {
+		t = base.tree // frozen already; the fork is dropped
 	}
 	tx.finish()
 	tx.committed = true
