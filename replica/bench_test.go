@@ -3,6 +3,7 @@ package replica
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,16 +19,19 @@ import (
 // in-memory transport (store=mem) and on one durable node that fsyncs its
 // bbolt log (store=bolt). With reads=0 every Update inserts; with
 // reads=50 every other Update of a goroutine only reads (and so waits for
-// its group's leadership confirmation or entry). It reports updates/s and
-// the mean number of transactions per log entry (group commit).
+// its group's leadership confirmation or entry). With ids=1 every write is
+// an UpdateOnce with an id of its own (about 10 bytes; past 65,536 ids the
+// window evicts one per write). It reports updates/s and the mean number
+// of transactions per log entry (group commit).
 func BenchmarkUpdate(b *testing.B) {
 	for _, bc := range []struct {
 		store   string
 		nodes   int
 		writers int
 		reads   int // percent of read-only Updates
-	}{{"mem", 3, 1, 0}, {"mem", 3, 16, 0}, {"mem", 3, 16, 50}, {"bolt", 1, 1, 0}, {"bolt", 1, 16, 0}} {
-		b.Run(fmt.Sprintf("store=%s/nodes=%d/writers=%d/reads=%d", bc.store, bc.nodes, bc.writers, bc.reads), func(b *testing.B) {
+		ids     int // 1: the writes carry ids (UpdateOnce)
+	}{{"mem", 3, 1, 0, 0}, {"mem", 3, 16, 0, 0}, {"mem", 3, 16, 0, 1}, {"mem", 3, 16, 50, 0}, {"bolt", 1, 1, 0, 0}, {"bolt", 1, 16, 0, 0}} {
+		b.Run(fmt.Sprintf("store=%s/nodes=%d/writers=%d/reads=%d/ids=%d", bc.store, bc.nodes, bc.writers, bc.reads, bc.ids), func(b *testing.B) {
 			var leader *Node[int64, int64]
 			if bc.store == "mem" {
 				leader = newCluster(b, bc.nodes, nil).leader()
@@ -61,6 +65,12 @@ func BenchmarkUpdate(b *testing.B) {
 							_, err = leader.Update(ctx, func(tx *flatseg.Txn[int64, int64]) error {
 								_, _ = tx.Search(k)
 								return nil
+							})
+						} else if bc.ids == 1 {
+							id := "w" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
+							_, err = leader.UpdateOnce(ctx, id, func(tx *flatseg.Txn[int64, int64]) error {
+								_, err := tx.Insert(k, k+1, int64(i%7)+1)
+								return err
 							})
 						} else {
 							_, err = insert(ctx, leader, k, k+1, int64(i%7)+1)

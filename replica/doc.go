@@ -46,9 +46,25 @@
 //     that make the difference). A panic in fn is re-raised in the
 //     caller, runtime.Goexit ends only the caller's goroutine, and the
 //     node serves on.
-//   - An error other than fn's own leaves the outcome of a write unknown
-//     (ctx's error, [ErrNotLeader] for a leadership lost while committing,
-//     [ErrClosed]), as with any raft proposal: the write may still commit.
+//   - Every error says whether the write may have been applied. One that
+//     wraps [ErrAmbiguous] (with its cause: [ErrNotLeader] for a
+//     leadership lost or a term changed while committing, [ErrClosed],
+//     ctx's error, [ErrPanic]) comes after the write was handed to raft
+//     and its outcome was not seen: it may have been applied, or may be
+//     later. Any other error means that nothing of the call was applied
+//     or ever will be, so retrying is safe: fn's own error, and every
+//     error before fn ran or before its group was proposed. A transaction
+//     that wrote nothing, and Barrier, never return ErrAmbiguous.
+//   - [MeasuredNode.UpdateOnce] carries an id the caller chooses, and the
+//     cluster applies at most one transaction per id (within a window of
+//     the last 65,536 ids, replicated and in raft's snapshots): after
+//     ErrAmbiguous, retrying with the same id until it returns nil
+//     applies the write exactly once.
+//   - A node whose Measure, equality function or Codec panics applying a
+//     committed entry stops itself, reports [ErrPanic] through
+//     [MeasuredNode.Err], Update and Barrier, and the process and the
+//     other nodes go on; [Open] reports such a panic in a Dir's replay as
+//     ErrPanic, never as [ErrCorrupt].
 //   - [MeasuredNode.Close] makes every waiting call return and leaves no goroutine
 //     of the node behind.
 //   - Reads on [MeasuredNode.Store], on any node, are local, lock-free and may be
@@ -82,8 +98,11 @@
 // acknowledged, and snapshots in raft's file snapshot store: a node closed
 // or killed comes back with every write it acknowledged, at the same
 // version. The Dir also records the configuration that decides what its
-// bytes mean; [Open] refuses a Dir opened with another ([ErrConfig],
-// naming the field), one that another node holds ([ErrLocked]), and one
-// whose snapshots or entries do not decode and apply in order
-// ([ErrCorrupt]), before it starts raft.
+// bytes mean, and an identity, in flatseg.json and in raft.db; [Open]
+// refuses a Dir opened with another configuration ([ErrConfig], naming
+// the field), one that another node holds ([ErrLocked]), one whose log was
+// lost or replaced (raft.db emptied, another Dir's, or ending before a
+// snapshot this node took: [ErrCorrupt], never a silent rollback to the
+// snapshot), and one whose snapshots or entries do not decode and apply
+// in order ([ErrCorrupt]), before it starts raft.
 package replica

@@ -20,12 +20,25 @@ import (
 // leader, including one that lost its leadership while the call waited.
 var ErrNotLeader = errors.New("replica: not the leader")
 
-// ErrClosed is returned by the methods of a closed [Node].
+// ErrClosed is returned by the methods of a closed [Node], and wrapped,
+// with the cause, by those of a node that stopped itself ([ErrPanic]).
 var ErrClosed = errors.New("replica: node closed")
+
+// ErrAmbiguous is wrapped, together with its cause ([ErrNotLeader],
+// [ErrClosed], the context's error or [ErrPanic]; errors.Is holds for
+// both), by every error of [MeasuredNode.Update] and
+// [MeasuredNode.UpdateOnce] after which the call's write may have been
+// applied, or may be applied later: its log entry was handed to raft and
+// its outcome was not seen. An error that does not wrap it means that
+// nothing of the call was applied or ever will be, so retrying is safe.
+// After ErrAmbiguous, retry with UpdateOnce and the same id, or read
+// before retrying. See Update for which error is which.
+var ErrAmbiguous = errors.New("replica: outcome unknown: the write may have been applied")
 
 // ErrConfig is returned (wrapped, with detail) by [Open] for an invalid
 // [Config], or one that differs from the configuration recorded in its Dir
-// (the error names the field).
+// (the error names the field), and by [MeasuredNode.Update] and
+// [MeasuredNode.UpdateOnce] for invalid arguments.
 var ErrConfig = errors.New("replica: invalid config")
 
 // ErrLocked is returned (wrapped) by [Open] when another node, in this
@@ -62,6 +75,8 @@ type Config[K fst.Key, V any] struct {
 	Init     V
 	// Raft is raft's configuration; nil means raft.DefaultConfig() with
 	// warnings and errors logged to standard error. LocalID is set from ID.
+	// With a Dir, TrailingLogs must not be 0: Open tells a log that was
+	// lost from one that raft compacted by the entries raft leaves.
 	Raft *raft.Config
 	// Retain is the number of versions the local store keeps reachable
 	// through At (see [flatseg.WithRetain]); 0 means the default.
@@ -87,17 +102,23 @@ type Config[K fst.Key, V any] struct {
 //
 // The version of every snapshot of the local store is the raft index of
 // the log entry that produced it, so the same version means the same
-// contents on every node. An entry that changes nothing publishes no
-// version. After [MeasuredNode.Update] returns a snapshot of version v, a
-// reader on any node sees that write once its store reaches v:
-// n.Store().WaitFor(ctx, v).
+// contents on every node. Every entry that carries transactions publishes
+// its index as a version, even when its writes change nothing, and a
+// restored raft snapshot publishes its version, even when its contents
+// equal the head's: a node's head is at the last such entry it applied.
+// (The leader's empty entries, and raft's own, publish nothing.) After
+// [MeasuredNode.Update] returns a snapshot of version v, a reader on any
+// node sees that write once its store reaches v: n.Store().WaitFor(ctx, v).
 //
 // # Lifetime and concurrency
 //
 // All methods are safe for concurrent use. The local store must be read,
 // never written directly: its writes would not be replicated. Close the
 // node when done: every call then returns, and no goroutine of the node
-// survives. Snapshots taken from its store stay valid after Close.
+// survives. Snapshots taken from its store stay valid after Close. A node
+// whose Measure, equality or Codec panics applying a committed entry
+// stops itself ([ErrPanic], reported by [MeasuredNode.Err]); Close it all
+// the same, to release its Dir.
 type MeasuredNode[K fst.Key, V, M any] struct {
 	cfg      Config[K, V]
 	shape    shape[K, V, M]
@@ -109,9 +130,12 @@ type MeasuredNode[K fst.Key, V, M any] struct {
 
 	proposals chan *proposal[K, V, M]
 	changed   chan raft.Observation // raft's state or leader changed; a signal, never blocks raft
-	stop      chan struct{}
+	stop      chan struct{}         // closed when the node stops: Close, or the FSM failed
+	stopping  sync.Once             // the stop: Close's, or the watcher's when the FSM fails
+	stopErr   error                 // raft's Shutdown error, set by the stop
 	closing   sync.Once
-	done      chan struct{}
+	done      chan struct{} // closed when the proposer has returned
+	watched   chan struct{} // closed when the watcher has returned
 
 	// The proposer's own state.
 	nonce      uint64        // the last entry nonce used
@@ -141,13 +165,20 @@ func (s shape[K, V, M]) measured(t *fst.Tree[K, V]) (*fst.Measured[K, V, M], err
 }
 
 // storeOf returns a store at version 0 over the Config's span, retaining
-// the versions it asks for.
-func (s shape[K, V, M]) storeOf(cfg Config[K, V]) (*flatseg.MeasuredStore[K, V, M], error) {
+// the versions it asks for. A panic of the Measure (on Init) is an error
+// wrapping ErrPanic.
+func (s shape[K, V, M]) storeOf(cfg Config[K, V]) (st *flatseg.MeasuredStore[K, V, M], err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			st, err = nil, fmt.Errorf("%w: on Init: %v", ErrPanic, v)
+		}
+	}()
 	var opts []flatseg.Option
 	if cfg.Retain > 0 {
 		opts = append(opts, flatseg.WithRetain(cfg.Retain))
 	}
-	t, err := fst.NewFunc(cfg.Min, cfg.Max, cfg.Init, s.equal)
+	var t *fst.Tree[K, V]
+	t, err = fst.NewFunc(cfg.Min, cfg.Max, cfg.Init, s.equal)
 	if err == nil {
 		var mt *fst.Measured[K, V, M]
 		if mt, err = s.measured(t); err == nil {
@@ -223,6 +254,12 @@ func open[K fst.Key, V, M any](cfg Config[K, V], sh shape[K, V, M]) (*MeasuredNo
 	}
 	f := newFSM(sh, store, cfg.Codec)
 	r, err := newRaft(rc, f, st.logs, st.stable, st.snaps, cfg.Transport)
+	if ferr := f.err(); ferr != nil { // raft restored a snapshot this shape cannot load
+		if err == nil {
+			_ = r.Shutdown().Error()
+		}
+		err = ferr
+	}
 	if err != nil {
 		if st.closer != nil {
 			st.closer.Close()
@@ -235,6 +272,7 @@ func open[K fst.Key, V, M any](cfg Config[K, V], sh shape[K, V, M]) (*MeasuredNo
 		changed:   make(chan raft.Observation, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
+		watched:   make(chan struct{}),
 		nonce:     rand.Uint64(),
 		// An entry is applied within a few round trips, or the leader
 		// steps down within LeaderLeaseTimeout; a transfer lasts at most
@@ -250,7 +288,35 @@ func open[K fst.Key, V, M any](cfg Config[K, V], sh shape[K, V, M]) (*MeasuredNo
 	})
 	r.RegisterObserver(n.observer)
 	go n.propose()
+	go n.watch()
 	return n, nil
+}
+
+// watch stops the node when its FSM fails. It runs on a goroutine of its
+// own: the FSM cannot shut raft down from within Apply, where raft would
+// wait for Apply to return.
+func (n *MeasuredNode[K, V, M]) watch() {
+	defer close(n.watched)
+	select {
+	case <-n.fsm.failed:
+		n.halt()
+	case <-n.stop:
+	}
+}
+
+// halt stops the node, once: the proposer first, then raft. It leaves the
+// log store open, for Close.
+func (n *MeasuredNode[K, V, M]) halt() {
+	n.stopping.Do(func() {
+		close(n.stop)
+		// The proposer first: every wait of its selects on stop but raft's
+		// VerifyLeader, which raft answers within a lease while it runs,
+		// and may never answer once it is shut down (its queue of
+		// leadership checks is buffered and not drained on shutdown).
+		<-n.done
+		n.stopErr = n.raft.Shutdown().Error()
+		n.raft.DeregisterObserver(n.observer)
+	})
 }
 
 // checkConfig refuses a Config Open cannot start from.
@@ -287,6 +353,9 @@ func raftConfig[K fst.Key, V any](cfg Config[K, V]) (*raft.Config, error) {
 	rc.LocalID = cfg.ID
 	if err := raft.ValidateConfig(rc); err != nil {
 		return nil, fmt.Errorf("%w: Raft: %w", ErrConfig, err)
+	}
+	if cfg.Dir != "" && rc.TrailingLogs == 0 {
+		return nil, fmt.Errorf("%w: Raft.TrailingLogs is 0 with a Dir (Open could not tell a log raft compacted away from one that was lost)", ErrConfig)
 	}
 	return rc, nil
 }
@@ -330,7 +399,7 @@ func newRaft(rc *raft.Config, f raft.FSM, logs raft.LogStore, stable raft.Stable
 // bootstrapped) it does nothing and returns nil.
 func (n *MeasuredNode[K, V, M]) Bootstrap(servers []raft.Server) error {
 	if n.closed() {
-		return ErrClosed
+		return n.closedErr()
 	}
 	err := n.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error()
 	if errors.Is(err, raft.ErrCantBootstrap) {
@@ -353,10 +422,11 @@ func (n *MeasuredNode[K, V, M]) Raft() *raft.Raft { return n.raft }
 // a read-only Update. It is batched with the Updates waiting at the time,
 // and costs at most one round trip to a quorum (a leadership
 // confirmation, or the commit of the group's entry). On a follower it
-// returns an error wrapping ErrNotLeader; on a closed node ErrClosed; when
-// ctx ends first, ctx's error.
+// returns an error wrapping ErrNotLeader; on a closed node ErrClosed (on
+// one that stopped itself, wrapping the cause too); when ctx ends first,
+// ctx's error. It writes nothing: its errors never wrap [ErrAmbiguous].
 func (n *MeasuredNode[K, V, M]) Barrier(ctx context.Context) (*flatseg.MeasuredSnapshot[K, V, M], error) {
-	return n.submit(ctx, nil)
+	return n.submit(ctx, "", nil)
 }
 
 // Close stops the node: it ends raft (which hands leadership over only by
@@ -364,20 +434,16 @@ func (n *MeasuredNode[K, V, M]) Barrier(ctx context.Context) (*flatseg.MeasuredS
 // makes every waiting Update and Barrier return (ErrClosed, or their
 // outcome if it was already known), and closes the log store. It returns
 // within a leader lease (raft's LeaderLeaseTimeout) plus raft's own
-// shutdown. It does not
-// close the Transport. An Update whose fn is running when Close is called
-// returns ErrClosed once fn returns. Calling Close again returns ErrClosed.
+// shutdown. It does not close the Transport. An Update whose fn is running
+// when Close is called returns ErrClosed once fn returns. Calling Close
+// again returns ErrClosed. A node that stopped itself ([ErrPanic]) still
+// holds its Dir until Close.
 func (n *MeasuredNode[K, V, M]) Close() error {
 	err := ErrClosed
 	n.closing.Do(func() {
-		close(n.stop)
-		// The proposer first: every wait of its selects on stop but raft's
-		// VerifyLeader, which raft answers within a lease while it runs,
-		// and may never answer once it is shut down (its queue of
-		// leadership checks is buffered and not drained on shutdown).
-		<-n.done
-		err = n.raft.Shutdown().Error()
-		n.raft.DeregisterObserver(n.observer)
+		n.halt()
+		<-n.watched
+		err = n.stopErr
 		if n.log != nil {
 			if cerr := n.log.Close(); err == nil {
 				err = cerr
@@ -385,6 +451,29 @@ func (n *MeasuredNode[K, V, M]) Close() error {
 		}
 	})
 	return err
+}
+
+// Err returns nil while the node is healthy. Once it has stopped, it
+// returns why: an error wrapping [ErrPanic] (with the index of the entry
+// and the panic's value) and [ErrClosed] when the node stopped itself
+// because its Measure, equality function or Codec panicked applying a
+// committed entry or restoring a snapshot, and ErrClosed after Close.
+// Operators poll it; Update and Barrier return the same error. O(1),
+// safe for concurrent use.
+func (n *MeasuredNode[K, V, M]) Err() error {
+	if n.closed() || n.fsm.err() != nil {
+		return n.closedErr()
+	}
+	return nil
+}
+
+// closedErr is the error of a call on a stopped node: ErrClosed, wrapping
+// the FSM's failure when there is one.
+func (n *MeasuredNode[K, V, M]) closedErr() error {
+	if err := n.fsm.err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	return ErrClosed
 }
 
 func (n *MeasuredNode[K, V, M]) closed() bool {
@@ -405,8 +494,8 @@ func (n *MeasuredNode[K, V, M]) closed() bool {
 // TestNode_UpdateRacingClose caught that once in 60 rounds).
 func (n *MeasuredNode[K, V, M]) leader() error {
 	leading := n.raft.State() == raft.Leader
-	if n.closed() {
-		return ErrClosed
+	if n.closed() || n.fsm.err() != nil {
+		return n.closedErr()
 	}
 	if leading {
 		return nil
@@ -428,7 +517,7 @@ func (n *MeasuredNode[K, V, M]) raftError(err error) error {
 		errors.Is(err, raft.ErrLeadershipTransferInProgress):
 		return fmt.Errorf("%w (%v)", n.notLeader(), err)
 	case errors.Is(err, raft.ErrRaftShutdown):
-		return fmt.Errorf("%w: %v", ErrClosed, err)
+		return fmt.Errorf("%w: %v", n.closedErr(), err)
 	}
 	return err
 }

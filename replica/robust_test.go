@@ -33,22 +33,27 @@ import (
 // their Dir); the history of every call is checked for linearizability
 // with porcupine, against a register per key.
 //
-// What a call's outcome means for the history:
-//   - A write (blind or read-modify-write) whose fn never ran had no
-//     effect: fn is the only place its write is made. The client seals
-//     such an op when the call returns, so that fn, if the node ran it
-//     later, refuses to write; the op is left out of the history.
-//   - A write whose fn ran and whose call failed has an unknown outcome:
-//     it may have committed. Every value written is unique, and the nodes
-//     keep their whole log, so once the cluster is closed the final
-//     leader's log decides: a write in an entry the final Barrier had
-//     applied committed (it returns at the final read); one in no entry
-//     never did (it leaves the history). The rest stay pending, as
-//     porcupine expects: they return at the end of time and their output
-//     accepts any state.
+// What a call's outcome means for the history is decided by the error
+// alone, as a client of the package decides it: errors.Is(err,
+// ErrAmbiguous). The clients do not look at the error's text, nor at
+// whether fn ran; fn always writes when it runs.
+//   - A write (blind or read-modify-write) that failed without
+//     ErrAmbiguous had no effect, by the contract: it is left out of the
+//     history. Every value written is unique, so if a node ever serves
+//     it, porcupine finds a read no linearization explains; and the
+//     final log is searched for it too (a write refused without
+//     ErrAmbiguous in a committed entry is a violation of its own).
+//   - A write that failed with ErrAmbiguous has an unknown outcome: it
+//     may have committed. The nodes keep their whole log, so once the
+//     cluster is closed the final leader's log decides: a write in an
+//     entry the final Barrier had applied committed (it returns at the
+//     final read); one in no entry never did (it leaves the history).
+//     The rest stay pending, as porcupine expects: they return at the
+//     end of time and their output accepts any state.
 //   - A read (a read-only Update, or Barrier then a read of its snapshot)
 //     that failed had no effect and is left out; one that succeeded must
-//     have read a linearizable value.
+//     have read a linearizable value. A read that fails with
+//     ErrAmbiguous is a violation: it has no write.
 //
 // Every call has a deadline (callTimeout), but 1 in 10, and 600 writes
 // started on each node just before it closes, have none; a watchdog
@@ -192,9 +197,9 @@ type robustStats struct {
 	histories  int
 	byNodes    map[int]int
 	ops        [opKinds]int // operations in the checked histories
-	refused    int          // writes whose fn never ran, and failed reads: left out
-	unknown    int          // writes of unknown outcome left pending
-	resolved   int          // writes of unknown outcome that the log decided
+	refused    int          // writes that failed without ErrAmbiguous, and failed reads: left out
+	unknown    int          // ambiguous writes left pending
+	resolved   int          // ambiguous writes that the log decided
 	faults     [faultKinds]int
 	hangs      []string
 	violations []string
@@ -238,7 +243,7 @@ func (s *robustStats) String() string {
 		}
 		fmt.Fprintf(&b, " %s %d", faultNames[k], s.faults[k])
 	}
-	fmt.Fprintf(&b, "; unknown outcome %d (%d more decided by the log), refused %d, hangs %d, violations %d, checking took %v",
+	fmt.Fprintf(&b, "; ambiguous %d pending (%d more decided by the log), refused %d, hangs %d, violations %d, checking took %v",
 		s.unknown, s.resolved, s.refused, len(s.hangs), len(s.violations), s.checkTime.Round(time.Millisecond))
 	if len(s.classes) > 0 {
 		var cs []string
@@ -312,38 +317,6 @@ func TestRobust_Linearizable(t *testing.T) {
 	}
 }
 
-// opRecord is one call of a client, sealed against a late fn.
-type opRecord struct {
-	mu     sync.Mutex
-	ran    bool // fn ran (and finished)
-	sealed bool // the call returned before fn ran: fn must not write
-	read   int64
-}
-
-// errSealed is fn's answer when the node runs it after its call returned.
-var errSealed = errors.New("robust: fn ran after its call returned")
-
-// enter marks fn as running; false when the call already returned.
-func (o *opRecord) enter() bool {
-	o.mu.Lock()
-	if o.sealed {
-		o.mu.Unlock()
-		return false
-	}
-	o.ran = true
-	return true // fn unlocks when done
-}
-
-// outcome seals the op and reports whether fn ran, and what it read.
-func (o *opRecord) outcome() (ran bool, read int64) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !o.ran {
-		o.sealed = true
-	}
-	return o.ran, o.read
-}
-
 // watchdog cancels the calls that run past their limit and records them.
 type watchdog struct {
 	mu       sync.Mutex
@@ -393,6 +366,14 @@ type history struct {
 	counts  robustStats
 	errs    []string // setup and reopen failures, disagreement: fail the test
 	clients int
+	refused []refusedWrite // writes that failed without ErrAmbiguous
+}
+
+// refusedWrite is a write whose call failed without ErrAmbiguous: by the
+// contract, it never takes effect.
+type refusedWrite struct {
+	tag  int64
+	desc string
 }
 
 func (h *history) now() int64 { return int64(time.Since(h.base)) }
@@ -495,6 +476,9 @@ func runHistory(t *testing.T, st *robustStats, idx, n int, seed uint64, runFor t
 			ops, won, lost = resolve(ops, committed, maybe, fin.ret)
 			st.resolved += won + len(lost)
 			h.counts.unknown -= won + len(lost)
+			for _, v := range refusedCommitted(h.refused, committed) {
+				st.violations = append(st.violations, fmt.Sprintf("history %d (%d nodes, seed %d): %s", idx, n, seed, v))
+			}
 		}
 	}
 	st.histories++
@@ -690,10 +674,12 @@ func runClient(c *faultCluster, h *history, wd *watchdog, cl int, seed uint64, w
 	bound := r.IntN(len(c.ids))
 	var ops []porcupine.Operation
 	var counts robustStats
+	var refused []refusedWrite
 	defer func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.ops = append(h.ops, ops...)
+		h.refused = append(h.refused, refused...)
 		for k := range opKinds {
 			h.counts.ops[k] += counts.ops[k]
 		}
@@ -742,22 +728,18 @@ func runClient(c *faultCluster, h *history, wd *watchdog, cl int, seed uint64, w
 		if kind == opWrite || kind == opRMW {
 			in.tag = writeSeq.Add(1)
 		}
-		rec := &opRecord{}
 		id := wd.add(limit, cancel, fmt.Sprintf("client %d: %s(%d) on node %d", cl, opNames[kind], key, bound))
 		call := h.now()
 		var (
 			err  error
-			read int64
+			read int64 // what fn or the Barrier's snapshot read
 		)
 		switch kind {
 		case opWrite, opRMW, opRead:
+			// fn runs on this goroutine, during the call, or never.
 			_, err = n.Update(ctx, func(tx *flatseg.Txn[int64, int64]) error {
-				if !rec.enter() {
-					return errSealed
-				}
-				defer rec.mu.Unlock()
 				seg, _ := tx.Search(key)
-				rec.read = seg.Value
+				read = seg.Value
 				switch kind {
 				case opWrite:
 					_, err := tx.Insert(key, key+1, in.tag)
@@ -779,27 +761,34 @@ func runClient(c *faultCluster, h *history, wd *watchdog, cl int, seed uint64, w
 		ret := h.now()
 		wd.done(id)
 		cancel()
-		ran, fnRead := rec.outcome()
-		if kind != opBarrier {
-			read = fnRead
-		}
 		meta := fmt.Sprintf("client %d on node %d", cl, bound)
 		if err != nil {
-			meta += ": " + err.Error()
+			meta += ": " + err.Error() // for the visualisation only
 		}
+		write := kind == opWrite || kind == opRMW
+		ambiguous := errors.Is(err, ErrAmbiguous)
 		op := porcupine.Operation{ClientId: cl, Input: in, Call: call, Return: ret, Metadata: meta}
 		switch {
 		case err == nil && kind == opWrite:
 			op.Output = regOutput{}
 		case err == nil:
 			op.Output = regOutput{value: read}
-		case (kind == opWrite || kind == opRMW) && ran:
+		case write && ambiguous:
+			// read is what fn read: an ambiguous write's fn ran (if it
+			// did not, the RMW's value is one nobody wrote, and the op
+			// stays pending without effect).
 			op.Output = regOutput{value: read, unknown: true}
 			op.Return = math.MaxInt64
 			counts.unknown++
 		default:
-			// A read that failed, or a write whose fn never ran (and now
-			// never will): no effect.
+			// A read that failed, or a write that failed without
+			// ErrAmbiguous: no effect.
+			if ambiguous {
+				h.fail("%s(%d) by client %d on node %d has no write, but failed with ErrAmbiguous: %v", opNames[kind], key, cl, bound, err)
+			}
+			if write {
+				refused = append(refused, refusedWrite{tag: in.tag, desc: fmt.Sprintf("%s(%d) tag %d by client %d on node %d: %v", opNames[kind], key, in.tag, cl, bound, err)})
+			}
 			counts.refused++
 			if errors.Is(err, ErrNotLeader) || errors.Is(err, ErrClosed) {
 				// Refused: like a real client, follow the leader now and
@@ -1127,7 +1116,7 @@ func logOutcomes(dir string, fin finalRead) (committed, maybe map[[2]int64]bool,
 		if l.Type != raft.LogCommand {
 			continue
 		}
-		batches, err := decodeEntry[int64, int64](l.Data, fst.NumberCodec[int64]())
+		txns, err := decodeEntry[int64, int64](l.Data, fst.NumberCodec[int64]())
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("log entry %d: %w", i, err)
 		}
@@ -1135,8 +1124,8 @@ func logOutcomes(dir string, fin finalRead) (committed, maybe map[[2]int64]bool,
 		if i > fin.applied {
 			into = maybe
 		}
-		for _, b := range batches {
-			for _, op := range b.All() {
+		for _, tx := range txns {
+			for _, op := range tx.batch.All() {
 				if op.Kind == fst.OpInsert && op.End == op.Start+1 {
 					into[[2]int64{op.Start, op.Value}] = true
 				}
@@ -1170,6 +1159,27 @@ func resolve(ops []porcupine.Operation, committed, maybe map[[2]int64]bool, fina
 		out = append(out, op)
 	}
 	return out, won, lost
+}
+
+// refusedCommitted returns the writes that failed without ErrAmbiguous
+// whose value is in a committed entry: each broke the contract. A value's
+// low tagBits bits are the tag of the call that wrote it.
+func refusedCommitted(refused []refusedWrite, committed map[[2]int64]bool) []string {
+	byTag := map[int64]string{}
+	for _, r := range refused {
+		byTag[r.tag] = r.desc
+	}
+	var out []string
+	for pair := range committed {
+		if pair[0] >= robustKeys {
+			continue // the bursts' writes
+		}
+		if desc, ok := byTag[pair[1]&(1<<tagBits-1)]; ok {
+			out = append(out, fmt.Sprintf("%s failed without ErrAmbiguous, but key %d = %d is committed", desc, pair[0], pair[1]))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // dumpGoroutines writes the stacks of every goroutine to a file kept after
