@@ -56,9 +56,11 @@ import (
 //     ErrAmbiguous is a violation: it has no write.
 //
 // Every call has a deadline (callTimeout), but 1 in 10, and 600 writes
-// started on each node just before it closes, have none; a watchdog
-// cancels a call hangGrace past its deadline, or openCallHang after it
-// began without one, and counts it as hung.
+// started on each node just before it closes, have none, and 1 in 10 has
+// a short one (10 µs to 30 ms), which often ends it while it waits in the
+// queue, for its turn or for its entry; a watchdog cancels a call
+// hangGrace past its deadline, or openCallHang after it began without
+// one, and counts it as hung.
 //
 // By default the test runs four histories of 1 s (about 5 s in all).
 // -robust.duration=10m or FLATSEG_ROBUST=10m runs 2 s histories for that
@@ -715,12 +717,20 @@ func runClient(c *faultCluster, h *history, wd *watchdog, cl int, seed uint64, w
 			cancel context.CancelFunc
 			limit  time.Time
 		)
-		if r.IntN(10) == 0 {
+		switch r.IntN(10) {
+		case 0:
 			// No deadline: only the node's own contract (leadership
 			// lost, Close) ends the call.
 			ctx, cancel = context.WithCancel(context.Background())
 			limit = time.Now().Add(openCallHang)
-		} else {
+		case 1:
+			// A deadline that often ends the call while it waits: in the
+			// queue, for its turn, or for its entry. Which of these is
+			// ErrAmbiguous is what the history checks.
+			d := time.Duration(1+r.IntN(3000)) * 10 * time.Microsecond
+			ctx, cancel = context.WithTimeout(context.Background(), d)
+			limit = time.Now().Add(d + hangGrace)
+		default:
 			ctx, cancel = context.WithTimeout(context.Background(), callTimeout)
 			limit = time.Now().Add(callTimeout + hangGrace)
 		}
