@@ -96,7 +96,9 @@ func (c dirConfig) differs(d dirConfig) error {
 // openDir opens the log store and the snapshot store of cfg.Dir, and
 // checks them: the lock, the recorded configuration, the Dir's identity,
 // that the log is the one the snapshots were taken from, and a replay of
-// every snapshot and entry on a scratch store made by newStore.
+// every snapshot and entry on a scratch store made by newStore. Only then
+// does it record the identity of a new (or format 1) Dir: it records
+// nothing in a Dir that fails a check.
 func openDir[K fst.Key, V, M any](sh shape[K, V, M], cfg Config[K, V], newStore func() (*flatseg.MeasuredStore[K, V, M], error)) (*raftboltdb.BoltStore, raft.SnapshotStore, error) {
 	want, err := dirConfigOf(cfg)
 	if err != nil {
@@ -126,7 +128,10 @@ func openDir[K fst.Key, V, M any](sh shape[K, V, M], cfg Config[K, V], newStore 
 	if err != nil {
 		return fail(err)
 	}
-	if err := checkDirConfig(cfg.Dir, want, bolt, fss); err != nil {
+	// Nothing is recorded in a Dir that fails a check.
+	configPath := filepath.Join(cfg.Dir, dirConfigFile)
+	record, err := checkDirConfig(configPath, want, bolt, fss)
+	if err != nil {
 		return fail(err)
 	}
 	if err := checkLog(bolt, fss); err != nil {
@@ -138,6 +143,11 @@ func openDir[K fst.Key, V, M any](sh shape[K, V, M], cfg Config[K, V], newStore 
 	}
 	if err := replay(newFSM(sh, scratch, cfg.Codec), bolt, fss); err != nil {
 		return fail(err)
+	}
+	if record {
+		if err := recordDirID(configPath, want, bolt); err != nil {
+			return fail(err)
+		}
 	}
 	return bolt, &markingStore{SnapshotStore: fss, stable: bolt}, nil
 }
@@ -163,54 +173,49 @@ func openBolt(path string, timeout time.Duration) (s *raftboltdb.BoltStore, err 
 // checkDirConfig compares the configuration recorded in dir with want
 // and checks the Dir's identity: flatseg.json and raft.db's stable store
 // must hold the same id, or raft.db is not this Dir's log (emptied,
-// replaced, or another Dir's), which is ErrCorrupt. A Dir without
-// flatseg.json is new: it gets an id, recorded in raft.db first, then in
-// flatseg.json with want. A format 1 flatseg.json (no id) is migrated
-// the same way. Either step adopts an id raft.db already holds, which an
-// Open that crashed between the two steps left there.
-func checkDirConfig(dir string, want dirConfig, stable raft.StableStore, snaps raft.SnapshotStore) error {
-	path := filepath.Join(dir, dirConfigFile)
+// replaced, or another Dir's), which is ErrCorrupt. It writes nothing: it
+// reports record for a Dir that needs its id recorded (recordDirID), one
+// without flatseg.json (new) or with a format 1 flatseg.json (no id).
+func checkDirConfig(path string, want dirConfig, stable raft.StableStore, snaps raft.SnapshotStore) (record bool, err error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if holds, what := holdsState(stable, snaps); holds {
-			return fmt.Errorf("%w: %s is missing, but the Dir holds %s", ErrCorrupt, path, what)
+			return false, fmt.Errorf("%w: %s is missing, but the Dir holds %s", ErrCorrupt, path, what)
 		}
-		return recordDirID(path, want, stable)
+		return true, nil
 	case err != nil:
-		return err
+		return false, err
 	}
 	var had dirConfig
 	if err := json.Unmarshal(data, &had); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+		return false, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
 	}
-	switch had.Format {
-	case 1:
-		if err := had.differs(want); err != nil {
-			return err
-		}
-		return recordDirID(path, want, stable)
-	case dirFormat:
-	default:
-		return fmt.Errorf("%w: %s is of format %d (this release reads 1 and %d)", ErrConfig, path, had.Format, dirFormat)
+	if had.Format != 1 && had.Format != dirFormat {
+		return false, fmt.Errorf("%w: %s is of format %d (this release reads 1 and %d)", ErrConfig, path, had.Format, dirFormat)
 	}
 	if err := had.differs(want); err != nil {
-		return err
+		return false, err
+	}
+	if had.Format == 1 {
+		return true, nil
 	}
 	id, err := stable.Get(keyDirID)
 	switch {
 	case errors.Is(err, raftboltdb.ErrKeyNotFound):
-		return fmt.Errorf("%w: raft.db holds no Dir id, but %s says %s: the log was emptied or replaced", ErrCorrupt, path, had.ID)
+		return false, fmt.Errorf("%w: raft.db holds no Dir id, but %s says %s: the log was emptied or replaced", ErrCorrupt, path, had.ID)
 	case err != nil:
-		return fmt.Errorf("%w: reading the Dir id: %w", ErrCorrupt, err)
+		return false, fmt.Errorf("%w: reading the Dir id: %w", ErrCorrupt, err)
 	case string(id) != had.ID:
-		return fmt.Errorf("%w: raft.db belongs to Dir %s, but %s says %s: the log was replaced", ErrCorrupt, id, path, had.ID)
+		return false, fmt.Errorf("%w: raft.db belongs to Dir %s, but %s says %s: the log was replaced", ErrCorrupt, id, path, had.ID)
 	}
-	return nil
+	return false, nil
 }
 
-// recordDirID gives the Dir an id (the one raft.db holds, if any) and
-// writes flatseg.json with it and want's configuration.
+// recordDirID gives the Dir an id, recorded in raft.db first, then in
+// flatseg.json with want's configuration (format 2). It adopts an id
+// raft.db holds already, which an Open that crashed between the two
+// writes left there.
 func recordDirID(path string, want dirConfig, stable raft.StableStore) error {
 	id, err := stable.Get(keyDirID)
 	switch {

@@ -213,6 +213,7 @@ func TestOpen_PreviousRelease(t *testing.T) {
 	_, err = openDirNode(t, dir, span, 0)
 	require.ErrorIs(t, err, ErrCorrupt)
 	assert.ErrorContains(t, err, "no raft term")
+	assert.Equal(t, 1, readDirConfig(t, dir).Format, "a Dir that fails a check is not migrated")
 }
 
 // TestOpen_AfterInstallSnapshot: a follower that caught up by

@@ -103,3 +103,55 @@ func ExampleOpenMeasured() {
 	fmt.Println(shown, row-1)
 	// Output: 800 350
 }
+
+// A write whose outcome the caller did not see (ErrAmbiguous: leadership
+// lost, Close or ctx while its entry committed) is retried with the same
+// id, on whichever node leads, until a call returns nil: it is applied
+// exactly once. A call whose id was applied already does not run fn.
+func ExampleMeasuredNode_UpdateOnce() {
+	addr, transport := raft.NewInmemTransport("node0")
+	conf := raft.DefaultConfig()
+	conf.LogOutput = io.Discard
+	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = 50*time.Millisecond, 50*time.Millisecond, 50*time.Millisecond
+	n, err := replica.Open(replica.Config[int64, int64]{
+		ID: "node0", Transport: transport, Raft: conf,
+		Codec: fst.NumberCodec[int64](), Min: 0, Max: 1000,
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer n.Close()
+	if err := n.Bootstrap([]raft.Server{{ID: "node0", Address: addr}}); err != nil {
+		panic(err)
+	}
+	for n.Raft().State() != raft.Leader {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	ctx := context.Background()
+	deposit := func(tx *flatseg.Txn[int64, int64]) error { // not idempotent
+		seg, _ := tx.Search(7)
+		_, err := tx.Insert(7, 8, seg.Value+100)
+		return err
+	}
+	const id = "deposit 2026-0001" // chosen once, kept across retries
+	for attempt := 1; ; attempt++ {
+		_, err := n.UpdateOnce(ctx, id, deposit)
+		if err == nil {
+			break
+		}
+		if attempt == 10 {
+			panic(err) // applied once or not at all; the next retry would tell
+		}
+		// ErrAmbiguous: it may have been applied; any other error: it was
+		// not. Either way the retry carries the id.
+		time.Sleep(100 * time.Millisecond)
+	}
+	sn, err := n.UpdateOnce(ctx, id, deposit) // a retry that comes late
+	if err != nil {
+		panic(err)
+	}
+	seg, _ := sn.Search(7)
+	fmt.Println("balance", seg.Value)
+	// Output: balance 100
+}

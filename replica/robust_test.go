@@ -245,8 +245,8 @@ func (s *robustStats) String() string {
 		}
 		fmt.Fprintf(&b, " %s %d", faultNames[k], s.faults[k])
 	}
-	fmt.Fprintf(&b, "; ambiguous %d pending (%d more decided by the log), refused %d, hangs %d, violations %d, checking took %v",
-		s.unknown, s.resolved, s.refused, len(s.hangs), len(s.violations), s.checkTime.Round(time.Millisecond))
+	fmt.Fprintf(&b, "; ambiguous writes %d (%d decided by the final log, %d left pending), refused %d, hangs %d, violations %d, checking took %v",
+		s.unknown+s.resolved, s.resolved, s.unknown, s.refused, len(s.hangs), len(s.violations), s.checkTime.Round(time.Millisecond))
 	if len(s.classes) > 0 {
 		var cs []string
 		for c, n := range s.classes {
