@@ -216,6 +216,20 @@ func TestOpen_PreviousRelease(t *testing.T) {
 	assert.Equal(t, 1, readDirConfig(t, dir).Format, "a Dir that fails a check is not migrated")
 }
 
+// retryOnce calls UpdateOnce with id on leader() until a call returns
+// nil, for at most waitFor: a leadership lost on a loaded machine makes a
+// write fail, and its id makes the retry safe.
+func retryOnce(t *testing.T, leader func() *Node[int64, int64], id string, fn func(tx *flatseg.Txn[int64, int64]) error) *flatseg.Snapshot[int64, int64] {
+	t.Helper()
+	for deadline := time.Now().Add(waitFor); ; time.Sleep(10 * time.Millisecond) {
+		sn, err := leader().UpdateOnce(ctxFor(t), id, fn)
+		if err == nil {
+			return sn
+		}
+		require.True(t, time.Now().Before(deadline), "UpdateOnce(%q), retried by its id: %v", id, err)
+	}
+}
+
 // TestOpen_AfterInstallSnapshot: a follower that caught up by
 // InstallSnapshot holds a log that ends before its latest snapshot, as
 // raft leaves it; it knows the ids of the snapshot, and reopens on its
@@ -269,24 +283,27 @@ func TestOpen_AfterInstallSnapshot(t *testing.T) {
 	require.NoError(t, ns[0].Bootstrap(servers))
 	c := &cluster{t: t, nodes: ns, addrs: addrs, trans: trans}
 	ctx := ctxFor(t)
+	first := retryOnce(t, func() *Node[int64, int64] { return c.leader() }, "first", func(tx *flatseg.Txn[int64, int64]) error {
+		_, err := tx.Insert(0, 10, 1)
+		return err
+	})
 	leader := c.leader()
 	f := slices.IndexFunc(ns, func(n *Node[int64, int64]) bool { return n != leader })
-	_, err := insert(ctx, leader, 0, 10, 1)
-	require.NoError(t, err)
-	_, err = ns[f].Store().WaitFor(ctx, leader.Store().Snapshot().Version())
+	_, err := ns[f].Store().WaitFor(ctx, first.Version())
 	require.NoError(t, err)
 
 	connect(f, false)
-	leader = c.leader(f)
+	var last *flatseg.Snapshot[int64, int64]
 	for i := range int64(40) {
-		_, err = leader.UpdateOnce(ctx, fmt.Sprint("id", i), func(tx *flatseg.Txn[int64, int64]) error {
+		last = retryOnce(t, func() *Node[int64, int64] { return c.leader(f) }, fmt.Sprint("id", i), func(tx *flatseg.Txn[int64, int64]) error {
 			_, err := tx.Insert(1000+i, 1001+i, i+1)
 			return err
 		})
-		require.NoError(t, err)
 	}
+	leader = c.leader(f)
+	_, err = leader.Store().WaitFor(ctx, last.Version())
+	require.NoError(t, err)
 	require.NoError(t, leader.Raft().Snapshot().Error())
-	last := leader.Store().Snapshot()
 	connect(f, true)
 	_, err = ns[f].Store().WaitFor(ctx, last.Version())
 	require.NoError(t, err)
