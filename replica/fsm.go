@@ -56,7 +56,8 @@ type fsm[K fst.Key, V, M any] struct {
 	failed   chan struct{} // closed once failure is set
 	failOnce sync.Once
 
-	restores atomic.Int64 // Restore calls that published a state (tests read it)
+	restores atomic.Int64  // Restore calls that published a state (tests read it)
+	last     atomic.Uint64 // the index of the last command entry Apply was given: the proposer's sign of progress
 }
 
 func newFSM[K fst.Key, V, M any](sh shape[K, V, M], store *flatseg.MeasuredStore[K, V, M], codec fst.Codec[V]) *fsm[K, V, M] {
@@ -107,6 +108,7 @@ func (f *fsm[K, V, M]) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {
 		return nil
 	}
+	f.last.Store(l.Index)
 	var sn *flatseg.MeasuredSnapshot[K, V, M]
 	err := f.err()
 	if err == nil {

@@ -421,7 +421,8 @@ func (n *MeasuredNode[K, V, M]) ready() error {
 // or term, or Close, ends the wait. raft also refuses some proposals
 // through their future alone (while a leadership transfer is in progress),
 // so a leader that has not applied the entry after stallAfter gives up on
-// it too. seen reports whether the FSM reported the entry's outcome:
+// it too, unless the FSM applied other entries meanwhile: a node reopened
+// on a long log replays it before it reaches the entry. seen reports whether the FSM reported the entry's outcome:
 // when it did not, the entry may still commit later (the error is the
 // cause; the caller makes it ambiguous). Whenever commit fails, the
 // proposer resynchronises (ready) before its next group, so that no group
@@ -439,6 +440,7 @@ func (n *MeasuredNode[K, V, M]) commit(e *entryWriter) (r result[K, V, M], seen 
 	n.raft.Apply(e.bytes(nonce), 0)
 	stall := time.NewTimer(n.stallAfter)
 	defer stall.Stop()
+	progress := n.fsm.last.Load()
 	for {
 		select {
 		case a := <-applied:
@@ -453,7 +455,12 @@ func (n *MeasuredNode[K, V, M]) commit(e *entryWriter) (r result[K, V, M], seen 
 				return result[K, V, M]{err: fmt.Errorf("%w (a new term began while committing)", n.notLeader())}, false
 			}
 		case <-stall.C:
-			return result[K, V, M]{err: fmt.Errorf("%w: the entry was not applied within %v (a leadership transfer in progress refuses entries)", ErrNotLeader, n.stallAfter)}, false
+			if last := n.fsm.last.Load(); last != progress {
+				progress = last // entries before this one are being applied
+				stall.Reset(n.stallAfter)
+				continue
+			}
+			return result[K, V, M]{err: fmt.Errorf("%w: the entry was not applied, nor any other, within %v (a leadership transfer in progress refuses entries)", ErrNotLeader, n.stallAfter)}, false
 		}
 	}
 }
