@@ -35,11 +35,29 @@ type Measure[K Number, V, M any] interface {
 // Settle changed, bottom up, and clears their dirty marks: O(B) Of and
 // Combine calls per such node, and nothing when there is none or m is nil
 // (a tree without a Measure keeps no summaries).
+//
+// Settle ends the writes' undo log: should m panic, Settle first puts the
+// tree back as it was before the writes since the last Settle (undo.go),
+// then lets the panic go on; the tree is then settled and unchanged.
 func (t *Tree[K, V, M]) Settle(m Measure[K, V, M]) {
+	lg := t.log()
 	if m == nil || t.root == nil || !(*header)(t.root).dirty {
+		if lg != nil {
+			lg.forget()
+		}
 		return
 	}
+	settled := false
+	defer func() {
+		if !settled && lg != nil {
+			t.undo(lg) // m panicked
+		}
+	}()
 	settleIn[K, V](m, t.root, int(t.levels), t.base, bound[K]{})
+	settled = true
+	if lg != nil {
+		lg.forget()
+	}
 }
 
 func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) {

@@ -25,6 +25,9 @@ type owner struct {
 	// summaries never marks a node, so its nodes are clean, and a tree with
 	// summaries may share them (Remeasure) without ever writing to them.
 	marks bool
+	// undo is the writer's *undoLog[K, V, M] (see undo.go), made at its
+	// first write; only writers that mark keep one.
+	undo unsafe.Pointer
 }
 
 // newOwner returns a fresh writer token for a tree with summaries of type
