@@ -32,7 +32,7 @@ func (m bomb) tick() {
 	}
 }
 
-func (m bomb) Of(v int, n int64) int64   { m.tick(); return int64(v) * n }
+func (m bomb) Of(v int, n int64) int64  { m.tick(); return int64(v) * n }
 func (m bomb) Combine(a, b int64) int64 { m.tick(); return a + b }
 
 // arm makes the k-th call from now panic; disarm stops it.
