@@ -26,19 +26,22 @@ func Example_boundedReaders() {
 		panic(err)
 	}
 
-	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 	var hits atomic.Int64
+	count := func(sn *flatseg.Snapshot[int64, string]) { // a batch of searches
+		for k := int64(0); k < 1000; k += 10 {
+			if seg, _ := sn.Search(k); seg.Value == "alice" {
+				hits.Add(1)
+			}
+		}
+	}
+
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 	var wg sync.WaitGroup
 	for range 64 {
 		wg.Go(func() {
 			sem <- struct{}{} // one slot per batch of searches, not per search
 			defer func() { <-sem }()
-			sn := s.Snapshot()
-			for k := int64(0); k < 1000; k += 10 {
-				if seg, _ := sn.Search(k); seg.Value == "alice" {
-					hits.Add(1)
-				}
-			}
+			count(s.Snapshot())
 		})
 	}
 	wg.Wait()

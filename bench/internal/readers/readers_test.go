@@ -83,3 +83,12 @@ func TestRun_Cases(t *testing.T) {
 		assert.NotEmpty(t, r.Label)
 	}
 }
+
+func TestFmtRate(t *testing.T) {
+	for v, want := range map[float64]string{
+		0: "0", 999: "999", 1274: "1,274", 10_000: "10,000", 999_999: "999,999",
+		1e6: "1.00 M", 5.3e6: "5.30 M", 12.34e6: "12.3 M", 123.4e6: "123 M",
+	} {
+		assert.Equal(t, want, fmtRate(v), "%v", v)
+	}
+}

@@ -54,10 +54,10 @@ func orUnknown(s string) string {
 func fmtDur(d time.Duration) string { return compare.FormatNs(float64(d)) }
 
 // fmtRate formats a rate per second with thousands separators, or with
-// three significant digits and M above a million.
+// three significant digits and M from a million on.
 func fmtRate(v float64) string {
 	if v >= 1e6 {
-		return fmt.Sprintf("%.3g M", v/1e6)
+		return sig3(v/1e6) + " M"
 	}
 	s := fmt.Sprintf("%.0f", v)
 	var b strings.Builder
@@ -68,4 +68,15 @@ func fmtRate(v float64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// sig3 formats v ≥ 1 with three significant digits, as compare.FormatNs does.
+func sig3(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
 }
