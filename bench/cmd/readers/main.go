@@ -16,6 +16,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -54,6 +55,9 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 		traceTo  = fs.String("trace", "", "write an execution trace of the whole command to this file (go tool trace)")
 	)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage is printed, nothing is run
+		}
 		return err
 	}
 	if fs.NArg() > 0 {

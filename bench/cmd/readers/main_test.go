@@ -85,6 +85,10 @@ func TestRun_Flags(t *testing.T) {
 	assert.Contains(t, out.String(), "500 commits/s")
 	assert.Less(t, strings.Index(out.String(), "`busy`"), strings.Index(out.String(), "`none`"), "the order of -cases")
 
+	out.Reset()
+	require.NoError(t, run([]string{"-h"}, &out, &log), "-h prints the usage and runs nothing")
+	assert.Empty(t, out.String())
+
 	for _, args := range [][]string{
 		{"-cases", "nope"},
 		{"-runs", "0"},
