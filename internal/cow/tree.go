@@ -88,7 +88,7 @@ func (t *Tree[K, V, M]) Len() int { return t.length }
 // so concurrent Clones of one tree are safe.
 func (t *Tree[K, V, M]) Clone() *Tree[K, V, M] {
 	if o := t.owner; o != nil {
-		o.shared.Store(true)
+		o.share()
 	}
 	c := *t
 	c.owner = nil
@@ -113,10 +113,10 @@ func (t *Tree[K, V, M]) Freeze() { t.owner = nil }
 // writer returns the token the next write uses, taking a fresh one when the
 // tree has none or its token is shared with a clone.
 func (t *Tree[K, V, M]) writer() *owner {
-	if t.owner == nil || t.owner.shared.Load() {
+	if t.owner == nil || t.owner.shared() {
 		t.owner = newOwner[M]()
 	}
-	if t.owner.marks {
+	if t.owner.marks() {
 		t.begin(t.owner) // an undo log until the next Settle (undo.go)
 	}
 	return t.owner

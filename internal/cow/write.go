@@ -32,7 +32,7 @@ func (t *Tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) p
 		p = in.p[i].p
 	}
 	if h := (*header)(p); s <= stepChild && h.owner == o {
-		if o.marks {
+		if o.marks() {
 			if !h.dirty {
 				t.save(p, o) // changed in place: undo.go
 			}
