@@ -84,9 +84,9 @@ func (tx *MeasuredTxn[K, V, M]) Insert(start, end K, v V) (bool, error) {
 // apart, and the write goes to an O(1) fork that the transaction adopts
 // once the record is made.
 //
-// Like Load, an Apply that changes something ends the transaction's
-// ownership of the nodes it had copied: a later write copies such a node
-// once more (see [fst.Measured.Apply]).
+// Without a record, Apply writes in place as Insert does. With one, like
+// Load, an Apply that changes something ends the transaction's ownership
+// of the nodes it had copied: a later write copies such a node once more.
 func (tx *MeasuredTxn[K, V, M]) Apply(start, end K, f func(V) V) (bool, error) {
 	if tx.base == nil {
 		return false, ErrTxDone

@@ -22,6 +22,13 @@ import (
 // them at once. With float keys and a float summary, rounding makes the
 // laws approximate: answers may then differ in the last bits from a
 // left-to-right sum.
+//
+// Of and Combine are user code, and may panic. The panic reaches the
+// caller of the write or query that called them; a write puts the tree
+// back as it was before it began (an undo log holds what it overwrote), so
+// the tree stays usable and its summaries stay exact. Summaries are shared
+// between versions: Combine must not modify its arguments, and a summary a
+// query returns must not be modified.
 type Measure[K Key, V, M any] interface {
 	Of(v V, n K) M
 	Combine(a, b M) M
