@@ -40,7 +40,7 @@ func ExampleMeasuredStore() {
 	total := sn.Measure(0, 24*60)
 	afternoon := sn.Measure(12*60, 24*60)
 	fmt.Println("booked:", total, "minutes,", afternoon, "after noon")
-	end, _ := sn.Seek(0, func(m int) bool { return m >= 60 })
+	end, _, _ := sn.Seek(0, func(m int) bool { return m >= 60 })
 	fmt.Printf("the first hour of bookings ends at %02d:%02d\n", end/60, end%60)
 	// Output:
 	// booked: 150 minutes, 90 after noon
@@ -101,8 +101,8 @@ func ExampleMeasuredTxn() {
 		before := tx.Measure(0, 100)
 		tx.ShiftLeft(0, 30) // delete [0, 30): the segment moves to [10, 30)
 		after := tx.Measure(0, 20)
-		start, _ := tx.SeekBackward(100, func(m int) bool { return m > 0 })
-		end, _ := tx.Seek(0, func(m int) bool { return m > 0 })
+		start, _, _ := tx.SeekBackward(100, func(m int) bool { return m > 0 })
+		end, _, _ := tx.Seek(0, func(m int) bool { return m > 0 })
 		fmt.Println(before, after, start, end)
 		return nil
 	})
@@ -114,10 +114,10 @@ func ExampleMeasuredTxn() {
 func ExampleMeasuredSnapshot() {
 	s, _ := flatseg.NewMeasured(0, 100, 1, sumOf{})
 	sn := s.Snapshot()
-	end, _ := sn.Seek(10, func(m int) bool { return m >= 5 })           // [10, end) sums to 5
-	start, _ := sn.SeekBackward(90, func(m int) bool { return m >= 5 }) // [start, 90) sums to 5
-	fmt.Println(end, start)
-	// Output: 15 85
+	end, before, _ := sn.Seek(10, func(m int) bool { return m >= 5 })          // [10, end) sums to 5
+	start, after, _ := sn.SeekBackward(90, func(m int) bool { return m >= 5 }) // [start, 90) sums to 5
+	fmt.Println(end, before, start, after)                                     // before and after leave the key where the sum passes out
+	// Output: 15 4 85 4
 }
 
 // Encode writes no summaries; fst.Decode and fst.WithMeasure rebuild

@@ -266,3 +266,28 @@ func ExampleNewFrom() {
 	// {20 30 2}
 	// {30 100 0}
 }
+
+// A cursor walks one version on from where it is: lookups in order (rows
+// being drawn, say) cost next to nothing each, and Next and Prev step
+// between segments.
+func ExampleMeasuredSnapshot_Cursor() {
+	s, _ := flatseg.New(0, 100, "free")
+	_ = s.Update(func(tx *flatseg.Txn[int, string]) error {
+		tx.Insert(10, 20, "alice")
+		tx.Insert(40, 60, "bob")
+		return nil
+	})
+	c := s.Snapshot().Cursor()
+	for _, k := range []int{12, 15, 45, 70} {
+		seg, _ := c.Seek(k)
+		fmt.Println(k, seg)
+	}
+	seg, _ := c.Prev()
+	fmt.Println("before it:", seg)
+	// Output:
+	// 12 {10 20 alice}
+	// 15 {10 20 alice}
+	// 45 {40 60 bob}
+	// 70 {60 100 free}
+	// before it: {40 60 bob}
+}

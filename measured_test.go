@@ -43,8 +43,8 @@ func denseMeasure(d []int, a, b int) rowStats {
 // measuredReader is what a MeasuredSnapshot and a MeasuredTxn answer.
 type measuredReader interface {
 	Measure(start, end int) rowStats
-	Seek(from int, pred func(rowStats) bool) (int, bool)
-	SeekBackward(to int, pred func(rowStats) bool) (int, bool)
+	Seek(from int, pred func(rowStats) bool) (int, rowStats, bool)
+	SeekBackward(to int, pred func(rowStats) bool) (int, rowStats, bool)
 }
 
 // checkMeasured compares Measure, Seek and SeekBackward of r with the dense
@@ -64,7 +64,7 @@ func checkMeasured(r measuredReader, d []int, rng *rand.Rand) error {
 		}
 		thr := int64(rng.IntN(200))
 		pred := func(s rowStats) bool { return s.Sum > thr }
-		end, ok := r.Seek(a, pred)
+		end, _, ok := r.Seek(a, pred)
 		wend, wok := 0, false
 		for e := a + 1; e <= testMax; e++ {
 			if pred(denseMeasure(d, a, e)) {
@@ -76,7 +76,7 @@ func checkMeasured(r measuredReader, d []int, rng *rand.Rand) error {
 			return fmt.Errorf("Seek(%d, Sum > %d) = %d, %v; want %d, %v", a, thr, end, ok, wend, wok)
 		}
 		zeros := func(s rowStats) bool { return s.Zeros >= thr%8+1 }
-		start, ok := r.SeekBackward(b, zeros)
+		start, _, ok := r.SeekBackward(b, zeros)
 		wstart, wok := 0, false
 		for s := b - 1; s >= testMin; s-- {
 			if zeros(denseMeasure(d, s, b)) {

@@ -49,6 +49,13 @@ func (sn *MeasuredSnapshot[K, V, M]) Stale() <-chan struct{} { return sn.stale }
 // tree, must not be written concurrently with any other use of it.
 func (sn *MeasuredSnapshot[K, V, M]) Tree() *fst.Measured[K, V, M] { return sn.tree.Clone() }
 
+// Cursor returns a cursor over this version (see [fst.Cursor]): Seek,
+// Next, Prev and Prefix, walking on from where it is instead of searching
+// from the root each time. O(1), one allocation; it reads this version
+// forever, and may be used by one goroutine at a time (make one per
+// goroutine).
+func (sn *MeasuredSnapshot[K, V, M]) Cursor() *fst.Cursor[K, V, M] { return sn.tree.Cursor() }
+
 // Search returns the segment that contains key, or false if key is outside
 // [MinKey, MaxKey) or NaN, as [fst.Measured.Search]: O(log n), no
 // allocation.
@@ -110,13 +117,13 @@ func (sn *MeasuredSnapshot[K, V, M]) Measure(start, end K) M { return sn.tree.Me
 // Seek is [fst.Measured.Seek] on this version: the least end such that
 // pred holds for the summary of [from, end). pred runs on the caller's
 // goroutine.
-func (sn *MeasuredSnapshot[K, V, M]) Seek(from K, pred func(M) bool) (end K, ok bool) {
+func (sn *MeasuredSnapshot[K, V, M]) Seek(from K, pred func(M) bool) (end K, before M, ok bool) {
 	return sn.tree.Seek(from, pred)
 }
 
 // SeekBackward is [fst.Measured.SeekBackward] on this version: the
 // greatest start such that pred holds for the summary of [start, to).
-func (sn *MeasuredSnapshot[K, V, M]) SeekBackward(to K, pred func(M) bool) (start K, ok bool) {
+func (sn *MeasuredSnapshot[K, V, M]) SeekBackward(to K, pred func(M) bool) (start K, after M, ok bool) {
 	return sn.tree.SeekBackward(to, pred)
 }
 

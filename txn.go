@@ -84,9 +84,9 @@ func (tx *MeasuredTxn[K, V, M]) Insert(start, end K, v V) (bool, error) {
 // apart, and the write goes to an O(1) fork that the transaction adopts
 // once the record is made.
 //
-// Like Load, an Apply that changes something ends the transaction's
-// ownership of the nodes it had copied: a later write copies such a node
-// once more (see [fst.Measured.Apply]).
+// Without a record, Apply writes in place as Insert does. With one, like
+// Load, an Apply that changes something ends the transaction's ownership
+// of the nodes it had copied: a later write copies such a node once more.
 func (tx *MeasuredTxn[K, V, M]) Apply(start, end K, f func(V) V) (bool, error) {
 	if tx.base == nil {
 		return false, ErrTxDone
@@ -278,6 +278,13 @@ func (tx *MeasuredTxn[K, V, M]) finish() {
 	tx.record = nil
 }
 
+// Cursor returns a cursor over the transaction's working tree as it is now
+// (see [fst.Cursor]); the transaction's later writes do not show in it.
+// O(1), one allocation; like Clone, it ends the transaction's ownership of
+// the nodes it had copied, so its next write to a node copies it once
+// more.
+func (tx *MeasuredTxn[K, V, M]) Cursor() *fst.Cursor[K, V, M] { return tx.tree.Cursor() }
+
 // Search returns the segment that contains key in the transaction's
 // working tree, as [MeasuredSnapshot.Search]: O(log n), no allocation.
 func (tx *MeasuredTxn[K, V, M]) Search(key K) (fst.Segment[K, V], bool) {
@@ -329,11 +336,11 @@ func (tx *MeasuredTxn[K, V, M]) DefaultValue() V { return tx.tree.DefaultValue()
 func (tx *MeasuredTxn[K, V, M]) Measure(start, end K) M { return tx.tree.Measure(start, end) }
 
 // Seek is [fst.Measured.Seek] on the working tree.
-func (tx *MeasuredTxn[K, V, M]) Seek(from K, pred func(M) bool) (end K, ok bool) {
+func (tx *MeasuredTxn[K, V, M]) Seek(from K, pred func(M) bool) (end K, before M, ok bool) {
 	return tx.tree.Seek(from, pred)
 }
 
 // SeekBackward is [fst.Measured.SeekBackward] on the working tree.
-func (tx *MeasuredTxn[K, V, M]) SeekBackward(to K, pred func(M) bool) (start K, ok bool) {
+func (tx *MeasuredTxn[K, V, M]) SeekBackward(to K, pred func(M) bool) (start K, after M, ok bool) {
 	return tx.tree.SeekBackward(to, pred)
 }

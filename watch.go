@@ -50,12 +50,16 @@ func (s *MeasuredStore[K, V, M]) WaitFor(ctx context.Context, version uint64) (*
 // range whose values change and then change back before WaitRange looks is
 // not reported. held must be a snapshot of s.
 //
-// Like [MeasuredStore.Wait] it does not poll and never delays a writer. Writers do
-// no extra work for it: on each wake-up WaitRange diffs the last version it
-// checked against the new head with [Diff], which skips the subtrees they
-// share, so a wake-up costs time proportional to the changes made by the
-// commits in between up to end, not to the size of the tree. When the range
-// is unchanged, the new head becomes the base of the next check.
+// Like [MeasuredStore.Wait] it does not poll and never delays a writer.
+// Writers do no extra work for it: on each wake-up WaitRange compares the
+// last version it checked with the new head over [start, end) only, with
+// [fst.DiffRange], which reaches start in O(log n), skips the subtrees the
+// two versions share there and merges the segments of the rest. So a
+// wake-up costs O(k + log n) at most, for k segments in the range, whatever
+// the commits in between did elsewhere (a shift before the range moves
+// every segment in it: then all k are read, up to the first that
+// changed), and O(log n) when the range's subtrees are shared. When the
+// range is unchanged, the new head becomes the base of the next check.
 //
 // WaitRange returns an error wrapping [ErrForeignSnapshot] if held is nil
 // or a snapshot of another store (it would never be overtaken by this
@@ -87,16 +91,11 @@ func (s *MeasuredStore[K, V, M]) WaitRange(ctx context.Context, held *MeasuredSn
 	}
 }
 
-// changedWithin reports whether a and b differ somewhere in [start, end).
-// It relies on Diff yielding changes in ascending key order to stop at end.
+// changedWithin reports whether a and b differ somewhere in [start, end):
+// the first range [fst.DiffRange] yields, which walks only that range.
 func changedWithin[K fst.Key, V, M any](a, b *MeasuredSnapshot[K, V, M], start, end K) bool {
-	for c := range Diff(a, b) {
-		if c.Start >= end {
-			return false
-		}
-		if c.End > start {
-			return true
-		}
+	for range fst.DiffRange(a.tree, b.tree, start, end) {
+		return true
 	}
 	return false
 }

@@ -15,66 +15,55 @@ type Change[K Key, V any] struct {
 
 // Diff returns, in increasing key order, the ranges whose value differs
 // between a and b, comparing keys in the intersection of their spans (trees
-// of one Store always share a span) and values with a's equality. It walks
-// the boundaries of both trees with cow.Diff, which skips the subtrees they
-// share without reading them, and looks up the values on both sides of each
-// boundary that differs: for two versions a few writes apart its cost is
-// O(c·log n + B·log n) for c differing boundaries, not O(n). Both trees must
-// stay unwritten while the sequence runs; frozen trees and snapshots always
-// are.
+// of one Store always share a span) and values with a's equality.
+//
+// It merges the boundaries of both trees in key order, and skips without
+// reading them the subtrees the two share at the same keys (as versions
+// related by Clone share them): for two versions a few writes apart it
+// costs O(B·log n) per path the writes changed, not O(n). The rest is
+// merged linearly, with one call of the equality per boundary of either
+// tree. After an integer ShiftLeft or ShiftRight the subtrees right of the
+// shift point are still shared, but moved: the value at k in one version
+// is the value at k-size in the other, which in general differs from the
+// value at k near every boundary from there to the end of the span. So the
+// answer is then about one range per boundary, and the walk reads every
+// boundary: O(n), about the cost of iterating both trees with All. Values
+// the two trees hold in a shared subtree are one stored value, and are
+// reported equal without asking the equality.
+//
+// Both trees must stay unwritten while the sequence runs; frozen trees and
+// snapshots always are.
 func Diff[K Key, V, M any](a, b *Measured[K, V, M]) iter.Seq[Change[K, V]] {
+	return diffWithin(a, b, max(a.min, b.min), min(a.max, b.max))
+}
+
+// DiffRange returns the ranges of [Diff](a, b) that share a key with
+// [start, end), clipped to it, in increasing key order: what changed
+// between a and b in that key range. It yields nothing when start >= end,
+// either is NaN, or the range misses the spans.
+//
+// It reaches start in O(log n) and then walks as Diff does, up to end: with
+// k boundaries in [start, end), at most O(k + log n), and less where the
+// trees share the range's subtrees. Its cost does not depend on what
+// changed outside the range (package flatseg's WaitRange checks a watched
+// range with it). Both trees must stay unwritten while the sequence runs.
+func DiffRange[K Key, V, M any](a, b *Measured[K, V, M], start, end K) iter.Seq[Change[K, V]] {
+	return diffWithin(a, b, max(a.min, b.min, start), min(a.max, b.max, end)) // NaN in, NaN out
+}
+
+// diffWithin is Diff over the keys [from, to) of both spans.
+func diffWithin[K Key, V, M any](a, b *Measured[K, V, M], from, to K) iter.Seq[Change[K, V]] {
 	return func(yield func(Change[K, V]) bool) {
-		from, to := max(a.min, b.min), min(a.max, b.max) // the keys both spans hold
-		if !(from < to) {
+		if !(from < to) { // also for NaN
 			return
 		}
-		var (
-			cur     Change[K, V]
-			pending bool
-		)
-		// at yields the run that starts at k, where a boundary of a or b
-		// differs: up to the next boundary of either tree, the values of
-		// both sides stay what they are at k. Touching runs with the same
-		// pair of values are merged.
-		at := func(k K) bool {
-			ia, _ := a.b.Interval(k)
-			ib, _ := b.b.Interval(k)
-			if a.same(ia.Value, ib.Value) {
-				return true
-			}
-			end := to
-			if !ia.Open {
-				end = min(end, ia.End)
-			}
-			if !ib.Open {
-				end = min(end, ib.End)
-			}
-			if pending && cur.End == k && a.same(cur.Old, ia.Value) && a.same(cur.New, ib.Value) {
-				cur.End = end
-				return true
-			}
-			if pending && !yield(cur) {
-				return false
-			}
-			cur, pending = Change[K, V]{Start: k, End: end, Old: ia.Value, New: ib.Value}, true
-			return true
-		}
-		if !at(from) {
-			return
-		}
-		for c := range cow.Diff(&a.b, &b.b, a.same) {
-			if c.Key <= from {
-				continue
-			}
-			if !(c.Key < to) {
-				break
-			}
-			if !at(c.Key) {
+		// Both trees hold a boundary at their min, at or below from, so
+		// every key of [from, to) has a value in both; a tree with keys
+		// has its props, so a.same is a.p.eq.
+		for c := range cow.DiffIntervals(&a.b, &b.b, from, to, a.p.eq) {
+			if !yield(Change[K, V](c)) {
 				return
 			}
-		}
-		if pending {
-			yield(cur)
 		}
 	}
 }

@@ -94,13 +94,13 @@ func ExampleMeasured() {
 	fmt.Println(t.Measure(0, 30)) // 5×20 + 40 + 4×20 + 10×20; 10 rows hidden
 	// The row at pixel 130: the first end whose rows [0, end) are taller
 	// than 130 ends just after it.
-	end, _ := t.Seek(0, func(s rows) bool { return s.H > 130 })
+	end, _, _ := t.Seek(0, func(s rows) bool { return s.H > 130 })
 	fmt.Println("pixel 130 is in row", end-1)
 
 	t.ShiftRight(2, 3, false) // insert 3 rows above row 2: the rest move down
 	seg, _ := t.Search(15)
 	fmt.Println("hidden now:", seg.Start, seg.End)
-	end, _ = t.Seek(0, func(s rows) bool { return s.H > 130 })
+	end, _, _ = t.Seek(0, func(s rows) bool { return s.H > 130 })
 	fmt.Println("pixel 130 is in row", end-1)
 	// Output:
 	// {420 20}
@@ -335,7 +335,7 @@ func ExampleMeasured_Measure() {
 func ExampleNone() {
 	t, _ := fst.New(0, 100, "free")
 	fmt.Println(t.Measure(0, 100))
-	end, ok := t.Seek(10, func(fst.None) bool { return true })
+	end, _, ok := t.Seek(10, func(fst.None) bool { return true })
 	fmt.Println(end, ok)
 	// Output:
 	// {}
@@ -347,9 +347,9 @@ func ExampleNone() {
 // rows from row 5 skips the hidden rows.
 func ExampleMeasured_Seek() {
 	t := newSheet()
-	end, ok := t.Seek(5, func(s rows) bool { return s.Visible >= 10 })
+	end, _, ok := t.Seek(5, func(s rows) bool { return s.Visible >= 10 })
 	fmt.Println(end, ok) // rows 5-9 and 20-24
-	_, ok = t.Seek(0, func(s rows) bool { return s.H > 1e6 })
+	_, _, ok = t.Seek(0, func(s rows) bool { return s.H > 1e6 })
 	fmt.Println(ok) // the sheet is not that tall
 	// Output:
 	// 25 true
@@ -360,7 +360,7 @@ func ExampleMeasured_Seek() {
 // row 6.
 func ExampleMeasured_SeekBackward() {
 	t := newSheet()
-	start, ok := t.SeekBackward(24, func(s rows) bool { return s.Visible >= 8 })
+	start, _, ok := t.SeekBackward(24, func(s rows) bool { return s.Visible >= 8 })
 	fmt.Println(start, ok)
 	// Output: 6 true
 }
@@ -407,4 +407,44 @@ func ExampleMeasured_Assign() {
 	// Output:
 	// true {420 20}
 	// true
+}
+
+// A cursor walks one version: Seek to a key, then Next and Prev to the
+// neighbouring segments. Seeks in order walk on from where the cursor is,
+// as mdds's search with a hint does.
+func ExampleCursor() {
+	t := newSheet()
+	c := t.Cursor()
+	for _, row := range []int64{3, 7, 12, 25} {
+		seg, _ := c.Seek(row)
+		fmt.Printf("row %d: rows [%d, %d) %+v\n", row, seg.Start, seg.End, seg.Value)
+	}
+	seg, _ := c.Prev()
+	fmt.Printf("the run before: [%d, %d)\n", seg.Start, seg.End)
+	t.Insert(0, 1000, row{H: 99}) // writes after Cursor() never show in it
+	seg, _ = c.Next()
+	fmt.Printf("and after: [%d, %d) %+v\n", seg.Start, seg.End, seg.Value)
+	// Output:
+	// row 3: rows [0, 5) {H:20 Hidden:false}
+	// row 7: rows [6, 10) {H:20 Hidden:false}
+	// row 12: rows [10, 20) {H:20 Hidden:true}
+	// row 25: rows [20, 1000) {H:20 Hidden:false}
+	// the run before: [10, 20)
+	// and after: [20, 1000) {H:20 Hidden:false}
+}
+
+// Prefix is the summary of everything before the cursor's segment: the top
+// of a run of rows, with the run, in one walk.
+func ExampleCursor_Prefix() {
+	t := newSheet()
+	c := t.Cursor()
+	for seg, ok := c.Seek(0); ok && seg.Start < 30; seg, ok = c.Next() {
+		fmt.Printf("rows [%d, %d) start at pixel %d\n", seg.Start, seg.End, c.Prefix().H)
+	}
+	// Output:
+	// rows [0, 5) start at pixel 0
+	// rows [5, 6) start at pixel 100
+	// rows [6, 10) start at pixel 140
+	// rows [10, 20) start at pixel 220
+	// rows [20, 1000) start at pixel 220
 }

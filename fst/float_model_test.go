@@ -311,6 +311,7 @@ func floatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Tree[K, int], *fm
 		eq:     func(a, b int) bool { return a == b },
 		keep:   3,
 		diff:   fst.Diff[K, int, fst.None],
+		cursor: cursorOf[K, int, fst.None],
 	}
 }
 

@@ -32,7 +32,7 @@ func unbox(s []int) int {
 
 func sliceEqual(a, b []int) bool { return slices.Equal(a, b) }
 
-var funcConfig = intConfig(box, unbox, sliceEqual, fst.Diff[int, []int, fst.None])
+var funcConfig = intConfig(box, unbox, sliceEqual, fst.Diff[int, []int, fst.None], cursorOf[int, []int, fst.None])
 
 func runFunc(t testing.TB, fanout int, ops []byte) {
 	if len(ops) < 3 {

@@ -66,6 +66,16 @@ type subject[K fst.Key, V, T any] interface {
 	Overlapping(start, end K) iter.Seq[fst.Segment[K, V]]
 }
 
+// segCursor is what the harness drives of an fst.Cursor, of any summary.
+type segCursor[K fst.Key, V any] interface {
+	Seek(key K) (fst.Segment[K, V], bool)
+	Next() (fst.Segment[K, V], bool)
+	Prev() (fst.Segment[K, V], bool)
+}
+
+// cursorOf is config.cursor for the trees of every summary.
+func cursorOf[K fst.Key, V, M any](t *fst.Measured[K, V, M]) segCursor[K, V] { return t.Cursor() }
+
 // model is the obviously correct counterpart of a subject. Its values are
 // small ints; the subject holds config.box of them. A model may change on a
 // failed operation: the harness puts back the clone it took before.
@@ -98,12 +108,13 @@ type config[K fst.Key, V any, T subject[K, V, T], M model[K, M]] struct {
 	values      int // model values are 0 .. values-1
 	// box turns a model value into the subject's; unbox turns it back; eq
 	// tells whether the subject stored the value it was given.
-	box   func(int) V
-	unbox func(V) int
-	eq    func(a, b V) bool
-	keep  int                                                  // clones kept for re-checks, oldest dropped first
-	diff  func(a, b T) iter.Seq[fst.Change[K, V]]              // fst.Diff for the subject type
-	extra func(h *harness[K, V, T, M], tr T, m M, what string) // more checks; may be nil
+	box    func(int) V
+	unbox  func(V) int
+	eq     func(a, b V) bool
+	keep   int                                                  // clones kept for re-checks, oldest dropped first
+	diff   func(a, b T) iter.Seq[fst.Change[K, V]]              // fst.Diff for the subject type
+	cursor func(t T) segCursor[K, V]                            // t.Cursor(), as a segCursor
+	extra  func(h *harness[K, V, T, M], tr T, m M, what string) // more checks; may be nil
 }
 
 // harness holds one run: the subject and its model, the clones kept with
@@ -168,6 +179,13 @@ func (h *harness[K, V, T, M]) step(op, a, b, c byte) {
 	key := func(x byte) K { return keys[int(x)%len(keys)] }
 	size := func(x byte) K { return sizes[int(x)%len(sizes)] }
 	val := int(c) % h.cfg.values
+	// A cursor made before the write, walked after it: it must read the
+	// version it was made from, whatever the write did to the tree (made
+	// before the Clone below, which would make the write copy every node
+	// anyway). It is positioned by a Seek first, so that the walk
+	// continues a path.
+	early := h.cfg.cursor(h.tree)
+	early.Seek(key(c))
 	before, beforeM := h.tree.Clone(), h.model.clone()
 	var got, want error
 	switch kind := h.draw(op); kind {
@@ -246,6 +264,7 @@ func (h *harness[K, V, T, M]) step(op, a, b, c byte) {
 		h.check(o, h.oldM[i], fmt.Sprintf("clone %d", i))
 	}
 	h.checkDiff(before, beforeM)
+	h.checkCursor(early, beforeM, keys, int(a)^int(b)<<8, "a cursor made before the write")
 }
 
 // applyFunc returns the f of an Apply operation on model values 0 ..
@@ -359,8 +378,78 @@ func (h *harness[K, V, T, M]) check(tr T, m M, what string) {
 			h.fail("%s: Overlapping(%v, %v) = %v, want %v", what, lo, hi, got, exp)
 		}
 	}
+	h.checkCursor(h.cfg.cursor(tr), m, probes, len(want), what+": a new cursor")
 	if h.cfg.extra != nil {
 		h.cfg.extra(h, tr, m, what)
+	}
+}
+
+// checkCursor checks c, a cursor over a version whose model is m, against
+// the model: Seek of every probe (in palette order, then in an order drawn
+// from mix, so that Seeks climb both ways), each followed by a step of Next
+// or Prev from where it landed; then a whole walk with Next to the last
+// segment and one with Prev back to the first. Seeks outside the span
+// report false and leave the cursor where it was.
+func (h *harness[K, V, T, M]) checkCursor(c segCursor[K, V], m M, probes []K, mix int, what string) {
+	h.t.Helper()
+	want := m.segments()
+	at := func(k K) int {
+		return slices.IndexFunc(want, func(s fst.Segment[K, int]) bool { return s.Start <= k && k < s.End })
+	}
+	order := slices.Clone(probes)
+	rng := rand.New(rand.NewPCG(uint64(mix), uint64(len(probes))))
+	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	cur := -1 // the segment the cursor is at, -1 before any
+	for _, k := range append(slices.Clone(probes), order...) {
+		seg, ok := c.Seek(k)
+		i := at(k)
+		if ok != (i >= 0) {
+			h.fail("%s: Seek(%v) ok=%v, in the span: %v", what, k, ok, i >= 0)
+		}
+		if !ok {
+			continue
+		}
+		if got := h.segment(seg, what); got != want[i] {
+			h.fail("%s: Seek(%v) = %v, want %v", what, k, got, want[i])
+		}
+		cur = i
+		step, name, j := c.Next, "Next", cur+1
+		if rng.IntN(2) == 0 {
+			step, name, j = c.Prev, "Prev", cur-1
+		}
+		seg, ok = step()
+		if ok != (0 <= j && j < len(want)) {
+			h.fail("%s: %s after Seek(%v) ok=%v with %d segments", what, name, k, ok, len(want))
+		}
+		if ok {
+			cur = j
+		}
+		if got := h.segment(seg, what); got != want[cur] {
+			h.fail("%s: %s after Seek(%v) = %v, want %v", what, name, k, got, want[cur])
+		}
+	}
+	if cur < 0 { // never positioned: the first Next is the first segment
+		seg, ok := c.Next()
+		if !ok || h.segment(seg, what) != want[0] {
+			h.fail("%s: Next of a new cursor = %v, %v, want %v", what, seg, ok, want[0])
+		}
+		cur = 0
+	}
+	for ; cur+1 < len(want); cur++ {
+		if seg, ok := c.Next(); !ok || h.segment(seg, what) != want[cur+1] {
+			h.fail("%s: Next from segment %d = %v, %v, want %v", what, cur, seg, ok, want[cur+1])
+		}
+	}
+	if seg, ok := c.Next(); ok || h.segment(seg, what) != want[cur] {
+		h.fail("%s: Next past the last = %v, %v: want false and the last", what, seg, ok)
+	}
+	for ; cur > 0; cur-- {
+		if seg, ok := c.Prev(); !ok || h.segment(seg, what) != want[cur-1] {
+			h.fail("%s: Prev from segment %d = %v, %v, want %v", what, cur, seg, ok, want[cur-1])
+		}
+	}
+	if seg, ok := c.Prev(); ok || h.segment(seg, what) != want[0] {
+		h.fail("%s: Prev before the first = %v, %v: want false and the first", what, seg, ok)
 	}
 }
 

@@ -32,6 +32,7 @@ func extremesConfig[K smallInt]() *config[K, int, *fst.Tree[K, int], *dense[K]] 
 		eq:     func(a, b int) bool { return a == b },
 		keep:   2,
 		diff:   fst.Diff[K, int, fst.None],
+		cursor: cursorOf[K, int, fst.None],
 	}
 }
 

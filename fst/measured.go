@@ -22,6 +22,13 @@ import (
 // them at once. With float keys and a float summary, rounding makes the
 // laws approximate: answers may then differ in the last bits from a
 // left-to-right sum.
+//
+// Of and Combine are user code, and may panic. The panic reaches the
+// caller of the write or query that called them; a write puts the tree
+// back as it was before it began (an undo log holds what it overwrote), so
+// the tree stays usable and its summaries stay exact. Summaries are shared
+// between versions: Combine must not modify its arguments, and a summary a
+// query returns must not be modified.
 type Measure[K Key, V, M any] interface {
 	Of(v V, n K) M
 	Combine(a, b M) M
@@ -111,55 +118,60 @@ func (t *Measured[K, V, M]) Measure(start, end K) M {
 // greatest start such that pred holds for [start, to). pred must be
 // monotone in the range: once true for a range, true for every range that
 // contains it (a running sum of non-negative values passing a threshold, a
-// count reaching n). A nil pred is never true.
+// count reaching n). A nil pred is never true. Each also returns the
+// summary of the range without the key at which pred turns (the key
+// before end, the key start): for the row at a pixel offset, that row's
+// top, found in the same walk.
 
 // Seek returns the least end with from < end <= MaxKey() such that
-// pred(Measure(from, end)) holds, and true; false when there is none. A
-// from below MinKey() searches from MinKey(), as Measure clips; a from at
-// or past MaxKey(), or NaN, finds nothing. For float keys end is the least
-// representable such key. On a tree without a Measure every summary is the
-// zero M, so Seek returns the least key above (the clipped) from when
-// pred(zero) holds, and false otherwise.
+// pred(Measure(from, end)) holds, the summary Measure(from, last) of the
+// keys before the last key of that range (last is end-1 for integer keys,
+// the float below end for floats), and true; it returns false when there
+// is none. A from below MinKey() searches from MinKey(), as Measure clips;
+// a from at or past MaxKey(), or NaN, finds nothing. For float keys end is
+// the least representable such key. On a tree without a Measure every
+// summary is the zero M, so Seek returns the least key above (the clipped)
+// from when pred(zero) holds, and false otherwise.
 //
 // O(log n) nodes visited, with one pred call per child summary combined;
-// inside the segment where pred turns true, a bisection over its length
-// (O(log length) calls of pred and Of for integer keys, at most 64 for
-// floats). pred is called on the caller's goroutine and must not write to
-// the tree.
-func (t *Measured[K, V, M]) Seek(from K, pred func(M) bool) (end K, ok bool) {
+// inside the segment where pred turns true, a search over its length that
+// tries its first key, then 2, 4, 8... keys, then bisects: one call of
+// pred and Of when the first key already passes (a visible row), O(log
+// length) for integer keys and at most about 128 for floats otherwise.
+// pred is called on the caller's goroutine and must not write to the tree.
+func (t *Measured[K, V, M]) Seek(from K, pred func(M) bool) (end K, before M, ok bool) {
 	from = max(from, t.min)
 	if !(from < t.max) || pred == nil {
-		return from, false
+		return from, before, false
 	}
 	m := t.measure()
 	if m == nil {
-		var zero M
-		if !pred(zero) {
-			return from, false
+		if !pred(before) {
+			return from, before, false
 		}
-		return num.Next(from), true // from < max: the next key is at most max
+		return num.Next(from), before, true
 	}
 	return t.b.Seek(m, from, t.max, pred)
 }
 
 // SeekBackward returns the greatest start with MinKey() <= start < to such
-// that pred(Measure(start, to)) holds, and true; false when there is none.
-// A to above MaxKey() searches back from MaxKey(); a to at or below
-// MinKey(), or NaN, finds nothing. On a tree without a Measure it returns
-// the key before to when pred(zero) holds. Its costs are Seek's.
-func (t *Measured[K, V, M]) SeekBackward(to K, pred func(M) bool) (start K, ok bool) {
+// that pred(Measure(start, to)) holds, the summary of the keys after start
+// up to to, and true; false when there is none. A to above MaxKey()
+// searches back from MaxKey(); a to at or below MinKey(), or NaN, finds
+// nothing. On a tree without a Measure it returns the key before to when
+// pred(zero) holds. Its costs are Seek's.
+func (t *Measured[K, V, M]) SeekBackward(to K, pred func(M) bool) (start K, after M, ok bool) {
 	to = min(to, t.max)
 	if !(t.min < to) || pred == nil {
-		return to, false
+		return to, after, false
 	}
 	m := t.measure()
 	if m == nil {
-		var zero M
-		if !pred(zero) {
-			return to, false
+		if !pred(after) {
+			return to, after, false
 		}
 		p, _ := num.Prev(to)
-		return p, true
+		return p, after, true
 	}
 	return t.b.SeekBackward(m, to, t.max, pred)
 }

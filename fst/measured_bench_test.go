@@ -146,7 +146,7 @@ func BenchmarkMeasured(b *testing.B) {
 				for b.Loop() {
 					from := ks.next()
 					thr = seekThreshold(from, total-prefixSum(from))
-					end, _ := meas.Seek(from, pred)
+					end, _, _ := meas.Seek(from, pred)
 					sink += end
 				}
 				_ = sink
@@ -160,7 +160,7 @@ func BenchmarkMeasured(b *testing.B) {
 				for b.Loop() {
 					to := ks.next() + 1
 					thr = seekThreshold(to, prefixSum(to))
-					start, _ := meas.SeekBackward(to, pred)
+					start, _, _ := meas.SeekBackward(to, pred)
 					sink += start
 				}
 				_ = sink
@@ -232,12 +232,12 @@ func checkMeasuredAnswers(b *testing.B, t *fst.Measured[int64, int64, int64], sp
 			b.Fatalf("Measure(%d, %d) = %d; want %d", lo, hi+1, got, prefixSum(hi+1)-prefixSum(lo))
 		}
 		thr := seekThreshold(lo, total-prefixSum(lo))
-		end, ok := t.Seek(lo, func(s int64) bool { return s >= thr })
+		end, _, ok := t.Seek(lo, func(s int64) bool { return s >= thr })
 		if !ok || prefixSum(end)-prefixSum(lo) < thr || prefixSum(end-1)-prefixSum(lo) >= thr {
 			b.Fatalf("Seek(%d, >= %d) = %d, %v", lo, thr, end, ok)
 		}
 		thr = seekThreshold(hi+1, prefixSum(hi+1))
-		start, ok := t.SeekBackward(hi+1, func(s int64) bool { return s >= thr })
+		start, _, ok := t.SeekBackward(hi+1, func(s int64) bool { return s >= thr })
 		if !ok || prefixSum(hi+1)-prefixSum(start) < thr || prefixSum(hi+1)-prefixSum(start+1) >= thr {
 			b.Fatalf("SeekBackward(%d, >= %d) = %d, %v", hi+1, thr, start, ok)
 		}

@@ -141,7 +141,7 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 				continue
 			}
 			for pi, pred := range m.preds(i) {
-				end, ok := tr.Seek(from, pred)
+				end, before, ok := tr.Seek(from, pred)
 				from := max(from, h.lo) // a start below the span is clipped
 				switch {
 				case !(from < h.hi):
@@ -156,9 +156,11 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 					h.fail("%s: Seek(%v, pred %d/%d) = %v: not in (from, hi] or pred fails there", what, from, i, pi, end)
 				case prev(end) > from && pred(measure(from, prev(end))):
 					h.fail("%s: Seek(%v, pred %d/%d) = %v, but pred already holds at %v", what, from, i, pi, end, prev(end))
+				case before != measure(from, prev(end)):
+					h.fail("%s: Seek(%v, pred %d/%d) = %v with the summary before %+v, want %+v", what, from, i, pi, end, before, measure(from, prev(end)))
 				}
 				to := keys[n-1-i] // from the other end: reaches past the span too
-				start, ok := tr.SeekBackward(to, pred)
+				start, after, ok := tr.SeekBackward(to, pred)
 				to = min(to, h.hi) // an end past the span is clipped
 				switch {
 				case !(h.lo < to):
@@ -173,6 +175,8 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 					h.fail("%s: SeekBackward(%v, pred %d/%d) = %v: not in [lo, to) or pred fails there", what, to, i, pi, start)
 				case next(start) < to && pred(measure(next(start), to)):
 					h.fail("%s: SeekBackward(%v, pred %d/%d) = %v, but pred still holds at %v", what, to, i, pi, start, next(start))
+				case after != measure(next(start), to):
+					h.fail("%s: SeekBackward(%v, pred %d/%d) = %v with the summary after %+v, want %+v", what, to, i, pi, start, after, measure(next(start), to))
 				}
 			}
 		}
@@ -181,7 +185,7 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 
 // measuredIntConfig is intConfig for a measured subject with measure m.
 func measuredIntConfig[V any, M comparable](m testMeasure[int, V, M], box func(int) V, unbox func(V) int, eq func(a, b V) bool) *config[int, V, *fst.Measured[int, V, M], *dense[int]] {
-	c := intConfig(box, unbox, eq, fst.Diff[int, V, M])
+	c := intConfig(box, unbox, eq, fst.Diff[int, V, M], cursorOf[int, V, M])
 	c.extra = measuredExtra[int, V, M, *dense[int]](m, func(k int) int { return k - 1 }, func(k int) int { return k + 1 })
 	return c
 }
@@ -270,6 +274,7 @@ func measuredFloatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Measured[
 		eq:     eqInt,
 		keep:   3,
 		diff:   fst.Diff[K, int, edges],
+		cursor: cursorOf[K, int, edges],
 		extra: measuredExtra[K, int, edges, *fmodel[K]](edgesOf[K]{},
 			func(k K) K { return nextAfter(k, false) }, func(k K) K { return nextAfter(k, true) }),
 	}

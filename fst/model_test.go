@@ -152,7 +152,7 @@ func (d *dense[K]) segments() []fst.Segment[K, int] {
 // intConfig is the model test of int keys: keys a little beyond the span on
 // both sides, so that clipping and bad input are exercised, shift sizes from
 // -1 to 10, four values; Apply a little less often than Insert; Freeze often, Clear seldom (it empties the tree).
-func intConfig[V any, T subject[int, V, T]](box func(int) V, unbox func(V) int, eq func(a, b V) bool, diff func(a, b T) iter.Seq[fst.Change[int, V]]) *config[int, V, T, *dense[int]] {
+func intConfig[V any, T subject[int, V, T]](box func(int) V, unbox func(V) int, eq func(a, b V) bool, diff func(a, b T) iter.Seq[fst.Change[int, V]], cursor func(T) segCursor[int, V]) *config[int, V, T, *dense[int]] {
 	return &config[int, V, T, *dense[int]]{
 		mix: []weight{{opInsert, 16}, {opApply, 6}, {opShiftLeft, 8}, {opShiftRight, 8}, {opClone, 4}, {opFreeze, 3}, {opClear, 1}},
 		keys: func(m *dense[int]) []int {
@@ -169,12 +169,13 @@ func intConfig[V any, T subject[int, V, T]](box func(int) V, unbox func(V) int, 
 		eq:     eq,
 		keep:   3,
 		diff:   diff,
+		cursor: cursor,
 	}
 }
 
 var plainConfig = intConfig(
 	func(v int) int { return v }, func(v int) int { return v }, func(a, b int) bool { return a == b },
-	fst.Diff[int, int, fst.None])
+	fst.Diff[int, int, fst.None], cursorOf[int, int, fst.None])
 
 // intSpan decodes the span and default value of an int model test from
 // three bytes.

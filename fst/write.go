@@ -3,6 +3,8 @@ package fst
 import (
 	"fmt"
 
+	"github.com/flatseg/flatseg/internal/cow"
+
 	"github.com/flatseg/flatseg/internal/num"
 )
 
@@ -30,6 +32,9 @@ func (t *Measured[K, V, M]) insert(start, end K, v V) (changed bool, err error) 
 		return false, err
 	}
 	s, e := max(start, t.min), min(end, t.max)
+	if changed, done := t.insertInLeaf(s, e, v); done {
+		return changed, nil
+	}
 	// Every value comparison happens before the first change, so that an
 	// equality that panics (an interface holding a slice) leaves the tree
 	// as it was.
@@ -62,6 +67,83 @@ func (t *Measured[K, V, M]) insert(start, end K, v V) (changed bool, err error) 
 		t.set(s, v)
 	}
 	return true, nil
+}
+
+// insertInLeaf is Insert of [s, e), clipped to the span, in one descent:
+// it finds the leaf holding s with a cursor, reads from it the values that
+// decide the write (the value at s, the one before it, the one at e) and
+// rewrites the run of the leaf's entries that [s, e) covers in place. It
+// reports done false, having changed nothing, when the write does not stay
+// in that leaf (e past the leaf's bound, the entry before s in another
+// leaf, the leaf's first key or its fill changing): Insert then writes the
+// general way. Every value comparison happens before the write.
+func (t *Measured[K, V, M]) insertInLeaf(s, e K, v V) (changed, done bool) {
+	var c cow.Cursor[K, V, M]
+	c.Reset(&t.b)
+	c.Seek(s) // min is a boundary and s >= min: the leaf holds an entry <= s
+	n, i := c.LeafLen(), c.Index()
+	up, bounded := c.LeafBound()
+	if !bounded {
+		up = t.max
+	}
+	entry := func(j int) (K, V) { return c.EntryAt(j) }
+	end := func(j int) K { // the end of the segment of entry j
+		if j+1 < n {
+			k, _ := entry(j + 1)
+			return k
+		}
+		return up
+	}
+	ki, vi := entry(i)
+	if t.same(vi, v) && !(end(i) < e) {
+		return false, true // [s, e) already maps to v
+	}
+	if e > up || e == up && bounded {
+		return false, false // e lies in a later leaf, or is its first key
+	}
+	// The segment that ends at s, whose value v would continue.
+	hasLeft, lv := s != t.min, vi
+	if ki == s && hasLeft {
+		if i == 0 {
+			return false, false // in the leaf before
+		}
+		_, lv = entry(i - 1)
+	}
+	mergeLeft := hasLeft && t.same(lv, v)
+	// The entry at or below e, whose value the keys from e on keep.
+	j := i
+	for j+1 < n && !(e < end(j)) {
+		j++
+	}
+	kj, ve := entry(j)
+	a := i // the entries [a, b) lie in [s, e)
+	if ki < s {
+		a = i + 1
+	}
+	b := j + 1
+	if kj == e {
+		b = j
+	}
+	var keys [2]K
+	var vals [2]V
+	m := 0
+	if !mergeLeft {
+		keys[m], vals[m], m = s, v, m+1
+	}
+	if e < t.max {
+		switch {
+		case t.same(ve, v):
+			if kj == e {
+				b = j + 1 // e no longer changes the value
+			}
+		case kj != e:
+			keys[m], vals[m], m = e, ve, m+1
+		}
+	}
+	if !t.b.SpliceLeaf(&c, a, b, keys[:m], vals[:m]) {
+		return false, false
+	}
+	return true, true
 }
 
 // ShiftLeft removes the keys [start, end) and moves every later segment left

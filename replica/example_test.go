@@ -99,7 +99,7 @@ func ExampleOpenMeasured() {
 	}
 	local, _ := n.Store().WaitFor(ctx, sn.Version())
 	shown := local.Measure(0, 1000)
-	row, _ := local.Seek(0, func(v int64) bool { return v > 150 }) // the 151st visible key
+	row, _, _ := local.Seek(0, func(v int64) bool { return v > 150 }) // the 151st visible key
 	fmt.Println(shown, row-1)
 	// Output: 800 350
 }

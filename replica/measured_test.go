@@ -117,12 +117,12 @@ func TestMeasuredNode_FollowersAnswer(t *testing.T) {
 	}
 	checkMeasure(t, last, "leader")
 	want := last.Measure(0, span)
-	wantEnd, wantOK := last.Seek(0, func(s sumCount) bool { return s.Sum > want.Sum/2 })
+	wantEnd, _, wantOK := last.Seek(0, func(s sumCount) bool { return s.Sum > want.Sum/2 })
 	for i, node := range nodes {
 		sn, err := node.Store().WaitFor(ctx, last.Version())
 		require.NoError(t, err)
 		checkMeasure(t, sn, fmt.Sprint("node ", i))
-		end, ok := sn.Seek(0, func(s sumCount) bool { return s.Sum > want.Sum/2 })
+		end, _, ok := sn.Seek(0, func(s sumCount) bool { return s.Sum > want.Sum/2 })
 		assert.Equal(t, wantEnd, end, "node %d: Seek", i)
 		assert.Equal(t, wantOK, ok, "node %d: Seek", i)
 		require.NoError(t, sn.Tree().Verify(), "node %d", i)

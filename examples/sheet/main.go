@@ -80,7 +80,7 @@ func (s *Sheet) Top(r Row) int64 {
 // RowAt returns the visible row holding pixel y >= 0, or -1 when y is below
 // the last visible row.
 func (s *Sheet) RowAt(y int64) Row {
-	end, ok := s.t.Seek(0, func(sum Sum) bool { return sum.H > y })
+	end, _, ok := s.t.Seek(0, func(sum Sum) bool { return sum.H > y })
 	if !ok {
 		return -1
 	}
@@ -94,7 +94,7 @@ func (s *Sheet) Visible(a, b Row) int64 {
 
 // NextVisible returns the first visible row at or after r, or -1.
 func (s *Sheet) NextVisible(r Row) Row {
-	end, ok := s.t.Seek(r, func(sum Sum) bool { return sum.Visible > 0 })
+	end, _, ok := s.t.Seek(r, func(sum Sum) bool { return sum.Visible > 0 })
 	if !ok {
 		return -1
 	}
@@ -103,7 +103,7 @@ func (s *Sheet) NextVisible(r Row) Row {
 
 // PrevVisible returns the last visible row at or before r, or -1.
 func (s *Sheet) PrevVisible(r Row) Row {
-	start, ok := s.t.SeekBackward(r+1, func(sum Sum) bool { return sum.Visible > 0 })
+	start, _, ok := s.t.SeekBackward(r+1, func(sum Sum) bool { return sum.Visible > 0 })
 	if !ok {
 		return -1
 	}

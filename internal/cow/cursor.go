@@ -1,6 +1,10 @@
 package cow
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/flatseg/flatseg/internal/num"
+)
 
 // A Cursor is a root-to-leaf path to one entry of a tree: the frame of
 // every node on the way down, each with the index taken there. It is the
@@ -180,9 +184,11 @@ func (c *Cursor[K, V, M]) Prev() bool {
 // scanForward combines, in key order, the summaries of the keys from x on,
 // x being in the segment of the cursor's entry, until to (exclusive) or
 // until pred (when not nil) holds on the running summary. It returns the
-// running summary and, when pred turned true, the least y <= to such that
-// pred holds for the keys [x, y), with found. The cursor is left at the
-// entry whose segment holds the last key walked.
+// running summary and to, or, when pred turned true, the least y <= to
+// such that pred holds for the keys [x, y), the summary of the keys
+// [x, y') before it (y' the greatest key below y, the key at which pred
+// turns), and found. The cursor is left at the entry whose segment holds
+// the last key walked.
 //
 // It walks the cursor's leaf from its entry on, then climbs to the first
 // sibling right of the path that it cannot take whole (one that reaches
@@ -214,7 +220,11 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 			if s < e {
 				full := combine(m, acc, have, m.Of(lf.p[j], e-s))
 				if pred != nil && pred(full) {
-					return full, c.bisect(m, lf.p[j], s, e, acc, have, pred), true
+					y := c.bisect(m, lf.p[j], s, e, acc, have, pred)
+					if last, _ := num.Prev(y); last > s {
+						return combine(m, acc, have, m.Of(lf.p[j], last-s)), y, true
+					}
+					return acc, y, true // zero M when have is false
 				}
 				acc, have = full, true
 			}
@@ -310,10 +320,11 @@ func (c *Cursor[K, V, M]) bisect(m Measure[K, V, M], v V, s, e K, acc M, have bo
 // scanBackward combines, in reverse key order, the summaries of the keys
 // below to, to being above the key of the cursor's entry and at most the
 // end of its segment, until pred holds on the running summary of [s, to):
-// it returns the greatest such s, with found, or false when pred fails on
-// the keys from the tree's first key. The mirror of scanForward, without
-// its limit: it runs to the first key.
-func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bool) (K, bool) {
+// it returns the greatest such s, the summary of the keys after it,
+// [s', to) with s' the least key above s, and found; or false when pred
+// fails on the keys from the tree's first key. The mirror of scanForward,
+// without its limit: it runs to the first key.
+func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bool) (K, M, bool) {
 	var acc M
 	have := false
 	b := to // the end of the entry the leaf walk starts with
@@ -327,8 +338,9 @@ func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bo
 			f.i = int32(j)
 			var hit bool
 			var x K
+			before, had := acc, have
 			if acc, have, x, hit = c.partBack(m, lf.p[j], f.origin+lf.keys[j], b, acc, have, pred); hit {
-				return x, true
+				return x, c.after(m, lf.p[j], x, b, before, had), true
 			}
 		}
 		h := c.levels - 1
@@ -347,7 +359,8 @@ func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bo
 			}
 		}
 		if h < 0 {
-			return to, false
+			var zero M
+			return to, zero, false
 		}
 		// Down that child, from its right, taking whole what can be.
 		for h++; h < c.levels; h++ {
@@ -383,6 +396,19 @@ func (c *Cursor[K, V, M]) takeBackward(m Measure[K, V, M], in *node[K, slot[M]],
 	return true
 }
 
+// after returns the summary of the keys from the one after x up to b of a
+// segment holding v, followed by the running summary acc (when have).
+func (c *Cursor[K, V, M]) after(m Measure[K, V, M], v V, x, b K, acc M, have bool) M {
+	if next := num.Next(x); next < b {
+		part := m.Of(v, b-next)
+		if have {
+			part = m.Combine(part, acc)
+		}
+		return part
+	}
+	return acc // zero M when have is false
+}
+
 // partBack puts the keys [s, b) of a segment holding v before the running
 // summary and, when pred holds on the result, finds the greatest x in
 // [s, b) at which it holds for the keys [x, b) and what follows.
@@ -402,4 +428,55 @@ func (c *Cursor[K, V, M]) partBack(m Measure[K, V, M], v V, s, b K, acc M, have 
 		return full, true, greatestBelow(s, b, test), true
 	}
 	return full, true, s, false
+}
+
+// Prefix returns the summary of the keys from the tree's first key up to
+// the key of the cursor's entry: the stored summaries of the children left
+// of the path at every level, then the entries left of the cursor's in its
+// leaf. Every part it combines ends at a separator, so none is on the
+// tree's right edge. O(B log n) Combine calls, and Of calls for the leaf's
+// entries. The cursor must be positioned.
+func (c *Cursor[K, V, M]) Prefix(m Measure[K, V, M]) M {
+	var acc M
+	have := false
+	for h := 0; h < c.levels; h++ {
+		f := &c.f[h]
+		in := asInner[K, M](f.p)
+		for j := range int(f.i) {
+			acc, have = combine(m, acc, have, in.p[j].m), true
+		}
+	}
+	f := &c.f[c.levels]
+	lf := asLeaf[K, V](f.p)
+	for j := range int(f.i) {
+		acc, have = combine(m, acc, have, m.Of(lf.p[j], lf.keys[j+1]-lf.keys[j])), true
+	}
+	return acc
+}
+
+// Positioned reports whether the cursor is at an entry.
+func (c *Cursor[K, V, M]) Positioned() bool { return c.depth > 0 }
+
+// First positions the cursor at the first entry and reports true, or
+// reports false for an empty tree.
+func (c *Cursor[K, V, M]) First() bool {
+	if c.root == nil {
+		return false
+	}
+	c.f[0] = frame[K]{p: c.root, origin: c.base, open: true}
+	c.depth = c.levels + 1
+	c.first(0)
+	return true
+}
+
+// Last positions the cursor at the last entry and reports true, or reports
+// false for an empty tree.
+func (c *Cursor[K, V, M]) Last() bool {
+	if c.root == nil {
+		return false
+	}
+	c.f[0] = frame[K]{p: c.root, origin: c.base, open: true}
+	c.depth = c.levels + 1
+	c.last(0)
+	return true
 }

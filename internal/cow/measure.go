@@ -35,11 +35,29 @@ type Measure[K Number, V, M any] interface {
 // Settle changed, bottom up, and clears their dirty marks: O(B) Of and
 // Combine calls per such node, and nothing when there is none or m is nil
 // (a tree without a Measure keeps no summaries).
+//
+// Settle ends the writes' undo log: should m panic, Settle first puts the
+// tree back as it was before the writes since the last Settle (undo.go),
+// then lets the panic go on; the tree is then settled and unchanged.
 func (t *Tree[K, V, M]) Settle(m Measure[K, V, M]) {
+	lg := t.log()
 	if m == nil || t.root == nil || !(*header)(t.root).dirty {
+		if lg != nil {
+			lg.forget()
+		}
 		return
 	}
+	settled := false
+	defer func() {
+		if !settled && lg != nil {
+			t.undo(lg) // m panicked
+		}
+	}()
 	settleIn[K, V](m, t.root, int(t.levels), t.base, bound[K]{})
+	settled = true
+	if lg != nil {
+		lg.forget()
+	}
 }
 
 func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) {
@@ -160,17 +178,22 @@ func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 // work and O(log n) calls of pred on whole subtrees, plus a bisection of
 // the one segment where pred turns true: O(log(length)) calls for integer
 // keys, at most 64 for floats.
-func (t *Tree[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool) (K, bool) {
+//
+// It also returns the summary of the keys from from up to (not including)
+// the key at which pred turns true, the greatest key below x: what a
+// caller looking for the row at a pixel offset needs for that row's top.
+func (t *Tree[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool) (K, M, bool) {
+	var zero M
 	if t.root == nil || !(from < end) {
-		return from, false
+		return from, zero, false
 	}
 	var c Cursor[K, V, M]
 	c.Reset(t)
 	c.Seek(from)
-	if _, x, ok := c.scanForward(m, from, end, end, pred); ok {
-		return x, true
+	if before, x, ok := c.scanForward(m, from, end, end, pred); ok {
+		return x, before, true
 	}
-	return from, false
+	return from, zero, false
 }
 
 // SeekBackward returns the greatest x, at or above the first entry's key
@@ -178,15 +201,19 @@ func (t *Tree[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool)
 // false when there is none. to must be at most end. pred must be
 // monotone: once true for some x, true for every smaller x. Costs are
 // Seek's.
-func (t *Tree[K, V, M]) SeekBackward(m Measure[K, V, M], to, end K, pred func(M) bool) (K, bool) {
+//
+// It also returns the summary of the keys after x, from the least key
+// above x up to to.
+func (t *Tree[K, V, M]) SeekBackward(m Measure[K, V, M], to, end K, pred func(M) bool) (K, M, bool) {
+	var zero M
 	k, ok := before(min(to, end))
 	if t.root == nil || !ok {
-		return to, false
+		return to, zero, false
 	}
 	var c Cursor[K, V, M]
 	c.Reset(t)
 	if !c.Seek(k) {
-		return to, false // every key is at or above to
+		return to, zero, false // every key is at or above to
 	}
 	return c.scanBackward(m, min(to, end), pred)
 }
@@ -212,9 +239,22 @@ func greatestBelow[K Number](s, b K, test func(K) bool) K {
 }
 
 // search returns the least i in [0, n) such that test(i), which holds at
-// n-1 and is monotone: a bisection, O(log n) calls of test.
+// n-1 and is monotone. It gallops first (test 0, 1, 3, 7, 15, ...), then
+// bisects the last step: an answer at i costs O(log i) calls of test, one
+// call when it is 0 (a row that is itself visible, a key whose own part
+// passes the threshold), and never more than about twice a bisection.
 func search(n uint64, test func(uint64) bool) uint64 {
 	lo, hi := uint64(0), n-1
+	for i, step := uint64(0), uint64(1); i < hi; i, step = i+step, step*2 {
+		if test(i) {
+			hi = i
+			break
+		}
+		lo = i + 1
+		if step > hi-i { // the next probe would pass n-1, which holds
+			break
+		}
+	}
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		if test(mid) {

@@ -166,10 +166,11 @@ func (h *measuredHarness) check(tr *cow.Tree[int64, int, stats], model map[int64
 			func(s stats) bool { return s.Has && s.Min <= int(thr%256) },
 		}
 		for i, pred := range preds {
-			x, ok := tr.Seek(m, from, measureEnd, pred)
+			x, before, ok := tr.Seek(m, from, measureEnd, pred)
 			wx, wok := int64(0), false
-			var acc stats
+			var acc, wbefore stats
 			for e := from + 1; e <= measureEnd; e++ {
+				wbefore = acc
 				if d[e-1] >= 0 {
 					acc = m.Combine(acc, m.Of(d[e-1], 1))
 				}
@@ -178,21 +179,29 @@ func (h *measuredHarness) check(tr *cow.Tree[int64, int, stats], model map[int64
 					break
 				}
 			}
-			if ok != wok || (ok && x != wx) {
-				h.fail("%s: Seek(%d, pred %d thr %d) = %d, %v; want %d, %v", name, from, i, thr, x, ok, wx, wok)
+			if !wok {
+				wbefore = stats{}
+			}
+			if ok != wok || (ok && x != wx) || before != wbefore {
+				h.fail("%s: Seek(%d, pred %d thr %d) = %d, %+v, %v; want %d, %+v, %v", name, from, i, thr, x, before, ok, wx, wbefore, wok)
 			}
 			to := from + 1
-			x, ok = tr.SeekBackward(m, to, measureEnd, pred)
+			x, after, ok := tr.SeekBackward(m, to, measureEnd, pred)
 			wx, wok, acc = 0, false, stats{}
+			var wafter stats
 			for s := to - 1; s >= 0 && d[s] >= 0; s-- {
+				wafter = acc
 				acc = m.Combine(m.Of(d[s], 1), acc)
 				if pred(acc) {
 					wx, wok = s, true
 					break
 				}
 			}
-			if ok != wok || (ok && x != wx) {
-				h.fail("%s: SeekBackward(%d, pred %d thr %d) = %d, %v; want %d, %v", name, to, i, thr, x, ok, wx, wok)
+			if !wok {
+				wafter = stats{}
+			}
+			if ok != wok || (ok && x != wx) || after != wafter {
+				h.fail("%s: SeekBackward(%d, pred %d thr %d) = %d, %+v, %v; want %d, %+v, %v", name, to, i, thr, x, after, ok, wx, wafter, wok)
 			}
 		}
 	}

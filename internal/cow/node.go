@@ -15,23 +15,51 @@ import (
 // The token has a non-zero size: pointers to distinct zero-size values may
 // compare equal.
 type owner struct {
-	// shared is set when a Clone starts sharing the nodes this token owns;
-	// the owning tree then takes a fresh token before its next write. It is
-	// atomic so that Clone never writes to its receiver's fields and may be
-	// called from several goroutines at once.
-	shared atomic.Bool
-	// marks says that the writer keeps dirty marks (see header.dirty): the
-	// writers of trees whose summaries have a size. A tree without
-	// summaries never marks a node, so its nodes are clean, and a tree with
-	// summaries may share them (Remeasure) without ever writing to them.
-	marks bool
+	// flags holds ownerShared, set when a Clone starts sharing the nodes
+	// this token owns (the owning tree then takes a fresh token before its
+	// next write; atomic, so that Clone never writes to its receiver's
+	// fields and may be called from several goroutines at once), and
+	// ownerMarks, fixed when the token is made: the writer keeps dirty
+	// marks (see header.dirty). Those are the writers of trees whose
+	// summaries have a size. A tree without summaries never marks a node,
+	// so its nodes are clean, and a tree with summaries may share them
+	// (Remeasure) without ever writing to them. A token that marks is the
+	// first field of a markingOwner, which also holds the undo log.
+	flags atomic.Uint32
+}
+
+const (
+	ownerShared = 1 << iota
+	ownerMarks
+)
+
+func (o *owner) shared() bool { return o.flags.Load()&ownerShared != 0 }
+func (o *owner) share()       { o.flags.Or(ownerShared) }
+func (o *owner) marks() bool  { return o.flags.Load()&ownerMarks != 0 }
+
+// markingOwner is the token of a writer that marks: the owner, and the
+// writer's *undoLog[K, V, M] (see undo.go), made at its first write. A
+// writer of a tree without summaries allocates the 4-byte owner alone.
+type markingOwner struct {
+	owner
+	undo unsafe.Pointer
+}
+
+// undoSlot returns where the undo log of the marking writer o is kept.
+func (o *owner) undoSlot() *unsafe.Pointer {
+	return &(*markingOwner)(unsafe.Pointer(o)).undo // o is the first field of a markingOwner
 }
 
 // newOwner returns a fresh writer token for a tree with summaries of type
 // M.
 func newOwner[M any]() *owner {
 	var m M
-	return &owner{marks: unsafe.Sizeof(m) != 0}
+	if unsafe.Sizeof(m) == 0 {
+		return new(owner)
+	}
+	mo := new(markingOwner)
+	mo.flags.Store(ownerMarks)
+	return &mo.owner
 }
 
 // kind is what a node holds, stored in its header: values (a leaf,
@@ -66,7 +94,7 @@ type header struct {
 	// dirty marks a node a write changed: its summary (in its parent's
 	// slot) is stale until the write settles (see Tree.Settle). Only the
 	// writer that owns a node sets or clears it, only in a tree whose
-	// summaries have a size (owner.marks), and package fst settles every
+	// summaries have a size (ownerMarks), and package fst settles every
 	// write of such a tree before it returns, so no node another version can
 	// reach is dirty.
 	dirty bool
@@ -180,7 +208,7 @@ func (nd *node[K, P]) livePayload() []P {
 }
 
 func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
-	return &node[K, P]{header: header{owner: o, kind: k, dirty: o.marks, hint: hintAny}}
+	return &node[K, P]{header: header{owner: o, kind: k, dirty: o.marks(), hint: hintAny}}
 }
 
 // mutable returns nd itself when o owns it, else a copy owned by o, and
@@ -189,14 +217,14 @@ func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
 // original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	if nd.owner == o {
-		if o.marks {
+		if o.marks() {
 			nd.touch()
 		}
 		return nd
 	}
 	c := new(node[K, P])
 	*c = *nd
-	c.owner, c.dirty, c.hint = o, o.marks, hintNone // nd is shared, so clean, and so are its children
+	c.owner, c.dirty, c.hint = o, o.marks(), hintNone // nd is shared, so clean, and so are its children
 	return c
 }
 
@@ -207,7 +235,7 @@ func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 func mutableChild[K Number, P, M any](in *node[K, slot[M]], i int, o *owner) *node[K, P] {
 	c := mutable((*node[K, P])(in.p[i].p), o)
 	in.p[i].p = c.ptr()
-	if o.marks {
+	if o.marks() {
 		in.markChild(i)
 	}
 	return c

@@ -12,7 +12,7 @@ func Remeasure[K Number, V, M0, M any](src *Tree[K, V, M0], m Measure[K, V, M]) 
 		return t
 	}
 	if o := src.owner; o != nil {
-		o.shared.Store(true)
+		o.share()
 	}
 	o := t.writer()
 	t.root = remeasureIn[K, V, M0](m, src.root, int(src.levels), src.base, bound[K]{}, o)

@@ -3,6 +3,7 @@ package cow
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/flatseg/flatseg/internal/num"
 )
@@ -87,7 +88,7 @@ func (t *Tree[K, V, M]) Len() int { return t.length }
 // so concurrent Clones of one tree are safe.
 func (t *Tree[K, V, M]) Clone() *Tree[K, V, M] {
 	if o := t.owner; o != nil {
-		o.shared.Store(true)
+		o.share()
 	}
 	c := *t
 	c.owner = nil
@@ -97,6 +98,10 @@ func (t *Tree[K, V, M]) Clone() *Tree[K, V, M] {
 // Clear removes every entry in O(1), keeping the tree's settings. Other
 // versions sharing nodes with t are not affected.
 func (t *Tree[K, V, M]) Clear() {
+	var m M
+	if unsafe.Sizeof(m) != 0 {
+		t.writer() // start the undo log: the next Settle may have to put the entries back
+	}
 	t.root, t.levels, t.length, t.base = nil, 0, 0, 0
 }
 
@@ -108,8 +113,11 @@ func (t *Tree[K, V, M]) Freeze() { t.owner = nil }
 // writer returns the token the next write uses, taking a fresh one when the
 // tree has none or its token is shared with a clone.
 func (t *Tree[K, V, M]) writer() *owner {
-	if t.owner == nil || t.owner.shared.Load() {
+	if t.owner == nil || t.owner.shared() {
 		t.owner = newOwner[M]()
+	}
+	if t.owner.marks() {
+		t.begin(t.owner) // an undo log until the next Settle (undo.go)
 	}
 	return t.owner
 }

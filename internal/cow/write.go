@@ -32,7 +32,10 @@ func (t *Tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) p
 		p = in.p[i].p
 	}
 	if h := (*header)(p); s <= stepChild && h.owner == o {
-		if o.marks {
+		if o.marks() {
+			if !h.dirty {
+				t.save(p, o) // changed in place: undo.go
+			}
 			h.touch()
 			if s == stepChild {
 				in.markChild(i)
@@ -55,8 +58,11 @@ func reshape[K Number, V, M, P any](t *Tree[K, V, M], s step, in *node[K, slot[M
 	case stepChild:
 		return mutableChild[K, P](in, i, o).ptr()
 	case stepSplit:
+		t.saveOwned(in.p[i].p, o)
 		splitNode[K, P, M](in, i, o)
 	case stepRebalance:
+		t.saveOwned(in.p[i].p, o)
+		t.saveOwned(in.p[i+1].p, o)
 		rebalance[K, P, M](in, i, t.fanout(), o)
 	}
 	return nil

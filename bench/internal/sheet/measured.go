@@ -57,7 +57,7 @@ func (m *Measured) measure(a, b Row) rowSummary { return m.t.Measure(a, b) }
 func (m *Measured) RowOffset(r Row) int64 { return m.measure(0, r).H }
 
 func (m *Measured) RowAtHeight(y int64) Row {
-	end, ok := m.t.Seek(0, func(s rowSummary) bool { return s.H > y })
+	end, _, ok := m.t.Seek(0, func(s rowSummary) bool { return s.H > y })
 	if !ok {
 		return -1
 	}
@@ -67,7 +67,7 @@ func (m *Measured) RowAtHeight(y int64) Row {
 func (m *Measured) VisibleCount(a, b Row) Row { return Row(m.measure(a, b).Visible) }
 
 func (m *Measured) NextVisible(r Row) Row {
-	end, ok := m.t.Seek(r, func(s rowSummary) bool { return s.Visible > 0 })
+	end, _, ok := m.t.Seek(r, func(s rowSummary) bool { return s.Visible > 0 })
 	if !ok {
 		return -1
 	}
@@ -75,7 +75,7 @@ func (m *Measured) NextVisible(r Row) Row {
 }
 
 func (m *Measured) PrevVisible(r Row) Row {
-	start, ok := m.t.SeekBackward(r+1, func(s rowSummary) bool { return s.Visible > 0 })
+	start, _, ok := m.t.SeekBackward(r+1, func(s rowSummary) bool { return s.Visible > 0 })
 	if !ok {
 		return -1
 	}
