@@ -87,6 +87,7 @@ func counter(k int64) func(tx *flatseg.Txn[int64, int64]) error {
 // TestUpdate_Ambiguous: each way an Update can fail, with ErrAmbiguous
 // exactly when the write may have been applied.
 func TestUpdate_Ambiguous(t *testing.T) {
+	t.Parallel()
 	t.Run("before fn runs: follower, fn's error, a cancelled wait for the turn", func(t *testing.T) {
 		c := newCluster(t, 3, nil)
 		ctx := ctxFor(t)
@@ -260,6 +261,7 @@ func TestUpdate_Ambiguous(t *testing.T) {
 // and returns a snapshot that holds the first write; other ids run; bad
 // arguments are ErrConfig.
 func TestNode_UpdateOnce(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -302,6 +304,7 @@ func TestNode_UpdateOnce(t *testing.T) {
 // id on the next leader: fn does not run again and the counter holds one
 // increment.
 func TestNode_UpdateOnceRetriesAnAmbiguousWrite(t *testing.T) {
+	t.Parallel()
 	c := newSlowCluster(t)
 	ctx := ctxFor(t)
 	leader, li := c.nodes[2], 2
@@ -341,6 +344,7 @@ func TestNode_UpdateOnceRetriesAnAmbiguousWrite(t *testing.T) {
 // TestNode_UpdateOnceInOneGroup: of two calls with one id in one group,
 // only the first runs fn; both return the group's outcome.
 func TestNode_UpdateOnceInOneGroup(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()

@@ -14,6 +14,7 @@ import (
 // TestNode_ApplyIsReplicated: Txn.Apply inside Update is replicated as the
 // inserts it made; f runs once, on the leader only.
 func TestNode_ApplyIsReplicated(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()

@@ -33,6 +33,7 @@ func read(tx *flatseg.Txn[int64, int64], k int64) int64 {
 // TestNode_UpdateRacingClose: Updates racing Close all return, promptly,
 // with ErrClosed or their real outcome; none blocks.
 func TestNode_UpdateRacingClose(t *testing.T) {
+	t.Parallel()
 	rounds := testenv.Pick(t, 8, 60) // the bug this guards against hung about one round in 15
 	for round := range rounds {
 		t.Run(fmt.Sprint("round=", round), func(t *testing.T) {
@@ -73,6 +74,7 @@ func TestNode_UpdateRacingClose(t *testing.T) {
 // the same group, then the leader is cut off before the group's entry can
 // commit: B must fail, or what it read must be the cluster's state.
 func TestNode_NoDirtyReadInAGroup(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -124,6 +126,7 @@ func TestNode_NoDirtyReadInAGroup(t *testing.T) {
 // still believes it leads for a while; a read-only Update on it must not
 // return a state older than a write the new leader acknowledged.
 func TestNode_NoStaleReadOnADeposedLeader(t *testing.T) {
+	t.Parallel()
 	c := newSlowCluster(t)
 	ctx := ctxFor(t)
 	old := c.nodes[2]
@@ -152,6 +155,7 @@ func TestNode_NoStaleReadOnADeposedLeader(t *testing.T) {
 // TestNode_LoadIsReplicated: Txn.Load inside Update is replicated like
 // any write.
 func TestNode_LoadIsReplicated(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -172,6 +176,7 @@ func TestNode_LoadIsReplicated(t *testing.T) {
 // returns the version of the state it read (0 on a fresh store), and the
 // read-your-writes wait returns at once for it.
 func TestNode_ReadYourWritesAfterANoOp(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -194,6 +199,7 @@ func TestNode_ReadYourWritesAfterANoOp(t *testing.T) {
 // TestNode_FnExits: runtime.Goexit in fn ends the caller's goroutine
 // only; a panic reaches the caller; the node serves on.
 func TestNode_FnExits(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 1, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -241,6 +247,7 @@ func fillDir(t *testing.T, dir string, snapshot bool) {
 // TestOpen_DirKeepsItsConfig: a Dir reopened with anything that decides
 // its bytes changed fails with ErrConfig naming the field.
 func TestOpen_DirKeepsItsConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fillDir(t, dir, false)
 	_, err := openDirNode(t, dir, 100, 0)
@@ -266,6 +273,7 @@ func TestOpen_DirKeepsItsConfig(t *testing.T) {
 // TestOpen_Locked: a second Open of a Dir that a node holds fails with
 // ErrLocked within LockTimeout.
 func TestOpen_Locked(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	n, err := openDirNode(t, dir, span, 0)
 	require.NoError(t, err)
@@ -279,6 +287,7 @@ func TestOpen_Locked(t *testing.T) {
 // TestOpen_CorruptDir: a damaged Dir gives ErrCorrupt, never a panic and
 // never an entry skipped.
 func TestOpen_CorruptDir(t *testing.T) {
+	t.Parallel()
 	t.Run("entry", func(t *testing.T) {
 		dir := t.TempDir()
 		fillDir(t, dir, false)

@@ -56,6 +56,7 @@ func collectSegs(sn *measuredSnap) []fst.Segment[int64, int64] {
 // cluster reach every follower with their summaries, and each follower
 // answers Measure and Seek locally the same as the leader.
 func TestMeasuredNode_FollowersAnswer(t *testing.T) {
+	t.Parallel()
 	n := 3
 	var nodes []*MeasuredNode[int64, int64, sumCount]
 	var addrs []raft.ServerAddress
@@ -133,6 +134,7 @@ func TestMeasuredNode_FollowersAnswer(t *testing.T) {
 // summaries) reopens as a measured node, which rebuilds the summaries from
 // the snapshot and the log, and as a plain Node with the same contents.
 func TestMeasuredNode_DirReopen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m := fst.Measure[int64, int64, sumCount](sumCountOf{})
 	lead := func(r *raft.Raft) {

@@ -158,6 +158,7 @@ func measuredLeader(t *testing.T, nodes []*sumNode, skip int) int {
 // value the leader writes stops itself, reports ErrPanic (Err, Update,
 // Barrier), and the process and the other nodes go on.
 func TestMeasuredNode_FollowerPanics(t *testing.T) {
+	t.Parallel()
 	var bad atomic.Int32
 	nodes, l, cut := newMeasuredCluster(t, &bad)
 	leader := nodes[l]
@@ -201,6 +202,7 @@ func TestMeasuredNode_FollowerPanics(t *testing.T) {
 // wrapping ErrPanic and ErrAmbiguous, because the entry is committed and
 // the other nodes apply it, as the next leader shows.
 func TestMeasuredNode_LeaderPanics(t *testing.T) {
+	t.Parallel()
 	var bad atomic.Int32
 	nodes, l, cut := newMeasuredCluster(t, &bad)
 	leader := nodes[l]

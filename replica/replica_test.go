@@ -154,6 +154,7 @@ func (m denseModel) segments() []fst.Segment[int64, int64] {
 // every replica ends equal to a model that applied exactly the
 // acknowledged updates, at the same version.
 func TestReplica_SeededUpdates(t *testing.T) {
+	t.Parallel()
 	for _, seed := range []uint64{1, 2} {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			c := newCluster(t, 3, nil)
@@ -194,6 +195,7 @@ func TestReplica_SeededUpdates(t *testing.T) {
 // with read-modify-write transactions; group commit runs them on a stage
 // that holds the earlier ones, so no increment is lost.
 func TestReplica_GroupCommitIsSerializable(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -228,6 +230,7 @@ func TestReplica_GroupCommitIsSerializable(t *testing.T) {
 // transaction that writes nothing proposes nothing, panics reach the
 // caller, followers refuse writes.
 func TestReplica_UpdateContract(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -268,6 +271,7 @@ func TestReplica_UpdateContract(t *testing.T) {
 // commits past its snapshot threshold and trailing logs catches up by
 // InstallSnapshot, and its watchers wake on the restored state.
 func TestReplica_CatchUpBySnapshot(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, func(conf *raft.Config) {
 		conf.SnapshotThreshold = 16
 		conf.TrailingLogs = 4
@@ -330,6 +334,7 @@ func TestReplica_CatchUpBySnapshot(t *testing.T) {
 // TestReplica_FollowerWatchers: WaitRange on a follower wakes on applied
 // entries that touch its range, not on others.
 func TestReplica_FollowerWatchers(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, nil)
 	ctx := ctxFor(t)
 	leader := c.leader()
@@ -357,6 +362,7 @@ func TestReplica_FollowerWatchers(t *testing.T) {
 // down; another is elected, no acknowledged update is lost, and every
 // update is wholly present or wholly absent.
 func TestReplica_LeaderFailover(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, nil)
 	ctx := ctxFor(t)
 	first := c.leader()
@@ -453,6 +459,7 @@ func TestReplica_LeaderFailover(t *testing.T) {
 // embedded store: closed and reopened, it comes back with every write, at
 // the same version.
 func TestReplica_DurableReopen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := ctxFor(t)
 	open := func() *Node[int64, int64] {
@@ -498,6 +505,7 @@ func TestReplica_KillAndReopen(t *testing.T) {
 		killChild(dir, from)
 		return
 	}
+	t.Parallel()
 	points := testenv.Int(t, "FLATSEG_KILL_POINTS", testenv.Pick(t, 1, 200))
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(uint64(points), 7))

@@ -239,6 +239,7 @@ func steadyRaft() *raft.Config {
 // leader and replicate an Update to every store; closing a node closes its
 // transport.
 func TestNewTLSTransport_Cluster(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t, "cluster")
 	c := newNetCluster(t, 3, steadyRaft, func(int) *raft.NetworkTransport {
 		return tlsTransport(t, ca.config(ca.leaf(t)), 2*time.Second, nil)
@@ -278,6 +279,7 @@ func raftState(n *Node[int64, int64]) string {
 // outside the configuration, delivers the same AppendEntries, and the
 // leader steps down to its term; so the checks above can fail.
 func TestNewTLSTransport_RefusesStrangers(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t, "cluster")
 	rogueCA := newTestCA(t, "cluster") // the same name as the cluster's CA
 	both := x509.NewCertPool()
@@ -387,6 +389,7 @@ func TestNewTLSTransport_RefusesStrangers(t *testing.T) {
 // signed, added the same way, never receives an entry (the leader refuses
 // its certificate when it dials it) and its store stays at version 0.
 func TestNewTLSTransport_Join(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t, "cluster")
 	rogueCA := newTestCA(t, "cluster")
 	both := x509.NewCertPool()
@@ -467,6 +470,7 @@ func heartbeat(from, to *raft.NetworkTransport) error {
 // those. A side whose certificate the rogue CA signed trusts both CAs, so
 // that only the other side's check can refuse it.
 func TestNewTLSTransport_Identity(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t, "cluster")
 	rogueCA := newTestCA(t, "cluster")
 	both := x509.NewCertPool()
@@ -553,6 +557,7 @@ func TestNewTLSTransport_Identity(t *testing.T) {
 // or half a record, neither delay a peer's RPC (the handshakes run beside
 // raft's accept loop) nor hold their connection past the timeout.
 func TestNewTLSTransport_SlowClients(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t, "cluster")
 	const timeout = time.Second
 	server := tlsTransport(t, ca.config(ca.leaf(t)), timeout, nil)
