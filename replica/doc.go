@@ -45,7 +45,8 @@
 //     ShiftLeft, ShiftRight, Apply and Load (these two as the inserts
 //     that make the difference). A panic in fn is re-raised in the
 //     caller, runtime.Goexit ends only the caller's goroutine, and the
-//     node serves on.
+//     node serves on; so does a panic of the Measure while fn's writes
+//     run on the leader, before anything is proposed.
 //   - Every error says whether the write may have been applied. One that
 //     wraps [ErrAmbiguous] (with its cause: [ErrNotLeader] for a
 //     leadership lost or a term changed while committing, [ErrClosed],

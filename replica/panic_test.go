@@ -243,3 +243,41 @@ func measureSum(sn *flatseg.MeasuredSnapshot[int64, int64, int64], a, b int64) i
 	}
 	return s
 }
+
+// TestMeasuredNode_StagePanics: the leader's Measure panics while fn
+// writes on the group's stage, before anything is proposed. The panic
+// reaches the caller of Update as a panic of fn does (the stage is
+// rolled back, the write is in no entry), and the node serves on: its
+// state, and every other node's, never held the write.
+func TestMeasuredNode_StagePanics(t *testing.T) {
+	t.Parallel()
+	var bad atomic.Int32
+	nodes, l, _ := newMeasuredCluster(t, &bad)
+	leader := nodes[l]
+	ctx := ctxFor(t)
+	before, err := leader.Update(ctx, fill)
+	require.NoError(t, err)
+	bad.Store(int32(l))
+	var recovered any
+	func() {
+		defer func() { recovered = recover() }()
+		_, _ = leader.Update(ctx, write(1100, 5))
+	}()
+	require.NotNil(t, recovered, "the Measure's panic reaches the caller")
+	assert.Contains(t, fmt.Sprint(recovered), "measure bug on value 5")
+	assert.NoError(t, leader.Err(), "the node serves on")
+	assert.Equal(t, before.Version(), leader.Store().Snapshot().Version(), "nothing was applied")
+
+	bad.Store(-1)
+	last, err := leader.Update(ctx, write(1101, 6))
+	require.NoError(t, err)
+	for i, n := range nodes {
+		sn, err := n.Store().WaitFor(ctx, last.Version())
+		require.NoError(t, err, "node %d", i)
+		seg, _ := sn.Search(1100)
+		was, _ := before.Search(1100)
+		assert.Equal(t, was.Value, seg.Value, "node %d: the write that panicked is nowhere", i)
+		assert.Equal(t, measureSum(sn, 0, span), sn.Measure(0, span), "node %d", i)
+		require.NoError(t, sn.Tree().Verify(), "node %d", i)
+	}
+}

@@ -76,7 +76,11 @@ type result[K fst.Key, V, M any] struct {
 // transaction whose fn returns an error is rolled back and Update returns
 // that error at once. A panic in fn rolls back and propagates in the
 // caller; runtime.Goexit in fn rolls back and ends the caller's goroutine;
-// the node serves on in both cases.
+// the node serves on in both cases. So does a panic of the node's Measure
+// or equality function while fn's writes run on the leader's stage (as
+// in [flatseg.MeasuredStore.Update]): nothing of the call is proposed, and
+// the stage is as it was. Only a panic while a node applies a committed
+// entry stops the node ([ErrPanic]).
 //
 // # Errors: was the write applied?
 //
