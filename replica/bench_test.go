@@ -22,7 +22,10 @@ import (
 // its group's leadership confirmation or entry). With ids=1 every write is
 // an UpdateOnce with an id of its own (about 10 bytes; past 65,536 ids the
 // window evicts one per write). It reports updates/s and the mean number
-// of transactions per log entry (group commit).
+// of transactions per log entry (group commit). The nodes use raft's
+// default heartbeat, election and lease timeouts (benchRaft), as
+// BenchmarkTransport does: with the tests' 50 ms a loaded machine loses
+// the leader mid-run, and the run fails.
 func BenchmarkUpdate(b *testing.B) {
 	for _, bc := range []struct {
 		store   string
@@ -34,10 +37,10 @@ func BenchmarkUpdate(b *testing.B) {
 		b.Run(fmt.Sprintf("store=%s/nodes=%d/writers=%d/reads=%d/ids=%d", bc.store, bc.nodes, bc.writers, bc.reads, bc.ids), func(b *testing.B) {
 			var leader *Node[int64, int64]
 			if bc.store == "mem" {
-				leader = newCluster(b, bc.nodes, nil).leader()
+				leader = newCluster(b, bc.nodes, func(c *raft.Config) { *c = *benchRaft() }).leader()
 			} else {
 				_, tr := raft.NewInmemTransport("node0")
-				n, err := Open(Config[int64, int64]{ID: "node0", Transport: tr, Dir: b.TempDir(), Codec: fst.NumberCodec[int64](), Max: span, Raft: testRaftConfig()})
+				n, err := Open(Config[int64, int64]{ID: "node0", Transport: tr, Dir: b.TempDir(), Codec: fst.NumberCodec[int64](), Max: span, Raft: benchRaft()})
 				if err != nil {
 					b.Fatal(err)
 				}
