@@ -73,6 +73,7 @@ func (edgesOf[K]) Combine(a, b edges) edges {
 	}
 	return edges{a.First, b.Last, min(a.Min, b.Min), max(a.Max, b.Max), true}
 }
+
 // keeps are preds: a least value only falls, a greatest only rises.
 func (e edgesOf[K]) keeps(thr int) []func(edges) bool { return e.preds(thr) }
 
