@@ -502,6 +502,10 @@ func (spreadOf[K]) Combine(a, b spread) spread {
 	return spread{E: edgesOf[K]{}.Combine(a.E, b.E), High: a.High + b.High}
 }
 
+// keeps are preds: High only grows, and a greatest value only rises, as
+// runs combine.
+func (s spreadOf[K]) keeps(thr int) []func(spread) bool { return s.preds(thr) }
+
 func (spreadOf[K]) preds(thr int) []func(spread) bool {
 	return []func(spread) bool{
 		func(s spread) bool { return s.High >= int64(thr) },

@@ -338,6 +338,92 @@ func (c *Cursor[K, V, M]) takeForward(m Measure[K, V, M], f *frame[K], in *node[
 	return j
 }
 
+// NextWhere moves the cursor to the first entry after its own whose
+// segment's keys below to pass keep: keep(Of(v, length)) for the length of
+// the segment clipped at to, the last entry's segment ending at end. It
+// reports false when no such entry starts below to (the cursor is then
+// left at an entry at or before to's). keep must fail on a combined
+// summary only when it fails on each part (a count above zero, a maximum
+// over a threshold): so NextWhere skips, without entering it, every
+// subtree whose stored summary fails keep. A subtree on the tree's right
+// edge is always entered (its summary leaves the last segment out). Each
+// call costs O(log n) node visits and O(B) calls of keep and Of per node
+// visited: O(k log n) visits for the k entries found in a walk. The
+// cursor must be positioned.
+func (c *Cursor[K, V, M]) NextWhere(m Measure[K, V, M], to, end K, keep func(M) bool) bool {
+	if c.depth == 0 {
+		return false
+	}
+	for {
+		// The rest of the cursor's leaf.
+		f := &c.f[c.levels]
+		lf := asLeaf[K, V](f.p)
+		n := lf.len()
+		for j := int(f.i) + 1; j < n; j++ {
+			s := f.origin + lf.keys[j]
+			if !(s < to) {
+				f.i = int32(max(j-1, 0))
+				return false
+			}
+			e := end
+			if j+1 < n {
+				e = f.origin + lf.keys[j+1]
+			} else if !f.open {
+				e = f.up
+			}
+			if keep(m.Of(lf.p[j], min(e, to)-s)) {
+				f.i = int32(j)
+				return true
+			}
+		}
+		f.i = int32(n - 1)
+		h := c.levels - 1
+	climb:
+		// The first sibling right of the path that may hold one.
+		for ; h >= 0; h-- {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			if j := skipFailing(f, in, int(f.i)+1, keep); j < in.len() {
+				if !(f.origin+in.keys[j] < to) {
+					return false
+				}
+				c.enter(h, in, j)
+				break
+			}
+		}
+		if h < 0 {
+			return false
+		}
+		// Down that child, skipping the children that fail keep.
+		for h++; h < c.levels; h++ {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			j := skipFailing(f, in, 0, keep)
+			if j == in.len() { // every child fails (a parent whose own summary passed by rounding)
+				f.i = int32(j - 1)
+				h--
+				goto climb
+			}
+			c.enter(h, in, j)
+		}
+		c.f[c.levels].i = -1 // the leaf walk starts at its first entry
+	}
+}
+
+// skipFailing returns the first child of in, the node of frame f, from j
+// on, that may hold an entry passing keep: one whose stored summary passes
+// it, or the last child of a node on the tree's right edge. It returns
+// in.len() when there is none.
+func skipFailing[K Number, M any](f *frame[K], in *node[K, slot[M]], j int, keep func(M) bool) int {
+	n := in.len()
+	for ; j < n; j++ {
+		if (j == n-1 && f.open) || keep(in.p[j].m) {
+			return j
+		}
+	}
+	return n
+}
+
 // enter moves the cursor's path at frame h to child j of the frame's node
 // in, filling frame h+1 with the child, its origin and its bounds.
 func (c *Cursor[K, V, M]) enter(h int, in *node[K, slot[M]], j int) {
