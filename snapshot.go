@@ -82,6 +82,15 @@ func (sn *MeasuredSnapshot[K, V, M]) Overlapping(start, end K) iter.Seq[fst.Segm
 	return sn.tree.Overlapping(start, end)
 }
 
+// Filter returns the whole segments that share a key with [start, end)
+// and whose part inside it passes keep, skipping the subtrees whose
+// summary fails keep, as [fst.Measured.Filter]: O(k log n) node visits for
+// k segments. Safe for concurrent use; the iterator reads this version
+// forever.
+func (sn *MeasuredSnapshot[K, V, M]) Filter(start, end K, keep func(M) bool) iter.Seq[fst.Segment[K, V]] {
+	return sn.tree.Filter(start, end, keep)
+}
+
 // LeafNodes returns mdds's leaf nodes in ascending key order, as its
 // begin()..end() (see [fst.Measured.LeafNodes]).
 func (sn *MeasuredSnapshot[K, V, M]) LeafNodes() iter.Seq2[K, V] { return sn.tree.LeafNodes() }

@@ -307,6 +307,13 @@ func (tx *MeasuredTxn[K, V, M]) Overlapping(start, end K) iter.Seq[fst.Segment[K
 	return tx.tree.Overlapping(start, end)
 }
 
+// Filter returns the whole segments of the working tree that share a key
+// with [start, end) and whose part inside it passes keep, as
+// [fst.Measured.Filter]. Do not write to the transaction while iterating.
+func (tx *MeasuredTxn[K, V, M]) Filter(start, end K, keep func(M) bool) iter.Seq[fst.Segment[K, V]] {
+	return tx.tree.Filter(start, end, keep)
+}
+
 // LeafNodes returns mdds's leaf nodes of the working tree in ascending key
 // order.
 func (tx *MeasuredTxn[K, V, M]) LeafNodes() iter.Seq2[K, V] { return tx.tree.LeafNodes() }

@@ -113,22 +113,7 @@ func TestTxn_Apply_Panic(t *testing.T) {
 func TestTxn_Apply_Record(t *testing.T) {
 	t.Parallel()
 	leader, follower := newTestStore(t), newTestStore(t)
-	ship := func(b *fst.Batch[int, int]) {
-		t.Helper()
-		for _, op := range b.All() {
-			assert.Contains(t, []fst.OpKind{fst.OpInsert, fst.OpShiftLeft, fst.OpShiftRight}, op.Kind)
-		}
-		entry, err := fst.AppendBatch(nil, b, fst.NumberCodec[int]())
-		require.NoError(t, err)
-		got, err := fst.DecodeBatch[int](entry, fst.NumberCodec[int]())
-		require.NoError(t, err)
-		sn, err := follower.Apply(got)
-		require.NoError(t, err)
-		head := leader.Snapshot()
-		assert.Equal(t, head.Version(), sn.Version())
-		assert.Equal(t, collect(head.Segments()), collect(sn.Segments()))
-		require.NoError(t, sn.tree.Verify())
-	}
+	ship := func(b *fst.Batch[int, int]) { t.Helper(); shipBatch(t, leader, follower, b) }
 
 	var b fst.Batch[int, int]
 	require.NoError(t, leader.Record(&b, func(tx *Txn[int, int]) error {
@@ -173,4 +158,24 @@ func TestTxn_Apply_Record(t *testing.T) {
 	}), errRollback)
 	assert.Zero(t, b.Len())
 	assert.Equal(t, slices.Collect(leader.Snapshot().Segments()), slices.Collect(follower.Snapshot().Segments()))
+}
+
+// shipBatch checks that b, recorded by a transaction of leader, holds
+// inserts and shifts only, and that encoded, decoded and applied to
+// follower, at leader's previous version, it gives leader's head.
+func shipBatch(t *testing.T, leader, follower *Store[int, int], b *fst.Batch[int, int]) {
+	t.Helper()
+	for _, op := range b.All() {
+		assert.Contains(t, []fst.OpKind{fst.OpInsert, fst.OpShiftLeft, fst.OpShiftRight}, op.Kind)
+	}
+	entry, err := fst.AppendBatch(nil, b, fst.NumberCodec[int]())
+	require.NoError(t, err)
+	got, err := fst.DecodeBatch[int](entry, fst.NumberCodec[int]())
+	require.NoError(t, err)
+	sn, err := follower.Apply(got)
+	require.NoError(t, err)
+	head := leader.Snapshot()
+	assert.Equal(t, head.Version(), sn.Version())
+	assert.Equal(t, collect(head.Segments()), collect(sn.Segments()))
+	require.NoError(t, sn.tree.Verify())
 }

@@ -26,7 +26,7 @@ var (
 )
 
 // benchTree returns a frozen tree of n segments, built once per size.
-func benchTree(b *testing.B, n int) *fst.Tree[int64, int64] {
+func benchTree(b testing.TB, n int) *fst.Tree[int64, int64] {
 	b.Helper()
 	builtMu.Lock()
 	defer builtMu.Unlock()

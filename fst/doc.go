@@ -11,7 +11,8 @@
 // summary is [None]), which is what [New], [NewFunc], [Build], [BuildFunc],
 // [Decode] and [DecodeFunc] return. [NewMeasured] makes a measured tree in
 // one call, and [WithMeasure] gives any tree a Measure. Every method and
-// every function ([Encode], [Diff], [Batch.Apply]) works on every tree.
+// every function ([Encode], [Diff], [Merge], [Zip], [Batch.Apply]) works on
+// every tree.
 //
 // # Semantics
 //
@@ -27,6 +28,7 @@
 // change nothing. [Build] also returns [ErrUnsorted]; [NewFunc] and
 // [BuildFunc] return [ErrNilEqual] without an equality function;
 // [NewMeasured] and [WithMeasure] return [ErrNilMeasure] without a Measure;
+// [Merge] returns [ErrIncompatible] for trees of different spans;
 // [Measured.Verify] returns [ErrCorrupt].
 //
 // # Values
@@ -58,6 +60,20 @@
 // [Diff] compares two versions in time proportional to what changed. Every
 // version carries its own search tree and summaries, so there is no
 // build_tree step and no stale tree to search.
+//
+// # Two trees at once
+//
+// [Merge] makes the tree that maps every key to f of two trees' values,
+// which may be of different types (heights and a mask of hidden rows),
+// coalesced, in one walk of both and a bottom-up build: O(n + m).
+// [MergeSame] merges two versions of one tree with an f for which
+// f(x, x) = x (a union, an intersection, an overlay) in time proportional
+// to what differs between them, sharing the rest with the first. [Zip]
+// walks two trees at once, lazily, over the ranges where both are
+// constant, backwards ([ZipBackward]) and within a key range ([ZipRange],
+// [ZipRangeBackward]), allocating nothing per step. The set operations on
+// bool-valued trees are merges with ||, &&, &&! and !=; the complement is
+// an Apply of ! over the span.
 //
 // # Concurrency
 //

@@ -2,6 +2,7 @@ package fst
 
 import (
 	"fmt"
+	"iter"
 	"reflect"
 
 	"github.com/flatseg/flatseg/internal/cow"
@@ -174,6 +175,58 @@ func (t *Measured[K, V, M]) SeekBackward(to K, pred func(M) bool) (start K, afte
 		return p, after, true
 	}
 	return t.b.SeekBackward(m, to, t.max, pred)
+}
+
+// Filter returns, in increasing key order, the whole segments that share
+// at least one key with [start, end) and whose part inside the range
+// passes keep: keep(Measure(max(seg.Start, start), min(seg.End, end))).
+// keep must fail on a combined summary only when it fails on each part:
+// "holds a visible row" (a count above zero), "a value over a threshold"
+// (a maximum). Filter then skips, without reading them, the subtrees whose
+// summary fails keep, so finding k segments costs O(k log n) node visits
+// however many segments lie between them: a spreadsheet's visible runs,
+// its next hidden row, every run over a threshold. A keep that breaks the
+// rule may miss segments; it is never called on anything but summaries of
+// the tree's own keys. It yields nothing when keep is nil or the range is
+// invalid or misses the span (Overlapping's rule). On a tree without a
+// Measure every summary is the zero M: Filter yields what Overlapping
+// yields when keep(zero) holds, else nothing.
+//
+// Like Overlapping, it reads the tree as it is at each step: do not write
+// t while iterating (iterate a Clone, O(1)). No allocation per step.
+func (t *Measured[K, V, M]) Filter(start, end K, keep func(M) bool) iter.Seq[Segment[K, V]] {
+	return func(yield func(Segment[K, V]) bool) {
+		if keep == nil || t.checkRange(start, end) != nil {
+			return
+		}
+		s, e := max(start, t.min), min(end, t.max)
+		m := t.measure()
+		if m == nil {
+			var zero M
+			if keep(zero) {
+				t.Overlapping(s, e)(yield)
+			}
+			return
+		}
+		var c cow.Cursor[K, V, M]
+		c.Reset(&t.b)
+		c.Seek(s)
+		seg := func() Segment[K, V] {
+			k, v, next, ok := c.Entry()
+			if !ok {
+				next = t.max
+			}
+			return Segment[K, V]{Start: k, End: next, Value: v}
+		}
+		if first := seg(); keep(m.Of(first.Value, min(first.End, e)-s)) && !yield(first) {
+			return
+		}
+		for c.NextWhere(m, e, t.max, keep) {
+			if !yield(seg()) {
+				return
+			}
+		}
+	}
 }
 
 // isNil reports whether m is nil or holds a nil pointer, map, slice,

@@ -28,6 +28,10 @@ func (sumOf[K]) preds(thr int) []func(int64) bool {
 	return []func(int64) bool{func(s int64) bool { return s > int64(thr) }}
 }
 
+// keeps is nil: values may be negative, so a sum over a threshold can pass
+// on a part and fail on the whole, which Filter's keep must not.
+func (sumOf[K]) keeps(int) []func(int64) bool { return nil }
+
 // counts counts keys and keys holding 0.
 type counts struct{ Keys, Zeros int64 }
 
@@ -41,6 +45,9 @@ func (countsOf[K]) Of(v int, n K) counts {
 	return c
 }
 func (countsOf[K]) Combine(a, b counts) counts { return counts{a.Keys + b.Keys, a.Zeros + b.Zeros} }
+
+// keeps are preds: counts only grow as runs combine.
+func (c countsOf[K]) keeps(thr int) []func(counts) bool { return c.preds(thr) }
 func (countsOf[K]) preds(thr int) []func(counts) bool {
 	return []func(counts) bool{
 		func(c counts) bool { return c.Keys >= int64(thr) },
@@ -66,6 +73,10 @@ func (edgesOf[K]) Combine(a, b edges) edges {
 	}
 	return edges{a.First, b.Last, min(a.Min, b.Min), max(a.Max, b.Max), true}
 }
+
+// keeps are preds: a least value only falls, a greatest only rises.
+func (e edgesOf[K]) keeps(thr int) []func(edges) bool { return e.preds(thr) }
+
 func (edgesOf[K]) preds(thr int) []func(edges) bool {
 	return []func(edges) bool{
 		func(e edges) bool { return e.Has && e.Min <= thr%4 },
@@ -75,10 +86,13 @@ func (edgesOf[K]) preds(thr int) []func(edges) bool {
 }
 
 // testMeasure is a Measure over the model's int values (boxed as V) with
-// monotone predicates to seek with, one set per threshold.
+// monotone predicates to seek with, one set per threshold, and the tests
+// Filter may be given (ones that fail on a combined summary only when they
+// fail on each part).
 type testMeasure[K fst.Key, V, M any] interface {
 	fst.Measure[K, V, M]
 	preds(thr int) []func(M) bool
+	keeps(thr int) []func(M) bool
 }
 
 // boxed adapts a measure over int values to boxed values.
@@ -90,6 +104,7 @@ type boxed[K fst.Key, V, M any, T testMeasure[K, int, M]] struct {
 func (b boxed[K, V, M, T]) Of(v V, n K) M                { return b.m.Of(b.unbox(v), n) }
 func (b boxed[K, V, M, T]) Combine(x, y M) M             { return b.m.Combine(x, y) }
 func (b boxed[K, V, M, T]) preds(thr int) []func(M) bool { return b.m.preds(thr) }
+func (b boxed[K, V, M, T]) keeps(thr int) []func(M) bool { return b.m.keeps(thr) }
 
 // foldMeasure is the summary of [a, b) from the model's segments, in key
 // order.
@@ -132,6 +147,28 @@ func measuredExtra[K fst.Key, V any, M comparable, Mod model[K, Mod]](m testMeas
 		}
 		if got := tr.Measure(keys[n/2], keys[n/2]); got != zero {
 			h.fail("%s: Measure of an empty range = %+v, want the zero summary", what, got)
+		}
+		// Filter over windows of the palette: the model's segments whose
+		// part inside the window passes keep.
+		for i := 0; i < n; i += max(n/4, 1) {
+			a, b := keys[i], keys[n-1-i/2]
+			for ki, keep := range m.keeps(i) {
+				var want []fst.Segment[K, int]
+				if lo, hi := max(a, h.lo), min(b, h.hi); lo < hi {
+					for _, sg := range segs {
+						if s, e := max(sg.Start, lo), min(sg.End, hi); s < e && keep(foldMeasure(m, h.cfg.box, segs, s, e)) {
+							want = append(want, sg)
+						}
+					}
+				}
+				var got []fst.Segment[K, int]
+				for sg := range tr.Filter(a, b, keep) {
+					got = append(got, fst.Segment[K, int]{Start: sg.Start, End: sg.End, Value: h.cfg.unbox(sg.Value)})
+				}
+				if len(got) != len(want) || (len(want) > 0 && fmt.Sprint(got) != fmt.Sprint(want)) {
+					h.fail("%s: Filter(%v, %v, keep %d/%d) = %v, want %v", what, a, b, i, ki, got, want)
+				}
+			}
 		}
 		// Seek and SeekBackward against their definitions: pred holds at
 		// the answer and not one key closer to the start; no answer only

@@ -83,7 +83,8 @@ func (t *Measured[K, V, M]) SameOrigin(u *Measured[K, V, M]) bool {
 }
 
 // ErrIncompatible is returned (wrapped) by [Measured.Assign] for a tree of
-// another span or default value.
+// another span or default value, and by [Merge], [MergeFunc] and
+// [MergeSame] for two trees of different spans.
 var ErrIncompatible = errors.New("fst: tree of another span or default value")
 
 // Assign makes t hold the contents of u, keeping t's own equality, and

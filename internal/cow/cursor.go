@@ -194,7 +194,11 @@ func (c *Cursor[K, V, M]) Prev() bool {
 // sibling right of the path that it cannot take whole (one that reaches
 // past to, lies on the right edge, or turns pred true), and descends into
 // it, taking whole the children it can on the way down; then walks that
-// leaf, and so on. O(B log n) node work. Should a node's children all be
+// leaf, and so on. Below the node where the range's two edges part, each
+// level costs one Combine (a stored pre or suf summary, see takeForward)
+// and a binary search of the separators; the parting node and the node
+// where pred turns cost O(B) Combine calls, and the two leaves O(B) Of
+// calls. Should a node's children all be
 // taken whole on the way down (a float summary whose parts round otherwise
 // than their whole), the walk climbs on from that node rather than end.
 func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred func(M) bool) (acc M, y K, found bool) {
@@ -238,27 +242,12 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 		for ; h >= 0; h-- {
 			f := &c.f[h]
 			in := asInner[K, M](f.p)
-			j, n := int(f.i)+1, in.len()
-			for ; j < n; j++ {
+			n := in.len()
+			j := c.takeForward(m, f, in, int(f.i)+1, to, pred, &acc, &have)
+			if j < n {
 				if !(f.origin+in.keys[j] < to) {
 					return acc, to, false
 				}
-				// Take child j whole when it ends by to, off the right
-				// edge, and pred stays false.
-				e, closed := f.up, !f.open
-				if j+1 < n {
-					e, closed = f.origin+in.keys[j+1], true
-				}
-				if !closed || e > to {
-					break
-				}
-				full := combine(m, acc, have, in.p[j].m)
-				if pred != nil && pred(full) {
-					break
-				}
-				acc, have = full, true
-			}
-			if j < n {
 				c.enter(h, in, j)
 				break
 			}
@@ -270,22 +259,8 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 		for h++; h < c.levels; h++ {
 			f := &c.f[h]
 			in := asInner[K, M](f.p)
-			j, n := 0, in.len()
-			for ; j < n; j++ { // as in the climb
-				e, closed := f.up, !f.open
-				if j+1 < n {
-					e, closed = f.origin+in.keys[j+1], true
-				}
-				if !closed || e > to {
-					break
-				}
-				full := combine(m, acc, have, in.p[j].m)
-				if pred != nil && pred(full) {
-					break
-				}
-				acc, have = full, true
-			}
-			if j == n { // all taken whole: go on from this node's parent
+			j := c.takeForward(m, f, in, 0, to, pred, &acc, &have)
+			if j == in.len() { // all taken whole: go on from this node's parent
 				f.i = int32(j - 1)
 				h--
 				goto climb
@@ -294,6 +269,159 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 		}
 		c.f[c.levels].i = 0
 	}
+}
+
+// takeForward combines into the running summary the children of in, the
+// node of frame f, from j on, while each ends by to, is not on the tree's
+// right edge, and leaves pred false (pred nil: never true), and returns
+// the index of the first child it did not take (in.len() when it took
+// them all). The children it may take are found by a binary search of the
+// separators; when they run from the first child or to the last, one
+// stored running summary (pre or suf) takes them all at once, and when
+// pred turns true within a run from the first child, a binary search of
+// the pre summaries finds where: O(log B) comparisons and Combine calls.
+// Only a run strictly inside the node (where the walk's two edges part)
+// or a pred turning within one is walked child by child.
+func (c *Cursor[K, V, M]) takeForward(m Measure[K, V, M], f *frame[K], in *node[K, slot[M]], j int, to K, pred func(M) bool, acc *M, have *bool) int {
+	n := in.len()
+	if j >= n {
+		return n
+	}
+	s := in.p[:n]
+	// The children [j, k) end by to and are closed.
+	k := n
+	if f.open || f.up > to {
+		lo, hi := j+1, n // the first separator above to, or n
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if f.origin+in.keys[mid] > to {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		k = lo - 1
+	}
+	if k > j && (j == 0 || k == n) {
+		whole := s[j].suf
+		if j == 0 {
+			whole = s[k-1].pre
+		}
+		full := combine(m, *acc, *have, whole)
+		if pred == nil || !pred(full) {
+			*acc, *have = full, true
+			return k
+		}
+		if j == 0 { // the least i < k at which pred turns, by the pre summaries
+			lo, hi := 0, k-1
+			for lo < hi {
+				mid := int(uint(lo+hi) >> 1)
+				if pred(combine(m, *acc, *have, s[mid].pre)) {
+					hi = mid
+				} else {
+					lo = mid + 1
+				}
+			}
+			if lo > 0 {
+				*acc, *have = combine(m, *acc, *have, s[lo-1].pre), true
+			}
+			return lo
+		}
+	}
+	for ; j < k; j++ {
+		full := combine(m, *acc, *have, s[j].m)
+		if pred != nil && pred(full) {
+			break
+		}
+		*acc, *have = full, true
+	}
+	return j
+}
+
+// NextWhere moves the cursor to the first entry after its own whose
+// segment's keys below to pass keep: keep(Of(v, length)) for the length of
+// the segment clipped at to, the last entry's segment ending at end. It
+// reports false when no such entry starts below to (the cursor is then
+// left at an entry at or before to's). keep must fail on a combined
+// summary only when it fails on each part (a count above zero, a maximum
+// over a threshold): so NextWhere skips, without entering it, every
+// subtree whose stored summary fails keep. A subtree on the tree's right
+// edge is always entered (its summary leaves the last segment out). Each
+// call costs O(log n) node visits and O(B) calls of keep and Of per node
+// visited: O(k log n) visits for the k entries found in a walk. The
+// cursor must be positioned.
+func (c *Cursor[K, V, M]) NextWhere(m Measure[K, V, M], to, end K, keep func(M) bool) bool {
+	if c.depth == 0 {
+		return false
+	}
+	for {
+		// The rest of the cursor's leaf.
+		f := &c.f[c.levels]
+		lf := asLeaf[K, V](f.p)
+		n := lf.len()
+		for j := int(f.i) + 1; j < n; j++ {
+			s := f.origin + lf.keys[j]
+			if !(s < to) {
+				f.i = int32(max(j-1, 0))
+				return false
+			}
+			e := end
+			if j+1 < n {
+				e = f.origin + lf.keys[j+1]
+			} else if !f.open {
+				e = f.up
+			}
+			if keep(m.Of(lf.p[j], min(e, to)-s)) {
+				f.i = int32(j)
+				return true
+			}
+		}
+		f.i = int32(n - 1)
+		h := c.levels - 1
+	climb:
+		// The first sibling right of the path that may hold one.
+		for ; h >= 0; h-- {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			if j := skipFailing(f, in, int(f.i)+1, keep); j < in.len() {
+				if !(f.origin+in.keys[j] < to) {
+					return false
+				}
+				c.enter(h, in, j)
+				break
+			}
+		}
+		if h < 0 {
+			return false
+		}
+		// Down that child, skipping the children that fail keep.
+		for h++; h < c.levels; h++ {
+			f := &c.f[h]
+			in := asInner[K, M](f.p)
+			j := skipFailing(f, in, 0, keep)
+			if j == in.len() { // every child fails (a parent whose own summary passed by rounding)
+				f.i = int32(j - 1)
+				h--
+				goto climb
+			}
+			c.enter(h, in, j)
+		}
+		c.f[c.levels].i = -1 // the leaf walk starts at its first entry
+	}
+}
+
+// skipFailing returns the first child of in, the node of frame f, from j
+// on, that may hold an entry passing keep: one whose stored summary passes
+// it, or the last child of a node on the tree's right edge. It returns
+// in.len() when there is none.
+func skipFailing[K Number, M any](f *frame[K], in *node[K, slot[M]], j int, keep func(M) bool) int {
+	n := in.len()
+	for ; j < n; j++ {
+		if (j == n-1 && f.open) || keep(in.p[j].m) {
+			return j
+		}
+	}
+	return n
 }
 
 // enter moves the cursor's path at frame h to child j of the frame's node
@@ -349,9 +477,7 @@ func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bo
 		for ; h >= 0; h-- {
 			f := &c.f[h]
 			in := asInner[K, M](f.p)
-			j := int(f.i) - 1
-			for ; j >= 0 && c.takeBackward(m, in, j, pred, &acc, &have); j-- {
-			}
+			j := c.takeBackward(m, in, int(f.i)-1, pred, &acc, &have)
 			if j >= 0 {
 				c.enter(h, in, j)
 				b = c.f[h+1].up // a child with a sibling after it is closed
@@ -366,9 +492,7 @@ func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bo
 		for h++; h < c.levels; h++ {
 			f := &c.f[h]
 			in := asInner[K, M](f.p)
-			j := in.len() - 1
-			for ; j >= 0 && c.takeBackward(m, in, j, pred, &acc, &have); j-- {
-			}
+			j := c.takeBackward(m, in, in.len()-1, pred, &acc, &have)
 			if j < 0 { // all taken whole: go on from this node's parent
 				f.i = 0
 				h--
@@ -381,19 +505,52 @@ func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bo
 	}
 }
 
-// takeBackward puts child j of in before the running summary and reports
-// true when pred does not hold on the result. The child is never on the
-// tree's right edge: the walk reaches only children before the path's.
-func (c *Cursor[K, V, M]) takeBackward(m Measure[K, V, M], in *node[K, slot[M]], j int, pred func(M) bool, acc *M, have *bool) bool {
-	full := in.p[j].m
-	if *have {
-		full = m.Combine(full, *acc)
+// takeBackward puts the children of in from j down to the first before
+// the running summary while pred stays false on the result, and returns
+// the index of the first it did not take (-1 when it took them all). The
+// children are never on the tree's right edge: the walk reaches only
+// children before the path's. The children [0, j] are taken at once by
+// their pre summary; when pred turns within them and j is the last child,
+// a binary search of the suf summaries finds where (O(log B) calls);
+// otherwise they are walked child by child.
+func (c *Cursor[K, V, M]) takeBackward(m Measure[K, V, M], in *node[K, slot[M]], j int, pred func(M) bool, acc *M, have *bool) int {
+	if j < 0 {
+		return j
 	}
-	if pred(full) {
-		return false
+	s := in.p[:in.len()]
+	before := func(x M) M { // x followed by the running summary
+		if *have {
+			return m.Combine(x, *acc)
+		}
+		return x
 	}
-	*acc, *have = full, true
-	return true
+	if full := before(s[j].pre); !pred(full) {
+		*acc, *have = full, true
+		return -1
+	}
+	if j == len(s)-1 { // the greatest i at which pred holds on i.. and what follows
+		lo, hi := 0, j
+		for lo < hi {
+			mid := int(uint(lo+hi+1) >> 1)
+			if pred(before(s[mid].suf)) {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		if lo < j {
+			*acc, *have = before(s[lo+1].suf), true
+		}
+		return lo
+	}
+	for ; j >= 0; j-- {
+		full := before(s[j].m)
+		if pred(full) {
+			return j
+		}
+		*acc, *have = full, true
+	}
+	return j
 }
 
 // after returns the summary of the keys from the one after x up to b of a
@@ -434,16 +591,15 @@ func (c *Cursor[K, V, M]) partBack(m Measure[K, V, M], v V, s, b K, acc M, have 
 // the key of the cursor's entry: the stored summaries of the children left
 // of the path at every level, then the entries left of the cursor's in its
 // leaf. Every part it combines ends at a separator, so none is on the
-// tree's right edge. O(B log n) Combine calls, and Of calls for the leaf's
-// entries. The cursor must be positioned.
+// tree's right edge. One Combine per level (the stored pre summary of the
+// children left of the path), and O(B) Of calls for the leaf's entries. The cursor must be positioned.
 func (c *Cursor[K, V, M]) Prefix(m Measure[K, V, M]) M {
 	var acc M
 	have := false
 	for h := 0; h < c.levels; h++ {
 		f := &c.f[h]
-		in := asInner[K, M](f.p)
-		for j := range int(f.i) {
-			acc, have = combine(m, acc, have, in.p[j].m), true
+		if f.i > 0 {
+			acc, have = combine(m, acc, have, asInner[K, M](f.p).p[f.i-1].pre), true
 		}
 	}
 	f := &c.f[c.levels]

@@ -101,6 +101,13 @@ type IntervalChange[K Number, V any] struct {
 // Both trees must stay unwritten while the sequence runs (frozen trees
 // always are).
 func DiffIntervals[K Number, V, M any](a, b *Tree[K, V, M], from, to K, equal func(x, y V) bool) iter.Seq[IntervalChange[K, V]] {
+	return DiffIntervalsCounted(a, b, from, to, equal, nil)
+}
+
+// DiffIntervalsCounted is DiffIntervals that, when nodes is not nil, adds
+// to *nodes the number of nodes the walk entered, once it stops: tests
+// count the work of a walk with it instead of timing it.
+func DiffIntervalsCounted[K Number, V, M any](a, b *Tree[K, V, M], from, to K, equal func(x, y V) bool, nodes *int) iter.Seq[IntervalChange[K, V]] {
 	return func(yield func(IntervalChange[K, V]) bool) {
 		if !(from < to) {
 			return
@@ -109,6 +116,9 @@ func DiffIntervals[K Number, V, M any](a, b *Tree[K, V, M], from, to K, equal fu
 		w.ca.reset(a)
 		w.cb.reset(b)
 		w.run()
+		if nodes != nil {
+			*nodes += w.nodes
+		}
 	}
 }
 

@@ -27,13 +27,20 @@ func (t *Tree[K, V, M]) SetFanout(n int) {
 }
 
 // SetFanout caps the nodes of the tree b builds at n entries, as
-// Tree.SetFanout. Nothing may have been added yet.
+// Tree.SetFanout. Nothing may have been added yet. Besides the tests,
+// package fst's Merge calls it with the Fanout of a tree it merges.
 func (b *Builder[K, V, M]) SetFanout(n int) {
 	if b.o != nil || b.spent {
 		panic("cow: fanout set on a Builder in use")
 	}
 	b.slack = slackFor(n)
 }
+
+// Fanout returns the most entries t's nodes hold: MaxFanout but in this
+// module's tests. A Builder given it with SetFanout builds nodes of t's
+// size (package fst's Merge does, so that a merge of the tests' small-node
+// trees is deep too). O(1).
+func (t *Tree[K, V, M]) Fanout() int { return t.fanout() }
 
 // slackFor returns the slack of a fanout of n, panicking outside
 // [4, maxFanout].

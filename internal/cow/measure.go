@@ -72,6 +72,7 @@ func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up
 	if hint != hintAny {
 		i, j = int(hint)-1, min(int(hint), j)
 	}
+	lo, hi := i, j-1 // the slots whose summary may change
 	for ; i < j; i++ {
 		c := in.p[i].p
 		if !(*header)(c).dirty {
@@ -80,6 +81,35 @@ func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up
 		co, cu := childOrigin(origin, in.keys[i]), upOf(in, i, origin, up)
 		settleIn[K, V](m, c, h-1, co, cu)
 		in.p[i].m = summarize[K, V](m, c, h-1, co, cu)
+	}
+	if hint == hintAny {
+		lo, hi = 0, in.len()-1 // slots moved: every running summary is stale
+	}
+	fold(m, in, lo, hi)
+}
+
+// fold recomputes the running summaries of in's slots after the summaries
+// of the children [lo, hi] changed: pre from lo on, suf up to hi. O(B)
+// Combine calls (n-lo+hi+1, so n after one child changed).
+func fold[K Number, V, M any](m Measure[K, V, M], in *node[K, slot[M]], lo, hi int) {
+	n := in.len()
+	if n == 0 {
+		return
+	}
+	s := in.p[:n]
+	for i := lo; i < n; i++ {
+		if i == 0 {
+			s[0].pre = s[0].m
+		} else {
+			s[i].pre = m.Combine(s[i-1].pre, s[i].m)
+		}
+	}
+	for i := min(hi, n-1); i >= 0; i-- {
+		if i == n-1 {
+			s[i].suf = s[i].m
+		} else {
+			s[i].suf = m.Combine(s[i].m, s[i+1].suf)
+		}
 	}
 }
 
@@ -98,11 +128,7 @@ func upOf[K Number, M any](in *node[K, slot[M]], i int, origin K, up bound[K]) b
 func summarize[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) M {
 	if h > 0 {
 		in := asInner[K, M](p)
-		acc := in.p[0].m
-		for i := 1; i < in.len(); i++ {
-			acc = m.Combine(acc, in.p[i].m)
-		}
-		return acc
+		return in.p[in.len()-1].pre // settled (fold) before its parent reads it
 	}
 	lf := asLeaf[K, V](p)
 	n := lf.len()
@@ -156,9 +182,11 @@ func combine[K Number, V, M any](m Measure[K, V, M], acc M, have bool, x M) M {
 // Measure returns the summary of the keys [start, stop), reading the last
 // entry as the segment [last key, end). Keys below the first entry's key
 // are in no segment and count for nothing. It returns the zero M when
-// start >= stop or the tree is empty. O(B log n): one descent to start,
-// then a walk that takes the children wholly inside the range by their
-// stored summaries (see Cursor.scanForward). No allocation.
+// start >= stop or the tree is empty. One descent to start, then a walk
+// that takes the children wholly inside the range by their stored
+// summaries (see Cursor.scanForward): O(log n) node visits, O(log n +
+// B) Combine calls (one per level but at the node where the two edges
+// part) and O(B) Of calls in the two leaves. No allocation.
 func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 	var acc M
 	if t.root == nil || !(start < stop) {
@@ -174,8 +202,9 @@ func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 // Seek returns the least x with from < x <= end such that
 // pred(Measure(m, from, x, end)) holds, and true; false when there is none.
 // pred must be monotone: once true for some x, true for every greater x.
-// For float keys x is the least representable such key. O(B log n) node
-// work and O(log n) calls of pred on whole subtrees, plus a bisection of
+// For float keys x is the least representable such key. Measure's costs,
+// with O(log n · log B) calls of pred on whole subtrees (a binary search
+// of the stored running summaries on the way down), plus a bisection of
 // the one segment where pred turns true: O(log(length)) calls for integer
 // keys, at most 64 for floats.
 //
@@ -343,6 +372,20 @@ func verifySums[K Number, V, M any](m Measure[K, V, M], eq func(a, b M) bool, p 
 			return zero, fmt.Errorf("%w: summary of child %d at height %d is %v, its entries give %v", ErrCorrupt, i, h, in.p[i].m, s)
 		}
 		acc = combine(m, acc, i > 0, s)
+		if !eq(acc, in.p[i].pre) {
+			return zero, fmt.Errorf("%w: running summary of children 0..%d at height %d is %v, they give %v", ErrCorrupt, i, h, in.p[i].pre, acc)
+		}
+	}
+	var suf M
+	for i := in.len() - 1; i >= 0; i-- {
+		if i == in.len()-1 {
+			suf = in.p[i].m
+		} else {
+			suf = m.Combine(in.p[i].m, suf)
+		}
+		if !eq(suf, in.p[i].suf) {
+			return zero, fmt.Errorf("%w: running summary of children %d.. at height %d is %v, they give %v", ErrCorrupt, i, h, in.p[i].suf, suf)
+		}
 	}
 	return acc, nil
 }

@@ -162,12 +162,16 @@ type head[K Number] struct {
 
 type ptr = unsafe.Pointer
 
-// slot is an inner node's payload for one child: the child's summary and
-// the pointer to it. The summary comes first: a zero-size M then adds no
-// padding, so a plain tree's slot is one pointer, as before summaries.
+// slot is an inner node's payload for one child: the child's summary, the
+// running summaries of the node's children up to this one (pre: children
+// 0..i combined) and from this one on (suf: children i..n-1), and the
+// pointer to the child. With pre and suf a walk takes every child left or
+// right of its path in one Combine (see fold and Cursor.take). The
+// summaries come first: a zero-size M then adds no padding, so a plain
+// tree's slot is one pointer, as before summaries.
 type slot[M any] struct {
-	m M
-	p ptr
+	m, pre, suf M
+	p           ptr
 }
 
 // asLeaf and asInner give the typed view of a child pointer. The height of

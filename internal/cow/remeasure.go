@@ -35,6 +35,7 @@ func remeasureIn[K Number, V, M0, M any](m Measure[K, V, M], p ptr, h int, origi
 		c := remeasureIn[K, V, M0](m, src.p[i].p, h-1, co, cu, o)
 		nd.p[i] = slot[M]{m: summarize[K, V](m, c, h-1, co, cu), p: c}
 	}
+	fold(m, nd, 0, nd.len()-1)
 	nd.dirty, nd.hint = false, hintNone
 	return nd.ptr()
 }

@@ -93,6 +93,7 @@ const (
 	ImplMddsBuild  = "mdds-copy-build"
 	ImplMddsLeaves = "mdds-leaves"
 	ImplFstBuild   = "fst-build"
+	ImplFstCursor  = "fst-cursor"
 )
 
 // Impls is every implementation, in the row order of every table. Adding
@@ -107,6 +108,12 @@ var Impls = []Impl{
 	{
 		ID: ImplFstBuild, Label: "fst.Tree (fst.Build)", Color: "#56B4E9", Ours: true, Variant: true,
 		Memory: func(base []Segment, cfg *Config) (any, error) { return newTree(base, Built, cfg) },
+	},
+	{
+		ID: ImplFstCursor, Label: "fst.Cursor Seek", Color: "#2B4C7E", Ours: true, Variant: true,
+		Doc:       "the same tree read through one fst.Cursor: each Seek walks on from the previous segment (O(1) when the key is in the next one) instead of descending from the root, the Go counterpart of mdds's search(hint).",
+		New:       newCursorTree,
+		Workloads: []string{"search-seq"},
 	},
 	{
 		ID: ImplStore, Label: "Store (commit per op)", Color: "#009E73", Ours: true, Headline: true,
@@ -280,6 +287,29 @@ func newFstTree(base []Segment, setup Setup) (*fst.Tree[Key, Val], error) {
 func newTree(base []Segment, setup Setup, _ *Config) (structure, error) {
 	t, err := newFstTree(base, setup)
 	return tree{t}, err
+}
+
+// cursorTree is an fst.Tree whose lookups go through one Cursor, made
+// when the structure is: it reads that version only, so it serves the
+// read workloads alone (Impl.Workloads).
+type cursorTree struct {
+	tree
+	c *fst.Cursor[Key, Val, fst.None]
+}
+
+func newCursorTree(base []Segment, setup Setup, _ *Config) (structure, error) {
+	t, err := newFstTree(base, setup)
+	if err != nil {
+		return nil, err
+	}
+	return &cursorTree{tree{t}, t.Cursor()}, nil
+}
+
+func (x *cursorTree) Search(k Key) (fst.Segment[Key, Val], bool) { return x.c.Seek(k) }
+
+func (x *cursorTree) Clone() structure {
+	t := x.Tree.Clone()
+	return &cursorTree{tree{t}, t.Cursor()}
 }
 
 // guarded is what a Go user writes for concurrency without this library's

@@ -57,13 +57,24 @@ func BuildDriver() (path, toolchain string, err error) {
 // returns the binary's path and a description of the toolchain; an error
 // wraps ErrNoDriver when g++ or the headers are missing or the build fails.
 func BuildCxx(name string, source []byte) (path, toolchain string, err error) {
-	cxx, err := exec.LookPath("g++")
-	if err != nil {
+	if _, err := exec.LookPath("g++"); err != nil {
 		return "", "", fmt.Errorf("%w: g++ not found; %s", ErrNoDriver, InstallHint)
 	}
 	flags, mddsVersion, err := mddsIncludes()
 	if err != nil {
 		return "", "", err
+	}
+	return BuildCxxFlags(name, source, flags, "mdds "+mddsVersion, InstallHint)
+}
+
+// BuildCxxFlags is BuildCxx for a program that needs the include flags
+// flags (none for headers on the compiler's default path, as Boost's are);
+// headers describes them in the toolchain, and hint, in an error, says
+// how to install what is missing.
+func BuildCxxFlags(name string, source []byte, flags []string, headers, hint string) (path, toolchain string, err error) {
+	cxx, err := exec.LookPath("g++")
+	if err != nil {
+		return "", "", fmt.Errorf("%w: g++ not found; %s", ErrNoDriver, hint)
 	}
 	ver, err := exec.Command(cxx, "--version").Output()
 	if err != nil {
@@ -71,7 +82,7 @@ func BuildCxx(name string, source []byte) (path, toolchain string, err error) {
 	}
 	cxxVersion, _, _ := strings.Cut(string(ver), "\n")
 	args := append([]string{"-O2", "-std=c++17"}, flags...)
-	toolchain = fmt.Sprintf("%s, g++ %s, mdds %s", cxxVersion, strings.Join(args, " "), mddsVersion)
+	toolchain = fmt.Sprintf("%s, g++ %s, %s", cxxVersion, strings.Join(args, " "), headers)
 
 	sum := sha256.Sum256(bytes.Join([][]byte{source, ver, []byte(strings.Join(args, " "))}, []byte{0}))
 	dir, err := os.UserCacheDir()
@@ -93,7 +104,7 @@ func BuildCxx(name string, source []byte) (path, toolchain string, err error) {
 	tmp := path + ".tmp"
 	cmd := exec.Command(cxx, append(args, src, "-o", tmp, "-pthread")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("%w: %s failed: %w\n%s", ErrNoDriver, strings.Join(cmd.Args, " "), err, out)
+		return "", "", fmt.Errorf("%w: %s failed: %w (%s)\n%s", ErrNoDriver, strings.Join(cmd.Args, " "), err, hint, out)
 	}
 	return path, toolchain, os.Rename(tmp, path)
 }
