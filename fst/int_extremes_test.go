@@ -63,7 +63,7 @@ func TestTree_IntegerExtremes(t *testing.T) {
 		{"uint8-low/", func(t *testing.T, ops []byte) { runExtremes(t, uint8Config, 0, 100, ops) }},           // hi-size wraps above hi
 	}
 	for _, sp := range spans {
-		seeds(t, sp.name, 4, 40, func(t *testing.T, seed uint64) { sp.run(t, randomOps(seed, 4*200)) })
+		seeds(t, sp.name, 2, 40, func(t *testing.T, seed uint64) { sp.run(t, randomOps(seed, 4*200)) })
 	}
 }
 

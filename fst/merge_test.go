@@ -795,7 +795,7 @@ func TestMergeSame_SubtreeEdges(t *testing.T) {
 	require.NoError(t, err)
 	a, err := fst.WithMeasure(plain, spreadOf[int]{})
 	require.NoError(t, err)
-	for k := lo + 1; k < hi; k += testenv.Pick(t, 5, 1) {
+	for k := lo + 1; k < hi; k += testenv.Pick(t, 9, 1) {
 		for _, w := range []struct {
 			name       string
 			start, end int

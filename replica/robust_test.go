@@ -62,7 +62,7 @@ import (
 // hangGrace past its deadline, or openCallHang after it began without
 // one, and counts it as hung.
 //
-// By default the test runs four histories of 1 s (about 5 s in all).
+// By default the test runs two histories of 1 s (about 3 s in all).
 // -robust.duration=10m or FLATSEG_ROBUST=10m runs 2 s histories for that
 // long; the summary line counts histories, operations by kind, faults by
 // kind, outcomes, hangs and violations.
@@ -296,9 +296,9 @@ func TestRobust_Linearizable(t *testing.T) {
 		var nodes int
 		var runFor time.Duration
 		if budget == 0 {
-			// The short budget: four histories of 1 s, 3 and 5 nodes, whose
+			// The short budget: two histories of 1 s, 3 and 5 nodes, whose
 			// first faults are the sharpest kinds.
-			if h == 4 {
+			if h == 2 {
 				break
 			}
 			nodes, runFor = []int{3, 5}[h%2], time.Second

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 // buildWith streams keys[i] -> vals[i] through a Builder.
@@ -118,7 +120,7 @@ func TestBuilder_EveryEdgeFill(t *testing.T) {
 	t.Parallel()
 	for _, fanout := range []int{4, 5, 6} {
 		fan := fanout
-		for n := range 700 {
+		for n := range testenv.Pick(t, 300, 700) { // 300: four levels at fanout 4
 			keys := make([]int64, n)
 			for i := range keys {
 				keys[i] = int64(i * 3)
