@@ -119,7 +119,7 @@ func (sn *MeasuredSnapshot[K, V, M]) MaxKey() K { return sn.tree.MaxKey() }
 func (sn *MeasuredSnapshot[K, V, M]) DefaultValue() V { return sn.tree.DefaultValue() }
 
 // Measure returns the summary of the keys of [start, end) in this version,
-// as [fst.Measured.Measure]: O(B log n), no lock, no allocation; the zero
+// as [fst.Measured.Measure]: O(log n) nodes, no lock, no allocation; the zero
 // M for an empty range, and for a store without a Measure.
 func (sn *MeasuredSnapshot[K, V, M]) Measure(start, end K) M { return sn.tree.Measure(start, end) }
 

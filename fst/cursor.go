@@ -99,7 +99,8 @@ func (c *Cursor[K, V, M]) Prev() (Segment[K, V], bool) {
 // second descent, so that a lookup that needs both a segment and what
 // comes before it (the top of a row, the segment at a pixel offset) walks
 // the tree once. It returns the zero M on an unpositioned cursor and on a
-// tree without a Measure. O(B log n) Combine calls.
+// tree without a Measure. One Combine per level (each inner node keeps the
+// running summary of its children) and O(B) Of calls in the leaf.
 func (c *Cursor[K, V, M]) Prefix() M {
 	m := c.t.measure()
 	if !c.at || m == nil {

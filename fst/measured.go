@@ -98,9 +98,11 @@ func checkMeasured[K Key, V, M any](min, max K, m Measure[K, V, M]) error {
 // x for every x without a special case. A tree without a Measure returns
 // the zero M (None{} for a [Tree]).
 //
-// O(B log n): the children of a node that lie wholly inside the range
-// contribute their stored summaries, and only the paths to start and end
-// are descended. No allocation. The returned summary may be one the tree
+// O(log n) nodes visited: the children of a node that lie wholly inside
+// the range contribute their stored summaries, whole runs of them at once
+// through each inner node's running summaries (one Combine per level, but
+// O(B) at the node where the paths to start and end part), and only those
+// two paths are descended, with O(B) Of calls in their two leaves. No allocation. The returned summary may be one the tree
 // stores: see [Measured] on summaries that are not plain values.
 func (t *Measured[K, V, M]) Measure(start, end K) M {
 	start, end = max(start, t.min), min(end, t.max) // NaN stays NaN: the test below fails

@@ -72,7 +72,7 @@ func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up
 	if hint != hintAny {
 		i, j = int(hint)-1, min(int(hint), j)
 	}
-	lo, hi := i, j-1 // the slots whose summary may change
+	lo, hi := i, j-1 // the slots whose summary may change: all when the slots moved (hintAny)
 	for ; i < j; i++ {
 		c := in.p[i].p
 		if !(*header)(c).dirty {
@@ -81,9 +81,6 @@ func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up
 		co, cu := childOrigin(origin, in.keys[i]), upOf(in, i, origin, up)
 		settleIn[K, V](m, c, h-1, co, cu)
 		in.p[i].m = summarize[K, V](m, c, h-1, co, cu)
-	}
-	if hint == hintAny {
-		lo, hi = 0, in.len()-1 // slots moved: every running summary is stale
 	}
 	fold(m, in, lo, hi)
 }
