@@ -141,6 +141,7 @@ func roundTripKeys[K fst.Key](t *testing.T, spans ...[2]K) {
 // TestEncode_RoundTrip round-trips random trees of every key type, over
 // small spans and over the whole range of the type.
 func TestEncode_RoundTrip(t *testing.T) {
+	t.Parallel()
 	roundTripKeys(t, [2]int{-1000, 1000}, [2]int{math.MinInt, math.MaxInt})
 	roundTripKeys(t, [2]int8{math.MinInt8, math.MaxInt8}, [2]int8{-3, 100})
 	roundTripKeys(t, [2]int16{math.MinInt16, math.MaxInt16})
@@ -158,6 +159,7 @@ func TestEncode_RoundTrip(t *testing.T) {
 // TestEncode_RoundTripLarge crosses many frames at the real frame size,
 // with segments at the widest gaps of the key type.
 func TestEncode_RoundTripLarge(t *testing.T) {
+	t.Parallel()
 	segs := make([]fst.Segment[int64, int64], testenv.Pick(t, 25_000, 100_000))
 	for i := range segs {
 		k := math.MinInt64 + int64(i)*(math.MaxInt64/50_000)
@@ -183,6 +185,7 @@ func TestEncode_InfiniteFloatSpan(t *testing.T) {
 // TestEncode_LargeValues: values larger than a frame are cut into frames
 // that continue one chunk, at the real frame size and at tiny ones.
 func TestEncode_LargeValues(t *testing.T) {
+	t.Parallel()
 	tr, err := fst.New[int32](0, 100, strings.Repeat("d", 70_000))
 	require.NoError(t, err)
 	for i, n := range []int{1, 200_000, 3, 65_529, 65_530, 65_528, 0} {

@@ -48,6 +48,7 @@ func (zeros) Combine(a, b int64) int64 { return a + b }
 // it skips every subtree whose summary has no zero. Without the skipping
 // it would call keep once per segment.
 func TestMeasured_FilterSkips(t *testing.T) {
+	t.Parallel()
 	n := int64(testenv.Pick(t, 30_000, 100_000))
 	tr, err := fst.NewMeasured(int64(0), 2*n, 1, fst.Measure[int64, int, int64](zeros{}))
 	require.NoError(t, err)
