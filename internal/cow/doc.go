@@ -20,7 +20,9 @@
 //
 // # Ownership
 //
-// Every node records the writer token (owner) of the tree that created it.
+// Every node records the id of the writer token (owner) of the tree that
+// created it (an id, not a pointer, so that a leaf of plain keys and values
+// holds no pointer and the garbage collector never scans it).
 // A write takes the root through mutable and each child on its way down
 // through mutableChild, the one helper that decides whether a node may be
 // changed: it may when the node's owner is the tree's token, otherwise the

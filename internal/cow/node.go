@@ -12,9 +12,14 @@ import (
 // owner is a writer's token. A node whose owner is the writer's token was
 // created by that writer and is reachable only from its tree, so the writer may
 // change it in place; every other node is shared and is copied before a write.
-// The token has a non-zero size: pointers to distinct zero-size values may
-// compare equal.
+// Nodes record the token's id, not a pointer to it, so that a node holds
+// no pointer of its own: a leaf of pointer-free keys and values is then
+// allocated, copied and left alone by the garbage collector as plain
+// memory. Ids come from one counter and are never reused, so a node can
+// never pass for the node of a later token (as it could by address once
+// its token was collected).
 type owner struct {
+	id uint64 // from ownerIDs, never 0
 	// flags holds ownerShared, set when a Clone starts sharing the nodes
 	// this token owns (the owning tree then takes a fresh token before its
 	// next write; atomic, so that Clone never writes to its receiver's
@@ -33,13 +38,16 @@ const (
 	ownerMarks
 )
 
+// ownerIDs numbers the tokens: 2⁶⁴ of them outlast any program.
+var ownerIDs atomic.Uint64
+
 func (o *owner) shared() bool { return o.flags.Load()&ownerShared != 0 }
 func (o *owner) share()       { o.flags.Or(ownerShared) }
 func (o *owner) marks() bool  { return o.flags.Load()&ownerMarks != 0 }
 
 // markingOwner is the token of a writer that marks: the owner, and the
 // writer's *undoLog[K, V, M] (see undo.go), made at its first write. A
-// writer of a tree without summaries allocates the 4-byte owner alone.
+// writer of a tree without summaries allocates the 16-byte owner alone.
 type markingOwner struct {
 	owner
 	undo unsafe.Pointer
@@ -55,9 +63,10 @@ func (o *owner) undoSlot() *unsafe.Pointer {
 func newOwner[M any]() *owner {
 	var m M
 	if unsafe.Sizeof(m) == 0 {
-		return new(owner)
+		return &owner{id: ownerIDs.Add(1)}
 	}
 	mo := new(markingOwner)
+	mo.id = ownerIDs.Add(1)
 	mo.flags.Store(ownerMarks)
 	return &mo.owner
 }
@@ -88,8 +97,8 @@ func (k kind) String() string {
 // four bytes that freed, so no node grew (node[int64, int64] is 768 bytes,
 // node[int32, int32] 392; TestNode_Size pins them).
 type header struct {
-	owner *owner
-	n     int32 // live entries
+	owner uint64 // the id of the token of the writer that made the node
+	n     int32  // live entries
 	kind  kind
 	// dirty marks a node a write changed: its summary (in its parent's
 	// slot) is stale until the write settles (see Tree.Settle). Only the
@@ -212,7 +221,7 @@ func (nd *node[K, P]) livePayload() []P {
 }
 
 func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
-	return &node[K, P]{header: header{owner: o, kind: k, dirty: o.marks(), hint: hintAny}}
+	return &node[K, P]{header: header{owner: o.id, kind: k, dirty: o.marks(), hint: hintAny}}
 }
 
 // mutable returns nd itself when o owns it, else a copy owned by o, and
@@ -220,7 +229,7 @@ func newNode[K Number, P any](o *owner, k kind) *node[K, P] {
 // mutableChild and reshape's stepRoot call it: they store the copy where the
 // original was linked, so a copy can never be made and then lost.
 func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
-	if nd.owner == o {
+	if nd.owner == o.id {
 		if o.marks() {
 			nd.touch()
 		}
@@ -228,7 +237,7 @@ func mutable[K Number, P any](nd *node[K, P], o *owner) *node[K, P] {
 	}
 	c := new(node[K, P])
 	*c = *nd
-	c.owner, c.dirty, c.hint = o, o.marks(), hintNone // nd is shared, so clean, and so are its children
+	c.owner, c.dirty, c.hint = o.id, o.marks(), hintNone // nd is shared, so clean, and so are its children
 	return c
 }
 

@@ -81,7 +81,7 @@ func keep[N any](l *[]saved[N], nd *N) {
 // saveOwned saves the node at p when the writer o owns it and it is
 // clean: a node the next step may change in place.
 func (t *Tree[K, V, M]) saveOwned(p ptr, o *owner) {
-	if h := (*header)(p); h.owner == o && o.marks() && !h.dirty {
+	if h := (*header)(p); h.owner == o.id && o.marks() && !h.dirty {
 		t.save(p, o)
 	}
 }

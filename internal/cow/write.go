@@ -31,7 +31,7 @@ func (t *Tree[K, V, M]) reshape(s step, in *node[K, slot[M]], i int, o *owner) p
 	if s != stepRoot {
 		p = in.p[i].p
 	}
-	if h := (*header)(p); s <= stepChild && h.owner == o {
+	if h := (*header)(p); s <= stepChild && h.owner == o.id {
 		if o.marks() {
 			if !h.dirty {
 				t.save(p, o) // changed in place: undo.go
