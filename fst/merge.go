@@ -86,16 +86,20 @@ func mergeInto[K Key, A, B, C, MA, MB, M any](t *Measured[K, C, M], a *Measured[
 // for every x (a union or an intersection of masks, an overlay of a patch
 // on a base, a minimum, a maximum, either argument). With that promise the
 // result is a with f(x, y) written over each range where a holds x and b
-// holds a different y, and MergeSame computes it so: it forks a (O(1), as
-// [Measured.Clone]) and inserts f over each range of [Diff](a, b), which
-// skips without reading them the subtrees that a and b share (versions
-// related by Clone share all but the paths their writes copied). Merging
-// two versions that differ in c ranges so costs O(c·log n) node visits and
-// new nodes, not O(n). When the two trees turn out to differ in more than
-// about a sixteenth of their segments, MergeSame drops the fork and builds
-// the result as Merge does, so that it never costs much more than O(n + m).
-// An f without the promise gives a result that holds a's values where it
-// should hold f of them.
+// holds a different y, and MergeSame computes it so: it walks the ranges
+// of [Diff](a, b), which skips without reading them the subtrees that a
+// and b share (versions related by Clone share all but the paths their
+// writes copied), calls f on each, then forks a (O(1), as [Measured.Clone])
+// and inserts f over the ranges where it differs from a's value. When a
+// and b share an origin ([Measured.SameOrigin]) and f's values differ
+// from b's on fewer ranges than from a's, it forks b instead (an overlay
+// whose patch wins, or a union with a superset, costs no Insert at all).
+// Merging two versions that differ in c ranges so costs O(c·log n) node
+// visits and new nodes, not O(n). When the two trees turn out to differ in
+// more than about a sixteenth of their segments, MergeSame drops the walk
+// and builds the result as Merge does, so that it never costs much more
+// than O(n + m). An f without the promise gives a result that holds a's
+// (or b's) values where it should hold f of them.
 //
 // The result has a's equality and a's Measure, its summaries settled, and
 // the default value f(a's default, b's default). When that equals a's
@@ -106,12 +110,19 @@ func mergeInto[K Key, A, B, C, MA, MB, M any](t *Measured[K, C, M], a *Measured[
 // a and b differ (when it builds as Merge does, once per range of Zip).
 //
 // a and b are only read and must not be written during the call. The
-// result shares nodes with a: as after a Clone, writes to either copy the
-// nodes they change and never show in the other. If f, the equality or
+// result shares nodes with a or b: as after a Clone, writes to either copy
+// the nodes they change and never show in the other. If f, the equality or
 // the Measure panics, the panic propagates, a and b hold what they held,
 // and nothing is returned.
 func MergeSame[K Key, V, M any](a, b *Measured[K, V, M], f func(x, y V) V) (*Measured[K, V, M], error) {
 	return mergeSame(a, b, f, nil)
+}
+
+// sameRange is a range where the two trees of MergeSame differ, with f's
+// value there and whether it equals each tree's value.
+type sameRange[K Key, V any] struct {
+	Segment[K, V]
+	isA, isB bool
 }
 
 // mergeSame is MergeSame, adding to *nodes (when not nil) the number of
@@ -120,37 +131,60 @@ func mergeSame[K Key, V, M any](a, b *Measured[K, V, M], f func(x, y V) V, nodes
 	if err := mergeable(a, b, "MergeSame"); err != nil {
 		return nil, err
 	}
-	r := a.Clone()
+	p := a.p
 	if init := f(a.def(), b.def()); !a.same(init, a.def()) {
-		r.p = &props[K, V, M]{init: init, eq: a.p.eq, m: a.p.m}
+		p = &props[K, V, M]{init: init, eq: a.p.eq, m: a.p.m}
 	}
 	// Past this many ranges, inserting one by one would cost more than
 	// building the result from the two walks.
 	limit := max(8, (a.Len()+b.Len())/16)
-	n := 0
+	var buf [32]sameRange[K, V]
+	ranges := buf[:0]
+	missA, missB := 0, 0 // ranges where f's value is not a's, not b's
+	for c := range cow.DiffIntervalsCounted(&a.b, &b.b, a.min, a.max, a.p.eq, nodes) {
+		if len(ranges) == limit {
+			t := &Measured[K, V, M]{}
+			if err := mergeInto(t, a, b, f, a.p.eq, a.p.m); err != nil {
+				return nil, err
+			}
+			t.p = p // the same default, equality and Measure: a's origin, when p is a's
+			return t, nil
+		}
+		v := f(c.Old, c.New)
+		r := sameRange[K, V]{Segment: Segment[K, V]{Start: c.Start, End: c.End, Value: v}, isA: a.same(v, c.Old), isB: a.same(v, c.New)}
+		if !r.isA {
+			missA++
+		}
+		if !r.isB {
+			missB++
+		}
+		ranges = append(ranges, r)
+	}
+	// b's nodes hold summaries of a's Measure, and its segments are
+	// compared with a's equality, only when b shares a's origin.
+	base, fromB := a, missB < missA && a.SameOrigin(b)
+	if fromB {
+		base = b
+	}
+	r := base.Clone()
+	r.p = p
 	// One range pending: the next one extends it when it touches it and
 	// takes the same value, so that an Insert over two of a's segments is
 	// one Insert here too.
 	var pend Segment[K, V]
 	have := false
-	for c := range cow.DiffIntervalsCounted(&a.b, &b.b, a.min, a.max, a.p.eq, nodes) {
-		if n++; n > limit {
-			var t Measured[K, V, M]
-			if err := mergeInto(&t, a, b, f, a.p.eq, a.p.m); err != nil {
-				return nil, err
-			}
-			t.p = r.p // the same default, equality and Measure: a's origin, when r has it
-			return &t, nil
+	for _, c := range ranges {
+		if (fromB && c.isB) || (!fromB && c.isA) {
+			continue // the base holds f's value there
 		}
-		v := f(c.Old, c.New)
-		if have && pend.End == c.Start && a.same(pend.Value, v) {
+		if have && pend.End == c.Start && a.same(pend.Value, c.Value) {
 			pend.End = c.End
 			continue
 		}
 		if have {
 			r.insert(pend.Start, pend.End, pend.Value) // cannot fail: inside the span
 		}
-		pend, have = Segment[K, V]{Start: c.Start, End: c.End, Value: v}, true
+		pend, have = c.Segment, true
 	}
 	if have {
 		r.insert(pend.Start, pend.End, pend.Value)

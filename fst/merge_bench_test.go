@@ -108,15 +108,20 @@ func BenchmarkMerge(b *testing.B) {
 
 // versions returns the frozen tree of n segments of benchTree and a
 // frozen version of it after c Inserts of one segment's width each, spread
-// over the span, of values below every value of the tree.
-func versions(tb testing.TB, n, c int) (before, after *fst.Tree[int64, int64]) {
+// over the span, of values below every value of the tree; when mixed,
+// every other Insert writes a value above every value of the tree instead.
+func versions(tb testing.TB, n, c int, mixed bool) (before, after *fst.Tree[int64, int64]) {
 	tb.Helper()
 	before = benchTree(tb, n)
 	after = before.Clone()
 	span := int64(n) * width
 	for i := range int64(c) {
 		k := span/int64(c)*i + 5
-		if _, err := after.Insert(k, k+width, -1-i); err != nil {
+		v := -1 - i
+		if mixed && i%2 == 1 {
+			v = 1<<40 + i
+		}
+		if _, err := after.Insert(k, k+width, v); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -124,33 +129,37 @@ func versions(tb testing.TB, n, c int) (before, after *fst.Tree[int64, int64]) {
 	return before, after
 }
 
-// BenchmarkMergeSame measures MergeSame (f = min, idempotent; the
-// Inserts wrote smaller values, which the merge takes) of two
+// BenchmarkMergeSame measures MergeSame (f = min, idempotent) of two
 // versions of a tree of n segments c Inserts apart, against impl=merge,
-// Merge of the same two. nodes/op is the number of nodes MergeSame's walk
-// entered.
+// Merge of the same two. writes=below: the Inserts wrote smaller values,
+// which the merge takes, so the result is the second version;
+// writes=mixed: every other Insert wrote a larger value, so the result is
+// neither version and MergeSame inserts c/2 ranges. nodes/op is the number
+// of nodes MergeSame's walk entered.
 func BenchmarkMergeSame(b *testing.B) {
 	const n = 1_000_000
 	minOf := func(x, y int64) int64 { return min(x, y) }
-	for _, c := range []int{1, 100} {
-		before, after := versions(b, n, c)
-		for _, impl := range []string{"mergesame", "merge"} {
-			b.Run(fmt.Sprintf("impl=%s/c=%d/n=%d", impl, c, n), func(b *testing.B) {
-				b.ReportAllocs()
-				nodes := 0
-				for b.Loop() {
-					var err error
-					if impl == "merge" {
-						_, err = fst.Merge(before, after, minOf)
-					} else {
-						_, nodes, err = fst.MergeSameNodes(before, after, minOf)
+	for _, writes := range []string{"below", "mixed"} {
+		for _, c := range []int{1, 100} {
+			before, after := versions(b, n, c, writes == "mixed")
+			for _, impl := range []string{"mergesame", "merge"} {
+				b.Run(fmt.Sprintf("impl=%s/writes=%s/c=%d/n=%d", impl, writes, c, n), func(b *testing.B) {
+					b.ReportAllocs()
+					nodes := 0
+					for b.Loop() {
+						var err error
+						if impl == "merge" {
+							_, err = fst.Merge(before, after, minOf)
+						} else {
+							_, nodes, err = fst.MergeSameNodes(before, after, minOf)
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
 					}
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(nodes), "nodes/op")
-			})
+					b.ReportMetric(float64(nodes), "nodes/op")
+				})
+			}
 		}
 	}
 }

@@ -846,29 +846,38 @@ func TestMergeSame_SubtreeEdges(t *testing.T) {
 // level per Insert, the same bound for n = 10³ and 10⁵ segments, far below
 // the number of leaves a walk of the whole trees would read.
 func TestMergeSame_Work(t *testing.T) { // not parallel: AllocsPerRun
-	minOf := func(x, y int64) int64 { return min(x, y) } // after's Inserts hold smaller values: the merge takes them
+	minOf := func(x, y int64) int64 { return min(x, y) } // takes after's smaller values, before's where after wrote larger ones (mixed)
 	for _, n := range []int{1_000, 100_000} {
 		for _, c := range []int{1, 10, 100} {
-			t.Run(fmt.Sprintf("n=%d/c=%d", n, c), func(t *testing.T) {
-				before, after := versions(t, n, c)
-				got, nodes, err := fst.MergeSameNodes(before, after, minOf)
-				require.NoError(t, err)
-				require.NoError(t, got.Verify())
-				levels := 1
-				for k := fst.MaxFanout / 2; k < n; k *= fst.MaxFanout / 2 {
-					levels++ // at most: nodes are at least half full
-				}
-				// Each Insert differs on one path of each tree: a node
-				// and its right neighbour per level, in both trees.
-				bound := 4 * c * levels
-				allocs := testing.AllocsPerRun(5, func() { _, _, _ = fst.MergeSameNodes(before, after, minOf) })
-				t.Logf("%d levels at most: %d nodes entered, %.0f allocations (bound %d)", levels, nodes, allocs, bound)
-				require.LessOrEqual(t, nodes, bound, "nodes entered")
-				require.LessOrEqual(t, allocs, float64(bound), "allocations")
-				want, err := fst.Merge(before, after, minOf)
-				require.NoError(t, err)
-				require.True(t, got.Equal(want), "MergeSame and Merge differ")
-			})
+			for _, mixed := range []bool{false, true} {
+				t.Run(fmt.Sprintf("n=%d/c=%d/mixed=%v", n, c, mixed), func(t *testing.T) {
+					before, after := versions(t, n, c, mixed)
+					got, nodes, err := fst.MergeSameNodes(before, after, minOf)
+					require.NoError(t, err)
+					require.NoError(t, got.Verify())
+					levels := 1
+					for k := fst.MaxFanout / 2; k < n; k *= fst.MaxFanout / 2 {
+						levels++ // at most: nodes are at least half full
+					}
+					// Each Insert differs on one path of each tree: a node
+					// and its right neighbour per level, in both trees.
+					bound := 4 * c * levels
+					allocs := testing.AllocsPerRun(5, func() { _, _, _ = fst.MergeSameNodes(before, after, minOf) })
+					t.Logf("%d levels at most: %d nodes entered, %.0f allocations (bound %d)", levels, nodes, allocs, bound)
+					require.LessOrEqual(t, nodes, bound, "nodes entered")
+					require.LessOrEqual(t, allocs, float64(bound), "allocations")
+					if !mixed && 2*c <= (2*n+c)/16 {
+						// The result is after, forked: no Insert, nothing
+						// copied; the allocations are the fork, the walk
+						// and the list of 2c ranges (a few growths).
+						// (Past (n+m)/16 ranges MergeSame builds instead.)
+						require.LessOrEqual(t, allocs, 16.0, "allocations when the result is the second version")
+					}
+					want, err := fst.Merge(before, after, minOf)
+					require.NoError(t, err)
+					require.True(t, got.Equal(want), "MergeSame and Merge differ")
+				})
+			}
 		}
 	}
 }

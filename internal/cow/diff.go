@@ -135,9 +135,16 @@ type intervalWalk[K Number, V, M any] struct {
 	va, vb     V
 	hasA, hasB bool
 	quiet      bool // va and vb are one stored value, or one is missing: nothing to report from pos
-	cur        IntervalChange[K, V]
-	pending    bool // cur is a range not yielded yet
-	nodes      int  // nodes entered, which tests count
+	// lazy, when not nil, is a subtree of height lazyH both trees share
+	// and the walk just passed: va and vb are the value of its last entry,
+	// not read yet (see value). The walk usually steps next into two
+	// children that start at one key, whose first entries replace both
+	// values, so the descent to that last entry is usually never made.
+	lazy    ptr
+	lazyH   int
+	cur     IntervalChange[K, V]
+	pending bool // cur is a range not yielded yet
+	nodes   int  // nodes entered, which tests count
 }
 
 // run walks to the end, or until yield asks to stop.
@@ -158,8 +165,8 @@ func (w *intervalWalk[K, V, M]) run() {
 			if !w.at(ua.key) {
 				return
 			}
-			w.va = lastValue[K, V, M](skipShared(ca, cb), ua.h)
-			w.vb, w.hasA, w.hasB, w.quiet = w.va, true, true, true
+			w.lazy, w.lazyH = skipShared(ca, cb), ua.h
+			w.hasA, w.hasB, w.quiet = true, true, true
 		case oka && okb && ua.h < 0 && ub.h < 0:
 			if !w.leaves() {
 				return
@@ -228,7 +235,12 @@ func (w *intervalWalk[K, V, M]) leaves() bool {
 	i, j, n, m := fa.i, fb.i, la.len(), lb.len()
 	oa, ob := fa.origin, fb.origin
 	pos, to, equal := w.pos, w.to, w.equal
-	va, vb, hasA, hasB, quiet := w.va, w.vb, w.hasA, w.hasB, w.quiet
+	if w.lazy != nil && (i >= n || j >= m || oa+la.keys[i] != ob+lb.keys[j]) {
+		// Not both values replaced at the first key. (The walk enters
+		// two leaves together only at one key: this is defence.)
+		w.value()
+	}
+	va, vb, hasA, hasB, quiet, lazy := w.va, w.vb, w.hasA, w.hasB, w.quiet, w.lazy
 	ok := true
 	for i < n && j < m {
 		ka, kb := oa+la.keys[i], ob+lb.keys[j]
@@ -252,14 +264,34 @@ func (w *intervalWalk[K, V, M]) leaves() bool {
 			vb, hasB, quiet = lb.p[j], true, !hasA
 			j++
 		default:
-			va, vb, hasA, hasB, quiet = la.p[i], lb.p[j], true, true, false
+			va, vb, hasA, hasB, quiet, lazy = la.p[i], lb.p[j], true, true, false, nil
 			i++
 			j++
+			// Two versions of a leaf hold long runs of equal entries:
+			// pass them in one tight loop. [pos, k) maps to equal
+			// values for each entry k passed, so nothing is reported.
+			for i < n && j < m && equal(va, vb) {
+				k := oa + la.keys[i]
+				if k != ob+lb.keys[j] || !(k < to) {
+					break
+				}
+				pos, va, vb = k, la.p[i], lb.p[j]
+				i++
+				j++
+			}
 		}
 	}
 	fa.i, fb.i = i, j
-	w.pos, w.va, w.vb, w.hasA, w.hasB, w.quiet = pos, va, vb, hasA, hasB, quiet
+	w.pos, w.va, w.vb, w.hasA, w.hasB, w.quiet, w.lazy = pos, va, vb, hasA, hasB, quiet, lazy
 	return ok
+}
+
+// value reads the values lazy stands for, when it stands for them.
+func (w *intervalWalk[K, V, M]) value() {
+	if w.lazy != nil {
+		w.va = lastValue[K, V, M](w.lazy, w.lazyH)
+		w.vb, w.lazy = w.va, nil
+	}
 }
 
 // leaf walks the entries of the leaf cursor c stands in, from its current
@@ -271,6 +303,7 @@ func (w *intervalWalk[K, V, M]) leaf(c *cursor[K, V, M], v *V, has *bool, other 
 	if !bounded || w.to < limit {
 		limit = w.to
 	}
+	w.value() // the other tree's value stays: it must be known
 	f := c.top()
 	lf := asLeaf[K, V](f.p)
 	i, n := f.i, lf.len()

@@ -223,28 +223,38 @@ func Run(cfg Config) (*Result, error) {
 		}
 	}
 
-	// Two versions of a tree of cfg.Versions segments, cfg.Inserts apart.
-	before, after := Versions(cfg.Versions, cfg.Inserts)
-	minOf := func(x, y int64) int64 { return min(x, y) } // after's Inserts hold smaller values: the merge takes them
-	vop := fmt.Sprintf("versions %d Inserts apart (n = %d)", cfg.Inserts, cfg.Versions)
-	var same *fst.Tree[int64, int64]
-	d := median(cfg.Rounds, func() {
-		var err error
-		if same, err = fst.MergeSame(before, after, minOf); err != nil {
-			panic(err) // unreachable: one span
+	// Two versions of a tree of cfg.Versions segments, cfg.Inserts apart:
+	// below, every Insert wrote a smaller value, so min(before, after) is
+	// after; mixed, every other one wrote a larger value, so the result is
+	// neither version and MergeSame inserts half the ranges.
+	minOf := func(x, y int64) int64 { return min(x, y) }
+	for _, mixed := range []bool{false, true} {
+		before, after := Versions(cfg.Versions, cfg.Inserts, mixed)
+		vop := fmt.Sprintf("versions %d Inserts apart (n = %d)", cfg.Inserts, cfg.Versions)
+		way := "fst.MergeSame (min; the result is the second version)"
+		if mixed {
+			vop = fmt.Sprintf("versions %d Inserts apart, half of them larger (n = %d)", cfg.Inserts, cfg.Versions)
+			way = "fst.MergeSame (min; the result is neither version)"
 		}
-	})
-	add(vop, "fst.MergeSame (min)", d, "op")
-	var full *fst.Tree[int64, int64]
-	d = median(max(1, min(cfg.Rounds, 3)), func() { full, _ = fst.Merge(before, after, minOf) })
-	add(vop, "fst.Merge (min)", d, "op")
-	if !same.Equal(full) {
-		return nil, fmt.Errorf("%w: MergeSame and Merge", ErrMismatch)
+		var same *fst.Tree[int64, int64]
+		d := median(cfg.Rounds, func() {
+			var err error
+			if same, err = fst.MergeSame(before, after, minOf); err != nil {
+				panic(err) // unreachable: one span
+			}
+		})
+		add(vop, way, d, "op")
+		var full *fst.Tree[int64, int64]
+		d = median(max(1, min(cfg.Rounds, 3)), func() { full, _ = fst.Merge(before, after, minOf) })
+		add(vop, "fst.Merge (min)", d, "op")
+		if !same.Equal(full) {
+			return nil, fmt.Errorf("%w: MergeSame and Merge", ErrMismatch)
+		}
 	}
 
 	// Zip against All: the time per range yielded, per segment walked.
 	steps := 0
-	d = median(cfg.Rounds, func() {
+	d := median(cfg.Rounds, func() {
 		steps = 0
 		for range fst.Zip(a, b) {
 			steps++
@@ -275,8 +285,9 @@ func Run(cfg Config) (*Result, error) {
 
 // Versions returns a frozen tree of n segments [16i, 16i+16) of value i+1
 // and a frozen version of it after c Inserts of one segment's width,
-// spread over the span.
-func Versions(n, c int) (before, after *fst.Tree[int64, int64]) {
+// spread over the span, of values below every value of the tree (when
+// mixed, every other Insert writes a value above them instead).
+func Versions(n, c int, mixed bool) (before, after *fst.Tree[int64, int64]) {
 	const width = 16
 	segs := make([]fst.Segment[int64, int64], n)
 	for i := range segs {
@@ -291,7 +302,11 @@ func Versions(n, c int) (before, after *fst.Tree[int64, int64]) {
 	span := int64(n) * width
 	for i := range int64(c) {
 		k := span/int64(c)*i + 5
-		if _, err := after.Insert(k, k+width, -1-i); err != nil {
+		v := -1 - i
+		if mixed && i%2 == 1 {
+			v = 1<<40 + i
+		}
+		if _, err := after.Insert(k, k+width, v); err != nil {
 			panic(err) // unreachable: inside the span
 		}
 	}
