@@ -353,3 +353,38 @@ func BenchmarkMemory(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCursorSeq looks up ascending keys spread evenly over the span
+// of a tree of n segments (m = 2¹⁷ keys a pass, as bench/cmd/compare's
+// search-seq does; about n/m segments apart), through one Cursor
+// (impl=cursor, each Seek walking on from the last) or from the root
+// (impl=search).
+func BenchmarkCursorSeq(b *testing.B) {
+	const m = 1 << 17
+	for _, n := range []int{100_000, 1_000_000, 10_000_000} {
+		t := benchTree(b, n)
+		span := int64(n) * width
+		for _, impl := range []string{"cursor", "search"} {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", impl, n), func(b *testing.B) {
+				b.ReportAllocs()
+				c := t.Cursor()
+				var sink int64
+				i := 0
+				for b.Loop() {
+					k := int64(i) * span / m
+					var s fst.Segment[int64, int64]
+					if impl == "cursor" {
+						s, _ = c.Seek(k)
+					} else {
+						s, _ = t.Search(k)
+					}
+					sink += s.Value
+					if i++; i == m {
+						i = 0
+					}
+				}
+				_ = sink
+			})
+		}
+	}
+}
