@@ -63,8 +63,14 @@ func (t *Tree[K, V, M]) SpliceLeaf(c *Cursor[K, V, M], a, b int, keys []K, vals 
 	}
 	o := t.writer()
 	p := t.reshape(stepRoot, nil, 0, o)
+	marks := o.marks()
 	for h := 0; h < c.levels; h++ {
-		p = t.reshape(stepChild, asInner[K, M](p), int(c.f[h].i), o)
+		in, i := asInner[K, M](p), int(c.f[h].i)
+		if q := in.p[i].p; !marks && (*header)(q).owner == o {
+			p = q // the writer's already, and nothing to mark: what reshape returns
+			continue
+		}
+		p = t.reshape(stepChild, in, i, o)
 	}
 	nd := asLeaf[K, V](p)
 	t.length += len(keys) - (b - a)
