@@ -194,6 +194,30 @@ func BenchmarkInsert(b *testing.B) {
 	}
 }
 
+// BenchmarkAppend fills the span [0, 16n) of an empty tree with the
+// segments [16i, 16i+16) -> i+1 in increasing order, one Insert per op,
+// starting a fresh tree every n ops: mdds's insert_back, the compare
+// program's "Append at the end" row.
+func BenchmarkAppend(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var t *fst.Tree[int64, int64]
+			i := n
+			for b.Loop() {
+				if i == n {
+					t, _ = fst.New[int64, int64](0, int64(n)*width, 0)
+					i = 0
+				}
+				if _, err := t.Insert(int64(i)*width, int64(i+1)*width, int64(i+1)); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
 // BenchmarkShiftLeft removes one key at a random position; the tree loses
 // one key of width per op (b.N keys of n·16), so n barely moves.
 func BenchmarkShiftLeft(b *testing.B) {

@@ -302,7 +302,7 @@ func nextAfter[K ~float32 | ~float64](k K, up bool) K {
 // floatConfig is the model test of float keys, K float32 or float64.
 func floatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Tree[K, int], *fmodel[K]] {
 	return &config[K, int, *fst.Tree[K, int], *fmodel[K]]{
-		mix:    []weight{{opInsert, 6}, {opApply, 2}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
+		mix:    []weight{{opInsert, 6}, {opAppend, 3}, {opApply, 2}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
 		keys:   floatKeys[K],
 		sizes:  floatSizes[K],
 		values: 4,

@@ -40,10 +40,11 @@ const (
 	opClone                        // keep a clone and its model, re-checked after every later op
 	opFreeze                       // Freeze()
 	opApply                        // Apply(a, b, f) with f encoded in c (see applyFunc)
+	opAppend                       // Insert over [s, s+size(b)) where s starts the last segment: an append
 )
 
 func (k opKind) String() string {
-	return [...]string{"?", "Insert", "ShiftLeft", "ShiftRight", "Clear", "Search", "Clone", "Freeze", "Apply"}[k]
+	return [...]string{"?", "Insert", "ShiftLeft", "ShiftRight", "Clear", "Search", "Clone", "Freeze", "Apply", "Append"}[k]
 }
 
 // subject is the tree under test as the harness drives it: T is the type
@@ -189,8 +190,19 @@ func (h *harness[K, V, T, M]) step(op, a, b, c byte) {
 	before, beforeM := h.tree.Clone(), h.model.clone()
 	var got, want error
 	switch kind := h.draw(op); kind {
-	case opInsert:
+	case opInsert, opAppend:
 		s, e := key(a), key(b)
+		if kind == opAppend {
+			// Runs of these fill the last leaf and split it (an uneven
+			// split that leaves the tree's right edge thin, see
+			// cow.SpliceLeaf); the other operations then write to such
+			// trees.
+			segs := h.model.segments()
+			s = segs[len(segs)-1].Start
+			if e = s + size(b); !(s < e && e < h.hi) { // also an overflow, or NaN
+				e = h.hi
+			}
+		}
 		h.log = append(h.log, fmt.Sprintf("Insert(%v,%v,%d)", s, e, val))
 		changed, err := h.tree.Insert(s, e, h.cfg.box(val))
 		wantChanged, werr := h.model.insert(s, e, val)

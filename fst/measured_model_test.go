@@ -302,7 +302,7 @@ func FuzzMeasured(f *testing.F) {
 // bisection.
 func measuredFloatConfig[K ~float32 | ~float64]() *config[K, int, *fst.Measured[K, int, edges], *fmodel[K]] {
 	return &config[K, int, *fst.Measured[K, int, edges], *fmodel[K]]{
-		mix:    []weight{{opInsert, 6}, {opApply, 2}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
+		mix:    []weight{{opInsert, 6}, {opAppend, 3}, {opApply, 2}, {opShiftLeft, 4}, {opShiftRight, 4}, {opClone, 2}, {opFreeze, 1}, {opClear, 1}},
 		keys:   floatKeys[K],
 		sizes:  floatSizes[K],
 		values: 4,

@@ -154,7 +154,7 @@ func (d *dense[K]) segments() []fst.Segment[K, int] {
 // -1 to 10, four values; Apply a little less often than Insert; Freeze often, Clear seldom (it empties the tree).
 func intConfig[V any, T subject[int, V, T]](box func(int) V, unbox func(V) int, eq func(a, b V) bool, diff func(a, b T) iter.Seq[fst.Change[int, V]], cursor func(T) segCursor[int, V]) *config[int, V, T, *dense[int]] {
 	return &config[int, V, T, *dense[int]]{
-		mix: []weight{{opInsert, 16}, {opApply, 6}, {opShiftLeft, 8}, {opShiftRight, 8}, {opClone, 4}, {opFreeze, 3}, {opClear, 1}},
+		mix: []weight{{opInsert, 16}, {opAppend, 8}, {opApply, 6}, {opShiftLeft, 8}, {opShiftRight, 8}, {opClone, 4}, {opFreeze, 3}, {opClear, 1}},
 		keys: func(m *dense[int]) []int {
 			ks := make([]int, 0, m.max-m.min+7)
 			for k := m.min - 3; k < m.max+4; k++ {

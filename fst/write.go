@@ -104,10 +104,11 @@ func (t *Measured[K, V, M]) insertInLeaf(s, e K, v V) (changed, done bool) {
 	// The segment that ends at s, whose value v would continue.
 	hasLeft, lv := s != t.min, vi
 	if ki == s && hasLeft {
-		if i == 0 {
-			return false, false // in the leaf before
+		if i > 0 {
+			_, lv = entry(i - 1)
+		} else if lv, done = leftValue(&c); !done {
+			return false, false
 		}
-		_, lv = entry(i - 1)
 	}
 	mergeLeft := hasLeft && t.same(lv, v)
 	// The entry at or below e, whose value the keys from e on keep.
@@ -144,6 +145,22 @@ func (t *Measured[K, V, M]) insertInLeaf(s, e K, v V) (changed, done bool) {
 		return false, false
 	}
 	return true, true
+}
+
+// leftValue returns the value of the entry before the cursor's, which is
+// the first of its leaf: it steps the cursor back into the leaf before and
+// forward again, which restores the path exactly (every frame below the
+// node where the two leaves' paths part is refilled the same way). It
+// reports false, moving nothing, when the cursor is at the first entry.
+// O(log n) node visits, no search.
+func leftValue[K Key, V, M any](c *cow.Cursor[K, V, M]) (V, bool) {
+	if !c.Prev() {
+		var zero V
+		return zero, false
+	}
+	_, v, _, _ := c.Entry()
+	c.Next()
+	return v, true
 }
 
 // ShiftLeft removes the keys [start, end) and moves every later segment left

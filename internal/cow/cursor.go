@@ -92,7 +92,16 @@ func (c *Cursor[K, V, M]) Seek(k K) bool {
 			c.first(h)
 			return false
 		}
-		c.enter(h, in, i)
+		// c.enter(h, in, i), written out: enter is over the inlining
+		// budget, and this is every write's descent.
+		f.i = int32(i)
+		cf := &c.f[h+1]
+		cf.p, cf.origin = in.p[i].p, childOrigin(f.origin, in.keys[i])
+		if i+1 < in.len() {
+			cf.up, cf.open = f.origin+in.keys[i+1], false
+		} else {
+			cf.up, cf.open = f.up, f.open
+		}
 	}
 	f := &c.f[h]
 	lf := asLeaf[K, V](f.p)

@@ -49,6 +49,8 @@
 //
 // [Tree.Verify] checks them: node kinds matching their heights, strictly
 // increasing keys, separators equal to the smallest key below, fill between
-// fanout/2 and fanout outside the root, normalised node frames, cleared
+// fanout/2 and fanout off the right edge (on it, between 1 and fanout: an
+// append splits the last leaf unevenly, see Tree.SpliceLeaf), normalised
+// node frames, cleared
 // child slots past each inner node's count, and the entry count.
 package cow

@@ -32,12 +32,19 @@ func (c *Cursor[K, V, M]) LeafBound() (K, bool) {
 // vals[i], and reports true; it reports false and changes nothing when
 // that would change the leaf's first key or take its entry count out of
 // the bounds of a node (the caller then writes another way). c must be a
-// positioned cursor made from t, and t unchanged since. The keys are
-// absolute, strictly increasing, above the entry before a and below the
-// entry at b (or the leaf's bound). It makes the path from the root to the
-// leaf writable (copying the nodes t does not own, marking them for the
-// next Settle) and adjusts Len. O(log n + B), one pass down the path the
-// cursor found, with no search.
+// positioned cursor made from t, and t unchanged since; c is stale
+// afterwards. The keys are absolute, strictly increasing, above the entry
+// before a and below the entry at b (or the leaf's bound). It makes the
+// path from the root to the leaf writable (copying the nodes t does not
+// own, marking them for the next Settle) and adjusts Len. O(log n + B),
+// one pass down the path the cursor found, with no search.
+//
+// The leaf on the tree's right edge (no bound) may hold as few as one
+// entry (see Verify), and when a write that reaches its end (b is its
+// entry count) would overfill it, SpliceLeaf splits it unevenly instead
+// of refusing: the leaf keeps the first fanout entries and a new leaf
+// after it takes the rest (see splitEdge). Appends in key order thus stay
+// one descent and leave full leaves behind them.
 func (t *Tree[K, V, M]) SpliceLeaf(c *Cursor[K, V, M], a, b int, keys []K, vals []V) bool {
 	lf := &c.f[c.levels]
 	n := nodeLen(lf.p)
@@ -46,22 +53,124 @@ func (t *Tree[K, V, M]) SpliceLeaf(c *Cursor[K, V, M], a, b int, keys []K, vals 
 		return false // the leaf's first key, its separator above, would change
 	}
 	fill := t.minFill()
-	if c.levels == 0 {
+	if lf.open { // the root, or the last leaf: on the right edge
 		fill = 1
 	}
-	if m := n - (b - a) + len(keys); m < fill || m > t.fanout() {
+	m := n - (b - a) + len(keys)
+	split := m > t.fanout()
+	if m < fill || split && (!lf.open || b != n) {
 		return false
 	}
 	o := t.writer()
 	p := t.reshape(stepRoot, nil, 0, o)
+	marks := o.marks()
 	for h := 0; h < c.levels; h++ {
-		p = t.reshape(stepChild, asInner[K, M](p), int(c.f[h].i), o)
+		in, i := asInner[K, M](p), int(c.f[h].i)
+		if q := in.p[i].p; !marks && (*header)(q).owner == o.id {
+			p = q // the writer's already, and nothing to mark: what reshape returns
+			continue
+		}
+		p = t.reshape(stepChild, in, i, o)
 	}
 	nd := asLeaf[K, V](p)
-	nd.removeRange(a, b)
-	for i, k := range keys {
-		nd.insertAt(a+i, k-lf.origin, vals[i])
-	}
 	t.length += len(keys) - (b - a)
+	if split {
+		t.splitEdge(nd, lf.origin, a, keys, vals, o)
+		return true
+	}
+	nd.replaceRange(a, b, keys, vals, lf.origin)
 	return true
+}
+
+// replaceRange replaces the entries [a, b) of the leaf nd with keys[i] ->
+// vals[i], the keys absolute and stored relative to origin, moving the
+// entries after b once and zeroing the slots it vacates. The leaf has
+// room. O(B).
+func (nd *node[K, V]) replaceRange(a, b int, keys []K, vals []V, origin K) {
+	n := nd.len()
+	m := n - (b - a) + len(keys)
+	if e := a + len(keys); e != b && b < n {
+		copy(nd.keys[e:m], nd.keys[b:n])
+		copy(nd.p[e:m], nd.p[b:n])
+	}
+	if m < n {
+		clear(nd.keys[m:n])
+		clear(nd.p[m:n])
+	}
+	for i, k := range keys {
+		nd.keys[a+i], nd.p[a+i] = k-origin, vals[i]
+	}
+	nd.n = int32(m)
+}
+
+// splitEdge is SpliceLeaf's write of keys -> vals over the entries from a
+// on of the writable last leaf nd (whose origin is origin) when the result
+// holds more than fanout entries: nd keeps its first a entries and the
+// first keys up to fanout, a new leaf takes the remaining keys (at least
+// one), and linkEdge hangs it on the right edge. Every node of the right
+// edge must be writable. O(B + log n).
+func (t *Tree[K, V, M]) splitEdge(nd *node[K, V], origin K, a int, keys []K, vals []V, o *owner) {
+	nd.removeRange(a, nd.len())
+	stay := t.fanout() - a
+	for i, k := range keys[:stay] {
+		nd.keys[a+i], nd.p[a+i] = k-origin, vals[i]
+	}
+	nd.n = int32(t.fanout())
+	r := newNode[K, V](o, leafKind)
+	lo := keys[stay]
+	for i, k := range keys[stay:] {
+		if !absolute[K]() {
+			k -= lo
+		}
+		r.keys[i], r.p[i] = k, vals[stay+i]
+	}
+	r.n = int32(len(keys) - stay)
+	t.linkEdge(r.ptr(), lo, o)
+}
+
+// linkEdge appends the node at child, whose smallest key is lo (absolute)
+// and whose height is one below the lowest inner level, as the last child
+// of the lowest node on the tree's right edge that has room; each full
+// node on the way up keeps its children and gets a new right sibling
+// holding the one new child, and when the root is full too a new root
+// holds it and its new sibling. Every node of the right edge must be
+// writable. The full nodes left behind stay full: only nodes on the right
+// edge may hold fewer than fanout/2 entries (see Verify). O(log n).
+func (t *Tree[K, V, M]) linkEdge(child ptr, lo K, o *owner) {
+	var path [maxDepth]*node[K, slot[M]] // the right edge's inner nodes, by height
+	var origins [maxDepth]K
+	p, origin := t.root, t.base
+	for h := int(t.levels); h > 0; h-- {
+		in := asInner[K, M](p)
+		path[h], origins[h] = in, origin
+		origin = childOrigin(origin, in.keys[in.n-1])
+		p = in.p[in.n-1].p
+	}
+	for h := 1; h <= int(t.levels); h++ {
+		in := path[h]
+		if in.len() < t.fanout() {
+			sep := lo
+			if !absolute[K]() {
+				sep = lo - origins[h]
+			}
+			in.insertAt(in.len(), sep, slot[M]{p: child})
+			return
+		}
+		up := newNode[K, slot[M]](o, innerKind)
+		up.n, up.p[0].p = 1, child
+		if absolute[K]() {
+			up.keys[0] = lo
+		}
+		child = up.ptr()
+	}
+	nr := newNode[K, slot[M]](o, innerKind)
+	nr.n = 2
+	nr.p[0].p, nr.p[1].p = t.root, child
+	if absolute[K]() {
+		nr.keys[0], nr.keys[1] = headOf[K](t.root).keys[0], lo
+	} else {
+		nr.keys[1] = lo - t.base
+	}
+	t.root = nr.ptr()
+	t.levels++
 }

@@ -11,9 +11,10 @@ var ErrCorrupt = errors.New("cow: invariant violated")
 // verify checks every structural invariant and returns the first violation
 // found, wrapping ErrCorrupt: every node of the kind its height calls for
 // (leaves at height 0); keys strictly increasing across the whole tree;
-// every separator equal to the smallest key below it; every non-root node
-// holding between fanout/2 and fanout entries, the root at least one (two when
-// it is an inner node); in relative mode every node's first stored key 0, in
+// every separator equal to the smallest key below it; every node holding at
+// most fanout entries, and at least fanout/2 unless it is on the tree's
+// right edge (the root and each last child of a node on it: those hold at
+// least one, the root two when it is an inner node; see SpliceLeaf); in relative mode every node's first stored key 0, in
 // absolute mode every origin 0; the child pointer slots of inner nodes past
 // their count cleared (vacated leaf slots are zeroed too, but Verify cannot
 // compare values of an arbitrary V, so it does not check them); the entry
@@ -30,7 +31,7 @@ func (t *Tree[K, V, M]) verify() error {
 		return fmt.Errorf("%w: absolute-key tree with base %v", ErrCorrupt, t.base)
 	}
 	v := verifier[K, V, M]{fanout: t.fanout()}
-	n, err := v.walk(t.root, int(t.levels), t.base, bound[K]{}, bound[K]{}, true)
+	n, err := v.walk(t.root, int(t.levels), t.base, bound[K]{}, bound[K]{}, true, true)
 	if err != nil {
 		return err
 	}
@@ -49,8 +50,9 @@ type verifier[K Number, V, M any] struct{ fanout int }
 
 // walk checks the subtree at p whose smallest key must be exactly first (when
 // set) and whose keys must be below up (when set); it returns the subtree's
-// entry count.
-func (v verifier[K, V, M]) walk(p ptr, h int, origin K, first, up bound[K], root bool) (int, error) {
+// entry count. edge says the node is on the tree's right edge, where it
+// may hold fewer than fanout/2 entries.
+func (v verifier[K, V, M]) walk(p ptr, h int, origin K, first, up bound[K], root, edge bool) (int, error) {
 	if want := kindAt(h); kindOf(p) != want {
 		return 0, fmt.Errorf("%w: node at height %d is stored as %v, not %v", ErrCorrupt, h, kindOf(p), want)
 	}
@@ -66,7 +68,7 @@ func (v verifier[K, V, M]) walk(p ptr, h int, origin K, first, up bound[K], root
 		return 0, fmt.Errorf("%w: empty node at height %d", ErrCorrupt, h)
 	case n > v.fanout:
 		return 0, fmt.Errorf("%w: node at height %d holds %d > %d", ErrCorrupt, h, n, v.fanout)
-	case !root && n < v.fanout/2:
+	case !edge && n < v.fanout/2:
 		return 0, fmt.Errorf("%w: node at height %d holds %d < %d", ErrCorrupt, h, n, v.fanout/2)
 	case root && h > 0 && n < 2:
 		return 0, fmt.Errorf("%w: inner root with %d child", ErrCorrupt, n)
@@ -100,7 +102,7 @@ func (v verifier[K, V, M]) walk(p ptr, h int, origin K, first, up bound[K], root
 		if i+1 < n {
 			next = bound[K]{abs(i + 1), true}
 		}
-		c, err := v.walk(in.p[i].p, h-1, childOrigin(origin, keys[i]), bound[K]{abs(i), true}, next, false)
+		c, err := v.walk(in.p[i].p, h-1, childOrigin(origin, keys[i]), bound[K]{abs(i), true}, next, false, edge && i == n-1)
 		if err != nil {
 			return 0, err
 		}

@@ -444,8 +444,10 @@ func (t *Tree[K, V, M]) refreshRoot() {
 
 // repair restores the fill of the writable child i of in when it is under
 // the minimum, by merging it with a sibling or moving entries over from
-// one. The sibling is well filled, so one step suffices whatever the
-// child's count; in loses at most one child.
+// one. The sibling is well filled, or is the right edge's node (which may
+// hold one entry: see Verify), and then the two merge or split evenly; so
+// one step suffices whatever the child's count; in loses at most one
+// child.
 func (t *Tree[K, V, M]) repair(in *node[K, slot[M]], i int, o *owner) {
 	if in.n < 2 || nodeLen(in.p[i].p) >= t.minFill() {
 		return
