@@ -382,33 +382,63 @@ func BenchmarkMemory(b *testing.B) {
 // of a tree of n segments (m = 2¹⁷ keys a pass, as bench/cmd/compare's
 // search-seq does; about n/m segments apart), through one Cursor
 // (impl=cursor, each Seek walking on from the last) or from the root
-// (impl=search).
+// (impl=search). tree=even has segments of 16 keys each; tree=jitter moves
+// every boundary by up to 15 keys, as the compare's trees do, so that a
+// node's interpolated guess misses by a few keys.
 func BenchmarkCursorSeq(b *testing.B) {
 	const m = 1 << 17
-	for _, n := range []int{100_000, 1_000_000, 10_000_000} {
-		t := benchTree(b, n)
-		span := int64(n) * width
-		for _, impl := range []string{"cursor", "search"} {
-			b.Run(fmt.Sprintf("impl=%s/n=%d", impl, n), func(b *testing.B) {
-				b.ReportAllocs()
-				c := t.Cursor()
-				var sink int64
-				i := 0
-				for b.Loop() {
-					k := int64(i) * span / m
-					var s fst.Segment[int64, int64]
-					if impl == "cursor" {
-						s, _ = c.Seek(k)
-					} else {
-						s, _ = t.Search(k)
+	for _, shape := range []string{"even", "jitter"} {
+		for _, n := range []int{100_000, 1_000_000, 10_000_000} {
+			t := benchTree(b, n)
+			if shape == "jitter" {
+				t = jitterTree(b, n)
+			}
+			span := int64(n) * width
+			for _, impl := range []string{"cursor", "search"} {
+				b.Run(fmt.Sprintf("tree=%s/impl=%s/n=%d", shape, impl, n), func(b *testing.B) {
+					b.ReportAllocs()
+					c := t.Cursor()
+					var sink int64
+					i := 0
+					for b.Loop() {
+						k := int64(i) * span / m
+						var s fst.Segment[int64, int64]
+						if impl == "cursor" {
+							s, _ = c.Seek(k)
+						} else {
+							s, _ = t.Search(k)
+						}
+						sink += s.Value
+						if i++; i == m {
+							i = 0
+						}
 					}
-					sink += s.Value
-					if i++; i == m {
-						i = 0
-					}
-				}
-				_ = sink
-			})
+					_ = sink
+				})
+			}
 		}
 	}
+}
+
+// jitterTree returns a frozen tree of n segments over [0, 16n) whose
+// boundaries 16i are each moved up by 0 to 15 keys (seeded).
+func jitterTree(tb testing.TB, n int) *fst.Tree[int64, int64] {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(5, 6))
+	segs := make([]fst.Segment[int64, int64], n)
+	start := int64(0)
+	for i := range segs {
+		end := int64(n) * width
+		if i+1 < n {
+			end = int64(i+1)*width + r.Int64N(width)
+		}
+		segs[i] = fst.Segment[int64, int64]{Start: start, End: end, Value: int64(i + 1)}
+		start = end
+	}
+	t, err := fst.Build(0, int64(n)*width, 0, segs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t.Freeze()
+	return t
 }
