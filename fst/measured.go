@@ -35,6 +35,43 @@ type Measure[K Key, V, M any] interface {
 	Combine(a, b M) M
 }
 
+// A Folder is a Measure that also does in one call what the tree otherwise
+// does with one call of Of or Combine per segment or per child: summarise
+// a run of a leaf's segments (Fold), and the running summaries of an inner
+// node's children (Prefixes, Suffixes). A tree checks once per write or
+// query whether its Measure is a Folder. Implementing it is optional and
+// changes no answer, only the cost: a node holds up to [MaxFanout]
+// entries, so a write to a tree of 10⁶ segments makes about 200 calls of
+// Of and Combine through the interface and a Folder's about 10, each a
+// loop the compiler sees whole (BenchmarkMeasured's kind=folder against
+// kind=measured). Queries take the whole segments of their two leaves with
+// Fold, and the middle children where their two paths part with Prefixes.
+//
+// Each method must give exactly what the calls of Of and Combine it stands
+// for give, in the same order: [Measured.Verify] recomputes every stored
+// summary with Of and Combine alone and fails on a Folder that disagrees.
+// The slices are the tree's or its own scratch space, valid only during the
+// call: Fold must not modify or keep vals or lens, and Prefixes and
+// Suffixes must keep no reference to ms. Like Of and Combine, the methods
+// may run on several goroutines at once and may panic (a write then
+// changes nothing).
+type Folder[K Key, V, M any] interface {
+	Measure[K, V, M]
+	// Fold returns the Combine, in order, of Of(vals[i], n) for every i,
+	// n being the run's length: starts[i+1]-starts[i], and end-starts[i]
+	// for the last. len(vals) == len(starts) > 0, and the starts and end
+	// rise. They are the keys as a node stores them, which for integer
+	// keys are relative to the node's first key: only differences of them
+	// mean anything.
+	Fold(vals []V, starts []K, end K) M
+	// Prefixes replaces every ms[i] by the Combine of ms[0], ..., ms[i],
+	// in order.
+	Prefixes(ms []M)
+	// Suffixes replaces every ms[i] by the Combine of ms[i], ...,
+	// ms[len(ms)-1], in order.
+	Suffixes(ms []M)
+}
+
 // NewMeasured returns a tree over [min, max) with every key mapped to
 // init, comparing values with ==, summarised by m. It fails as [New] does,
 // with ErrInvalidRange also when max-min overflows K (lengths are computed

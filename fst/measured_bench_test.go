@@ -15,7 +15,8 @@ import (
 // bench_test.go, segment i = [16i, 16i+16) holding i+1 over [0, 16n), and
 // the measure is the sum of value × length, an int64. Names read as
 // BenchmarkMeasured/op=search/kind=plain/keys=cold/n=1000000: kind=plain is
-// an fst.Tree, kind=measured an fst.Measured of the same segments.
+// an fst.Tree, kind=measured an fst.Measured of the same segments, and
+// kind=folder the same with the measure as a Folder (foldedSum).
 
 var measuredSizes = []int{1_000_000}
 
@@ -24,6 +25,30 @@ type sumMeasure struct{}
 
 func (sumMeasure) Of(v, n int64) int64      { return v * n }
 func (sumMeasure) Combine(a, b int64) int64 { return a + b }
+
+// foldedSum is sumMeasure as a Folder: one call per leaf run or node.
+type foldedSum struct{ sumMeasure }
+
+func (foldedSum) Fold(vals, starts []int64, end int64) int64 {
+	var s int64
+	n := len(starts) - 1
+	for i, v := range vals[:n] {
+		s += v * (starts[i+1] - starts[i])
+	}
+	return s + vals[n]*(end-starts[n])
+}
+
+func (foldedSum) Prefixes(ms []int64) {
+	for i := 1; i < len(ms); i++ {
+		ms[i] += ms[i-1]
+	}
+}
+
+func (foldedSum) Suffixes(ms []int64) {
+	for i := len(ms) - 2; i >= 0; i-- {
+		ms[i] += ms[i+1]
+	}
+}
 
 // prefixSum is the sum of sumMeasure over the keys [0, x) of a benchmark
 // tree (before any write): the full segments below x, then the part of the
@@ -41,6 +66,29 @@ func measuredTree(b *testing.B, how string, n int) *fst.Measured[int64, int64, i
 	b.Helper()
 	builtMu.Lock()
 	defer builtMu.Unlock()
+	return measuredTreeLocked(b, how, n)
+}
+
+// foldedTree is measuredTree with foldedSum: the same segments, sharing its
+// leaves (WithMeasure).
+func foldedTree(b *testing.B, how string, n int) *fst.Measured[int64, int64, int64] {
+	b.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	key := fmt.Sprintf("folded/%s/%d", how, n)
+	if t, ok := measuredTrees[key]; ok {
+		return t
+	}
+	t, err := fst.WithMeasure(measuredTreeLocked(b, how, n), fst.Measure[int64, int64, int64](foldedSum{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	t.Freeze()
+	measuredTrees[key] = t
+	return t
+}
+
+func measuredTreeLocked(b *testing.B, how string, n int) *fst.Measured[int64, int64, int64] {
 	key := fmt.Sprintf("%s/%d", how, n)
 	if t, ok := measuredTrees[key]; ok {
 		return t
@@ -95,9 +143,10 @@ func seekThreshold(k, rem int64) int64 {
 // queries are checked against prefixSum.
 func BenchmarkMeasured(b *testing.B) {
 	for _, n := range measuredSizes {
-		plain, meas := insertedTree(b, "random", n), measuredTree(b, "random", n)
+		plain, meas, folded := insertedTree(b, "random", n), measuredTree(b, "random", n), foldedTree(b, "random", n)
 		span := int64(n) * width
 		checkMeasuredAnswers(b, meas, span)
+		checkMeasuredAnswers(b, folded, span)
 		for _, keys := range []string{"cold", "hot"} {
 			name := func(op, kind string) string {
 				return fmt.Sprintf("op=%s/kind=%s/keys=%s/n=%d", op, kind, keys, n)
@@ -122,49 +171,54 @@ func BenchmarkMeasured(b *testing.B) {
 				}
 				_ = sink
 			})
-			b.Run(name("measure", "measured"), func(b *testing.B) {
-				ks := newKeySource(keys, span)
-				b.ReportAllocs()
-				var sink int64
-				for b.Loop() {
-					lo, hi := ks.next(), ks.next()
-					if lo > hi {
-						lo, hi = hi, lo
+			for _, q := range []struct {
+				kind string
+				t    *fst.Measured[int64, int64, int64]
+			}{{"measured", meas}, {"folder", folded}} {
+				b.Run(name("measure", q.kind), func(b *testing.B) {
+					ks := newKeySource(keys, span)
+					b.ReportAllocs()
+					var sink int64
+					for b.Loop() {
+						lo, hi := ks.next(), ks.next()
+						if lo > hi {
+							lo, hi = hi, lo
+						}
+						s := q.t.Measure(lo, hi+1)
+						sink += s
 					}
-					s := meas.Measure(lo, hi+1)
-					sink += s
-				}
-				_ = sink
-			})
-			b.Run(name("seek", "measured"), func(b *testing.B) {
-				ks := newKeySource(keys, span)
-				total := prefixSum(span)
-				var thr int64
-				pred := func(s int64) bool { return s >= thr }
-				b.ReportAllocs()
-				var sink int64
-				for b.Loop() {
-					from := ks.next()
-					thr = seekThreshold(from, total-prefixSum(from))
-					end, _, _ := meas.Seek(from, pred)
-					sink += end
-				}
-				_ = sink
-			})
-			b.Run(name("seekbackward", "measured"), func(b *testing.B) {
-				ks := newKeySource(keys, span)
-				var thr int64
-				pred := func(s int64) bool { return s >= thr }
-				b.ReportAllocs()
-				var sink int64
-				for b.Loop() {
-					to := ks.next() + 1
-					thr = seekThreshold(to, prefixSum(to))
-					start, _, _ := meas.SeekBackward(to, pred)
-					sink += start
-				}
-				_ = sink
-			})
+					_ = sink
+				})
+				b.Run(name("seek", q.kind), func(b *testing.B) {
+					ks := newKeySource(keys, span)
+					total := prefixSum(span)
+					var thr int64
+					pred := func(s int64) bool { return s >= thr }
+					b.ReportAllocs()
+					var sink int64
+					for b.Loop() {
+						from := ks.next()
+						thr = seekThreshold(from, total-prefixSum(from))
+						end, _, _ := q.t.Seek(from, pred)
+						sink += end
+					}
+					_ = sink
+				})
+				b.Run(name("seekbackward", q.kind), func(b *testing.B) {
+					ks := newKeySource(keys, span)
+					var thr int64
+					pred := func(s int64) bool { return s >= thr }
+					b.ReportAllocs()
+					var sink int64
+					for b.Loop() {
+						to := ks.next() + 1
+						thr = seekThreshold(to, prefixSum(to))
+						start, _, _ := q.t.SeekBackward(to, pred)
+						sink += start
+					}
+					_ = sink
+				})
+			}
 		}
 
 		// Writes, with cold keys: the ops of BenchmarkInsert (split a
@@ -181,6 +235,7 @@ func BenchmarkMeasured(b *testing.B) {
 		}{
 			{"plain", func() writer { return benchTree(b, n).Clone() }},
 			{"measured", func() writer { return measuredTree(b, "build", n).Clone() }},
+			{"folder", func() writer { return foldedTree(b, "build", n).Clone() }},
 		}
 		for _, op := range []string{"insert", "shiftleft", "shiftright"} {
 			for _, k := range kinds {

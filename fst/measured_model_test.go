@@ -47,6 +47,57 @@ func (countsOf[K]) Of(v int, n K) counts {
 }
 func (countsOf[K]) Combine(a, b counts) counts { return counts{a.Keys + b.Keys, a.Zeros + b.Zeros} }
 
+// countsOf is also a Folder, with loops of its own.
+var _ fst.Folder[int, int, counts] = countsOf[int]{}
+
+func (countsOf[K]) Fold(vals []int, starts []K, end K) counts {
+	checkRuns(vals, starts, end)
+	var c counts
+	for i, v := range vals {
+		n := int64(runLen(starts, end, i))
+		c.Keys += n
+		if v == 0 {
+			c.Zeros += n
+		}
+	}
+	return c
+}
+
+func (countsOf[K]) Prefixes(ms []counts) {
+	for i := 1; i < len(ms); i++ {
+		ms[i].Keys += ms[i-1].Keys
+		ms[i].Zeros += ms[i-1].Zeros
+	}
+}
+
+func (countsOf[K]) Suffixes(ms []counts) {
+	for i := len(ms) - 2; i >= 0; i-- {
+		ms[i].Keys += ms[i+1].Keys
+		ms[i].Zeros += ms[i+1].Zeros
+	}
+}
+
+// checkRuns panics unless Fold's arguments keep its contract: as many
+// values as starts, at least one, every run's length above zero.
+func checkRuns[K fst.Key, V any](vals []V, starts []K, end K) {
+	if len(vals) != len(starts) || len(vals) == 0 {
+		panic(fmt.Sprintf("Fold of %d values and %d starts", len(vals), len(starts)))
+	}
+	for i := range starts {
+		if n := runLen(starts, end, i); !(n > 0) {
+			panic(fmt.Sprintf("Fold of a run of length %v", n))
+		}
+	}
+}
+
+// runLen is the length of run i of a Fold.
+func runLen[K fst.Key](starts []K, end K, i int) K {
+	if i+1 < len(starts) {
+		return starts[i+1] - starts[i]
+	}
+	return end - starts[i]
+}
+
 // keeps are preds: counts only grow as runs combine.
 func (c countsOf[K]) keeps(thr int) []func(counts) bool { return c.preds(thr) }
 func (countsOf[K]) preds(thr int) []func(counts) bool {
@@ -83,6 +134,37 @@ func (edgesOf[K]) preds(thr int) []func(edges) bool {
 		func(e edges) bool { return e.Has && e.Min <= thr%4 },
 		func(e edges) bool { return e.Has && e.Max >= thr%4 },
 		func(e edges) bool { return e.Has },
+	}
+}
+
+// folded makes a test measure a Folder whose methods loop over its Of and
+// Combine: with edgesOf, which is not commutative, a run the tree folds out
+// of order, or one entry or child too many or too few, changes an answer.
+type folded[K fst.Key, M any, T testMeasure[K, int, M]] struct{ m T }
+
+func (f folded[K, M, T]) Of(v int, n K) M              { return f.m.Of(v, n) }
+func (f folded[K, M, T]) Combine(a, b M) M             { return f.m.Combine(a, b) }
+func (f folded[K, M, T]) preds(thr int) []func(M) bool { return f.m.preds(thr) }
+func (f folded[K, M, T]) keeps(thr int) []func(M) bool { return f.m.keeps(thr) }
+
+func (f folded[K, M, T]) Fold(vals []int, starts []K, end K) M {
+	checkRuns(vals, starts, end)
+	acc := f.m.Of(vals[0], runLen(starts, end, 0))
+	for i := 1; i < len(vals); i++ {
+		acc = f.m.Combine(acc, f.m.Of(vals[i], runLen(starts, end, i)))
+	}
+	return acc
+}
+
+func (f folded[K, M, T]) Prefixes(ms []M) {
+	for i := 1; i < len(ms); i++ {
+		ms[i] = f.m.Combine(ms[i-1], ms[i])
+	}
+}
+
+func (f folded[K, M, T]) Suffixes(ms []M) {
+	for i := len(ms) - 2; i >= 0; i-- {
+		ms[i] = f.m.Combine(ms[i], ms[i+1])
 	}
 }
 
@@ -238,6 +320,7 @@ var (
 	sumConfig    = measuredIntConfig[int, int64](sumOf[int]{}, ident, ident, eqInt)
 	countsConfig = measuredIntConfig[int, counts](countsOf[int]{}, ident, ident, eqInt)
 	edgesConfig  = measuredIntConfig[int, edges](edgesOf[int]{}, ident, ident, eqInt)
+	foldedConfig = measuredIntConfig[int, edges](folded[int, edges, edgesOf[int]]{}, ident, ident, eqInt)
 	// NewMeasuredFunc: []int values, not comparable, summed by their model value.
 	sliceSumConfig = measuredIntConfig[[]int, int64](boxed[int, []int, int64, sumOf[int]]{sumOf[int]{}, unbox}, box, unbox, sliceEqual)
 )
@@ -270,6 +353,9 @@ var measuredRuns = []struct {
 	}},
 	{"edges", func(t testing.TB, f int, ops []byte) {
 		runMeasured(t, edgesConfig, edgesOf[int]{}, ident, eqInt, f, ops)
+	}},
+	{"foldededges", func(t testing.TB, f int, ops []byte) {
+		runMeasured(t, foldedConfig, folded[int, edges, edgesOf[int]]{}, ident, eqInt, f, ops)
 	}},
 	{"func", func(t testing.TB, f int, ops []byte) {
 		runMeasured(t, sliceSumConfig, boxed[int, []int, int64, sumOf[int]]{sumOf[int]{}, unbox}, box, sliceEqual, f, ops)

@@ -212,12 +212,35 @@ func (c *Cursor[K, V, M]) Prev() bool {
 // than their whole), the walk climbs on from that node rather than end.
 func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred func(M) bool) (acc M, y K, found bool) {
 	have := false
+	fo := folderOf(m)
 	for {
 		// The cursor's leaf, from its entry on.
 		f := &c.f[c.levels]
 		lf := asLeaf[K, V](f.p)
 		n := lf.len()
-		for j := int(f.i); j < n; j++ {
+		first := int(f.i)
+		bulkAt := first + 1 // the first entry whose segment starts at or after x
+		if f.origin+lf.keys[first] >= x {
+			bulkAt = first
+		}
+		for j := first; j < n; j++ {
+			if fo != nil && j == bulkAt {
+				// A Folder takes the whole segments from here on in one
+				// call, unless pred turns true within them.
+				k, e := c.wholeRun(lf, j, to)
+				if k-j >= 2 {
+					full := combine(m, acc, have, fo.Fold(lf.p[j:k], lf.keys[j:k], e-f.origin))
+					if pred == nil || !pred(full) {
+						acc, have = full, true
+						f.i = int32(k - 1)
+						if e >= to {
+							return acc, to, false
+						}
+						j = k - 1
+						continue
+					}
+				}
+			}
 			s := max(f.origin+lf.keys[j], x)
 			if !(s < to) {
 				return acc, to, false
@@ -278,6 +301,31 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 		}
 		c.f[c.levels].i = 0
 	}
+}
+
+// wholeRun returns the end of the run of the cursor's leaf entries from j
+// on whose segments end by to (their ends are known: an open leaf's last
+// entry's is not), and that run's last end.
+func (c *Cursor[K, V, M]) wholeRun(lf *node[K, V], j int, to K) (int, K) {
+	f := &c.f[c.levels]
+	n := lf.len()
+	var last K
+	for ; j < n; j++ {
+		var e K
+		switch {
+		case j+1 < n:
+			e = f.origin + lf.keys[j+1]
+		case !f.open:
+			e = f.up
+		default:
+			return j, last
+		}
+		if e > to {
+			break
+		}
+		last = e
+	}
+	return j, last
 }
 
 // takeForward combines into the running summary the children of in, the
@@ -464,6 +512,7 @@ func (c *Cursor[K, V, M]) bisect(m Measure[K, V, M], v V, s, e K, acc M, have bo
 func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bool) (K, M, bool) {
 	var acc M
 	have := false
+	fo := folderOf(m)
 	b := to // the end of the entry the leaf walk starts with
 	for {
 		f := &c.f[c.levels]
@@ -471,6 +520,19 @@ func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bo
 		for start, j := int(f.i), int(f.i); j >= 0; j-- {
 			if j < start {
 				b = f.origin + lf.keys[j+1]
+			}
+			if fo != nil && j == start-1 && j >= 1 {
+				// A Folder takes the entries [0, j] in one call, unless
+				// pred turns true within them.
+				full := fo.Fold(lf.p[:j+1], lf.keys[:j+1], lf.keys[j+1])
+				if have {
+					full = m.Combine(full, acc)
+				}
+				if !pred(full) {
+					acc, have = full, true
+					f.i = 0
+					break
+				}
 			}
 			f.i = int32(j)
 			var hit bool
@@ -613,6 +675,10 @@ func (c *Cursor[K, V, M]) Prefix(m Measure[K, V, M]) M {
 	}
 	f := &c.f[c.levels]
 	lf := asLeaf[K, V](f.p)
+	if fo := folderOf(m); fo != nil && f.i > 1 {
+		j := int(f.i)
+		return combine(m, acc, have, fo.Fold(lf.p[:j], lf.keys[:j], lf.keys[j]))
+	}
 	for j := range int(f.i) {
 		acc, have = combine(m, acc, have, m.Of(lf.p[j], lf.keys[j+1]-lf.keys[j])), true
 	}

@@ -53,14 +53,14 @@ func (t *Tree[K, V, M]) Settle(m Measure[K, V, M]) {
 			t.undo(lg) // m panicked
 		}
 	}()
-	settleIn[K, V](m, t.root, int(t.levels), t.base, bound[K]{})
+	settleIn[K, V](m, t.bulk(m, lg), t.root, int(t.levels), t.base, bound[K]{})
 	settled = true
 	if lg != nil {
 		lg.forget()
 	}
 }
 
-func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) {
+func settleIn[K Number, V, M any](m Measure[K, V, M], fo bulk[K, V, M], p ptr, h int, origin K, up bound[K]) {
 	hd := (*header)(p)
 	hint := hd.hint
 	hd.dirty, hd.hint = false, hintNone
@@ -79,21 +79,39 @@ func settleIn[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up
 			continue
 		}
 		co, cu := childOrigin(origin, in.keys[i]), upOf(in, i, origin, up)
-		settleIn[K, V](m, c, h-1, co, cu)
-		in.p[i].m = summarize[K, V](m, c, h-1, co, cu)
+		settleIn[K, V](m, fo, c, h-1, co, cu)
+		in.p[i].m = summarize[K, V](m, fo.f, c, h-1, co, cu)
 	}
-	fold(m, in, lo, hi)
+	fold(m, fo, in, lo, hi)
 }
 
 // fold recomputes the running summaries of in's slots after the summaries
 // of the children [lo, hi] changed: pre from lo on, suf up to hi. O(B)
-// Combine calls (n-lo+hi+1, so n after one child changed).
-func fold[K Number, V, M any](m Measure[K, V, M], in *node[K, slot[M]], lo, hi int) {
+// Combine calls (n-lo+hi+1, so n after one child changed), or two calls
+// of a Folder's Prefixes and Suffixes.
+func fold[K Number, V, M any](m Measure[K, V, M], fo bulk[K, V, M], in *node[K, slot[M]], lo, hi int) {
 	n := in.len()
 	if n == 0 {
 		return
 	}
 	s := in.p[:n]
+	if fo.f != nil {
+		var acc M
+		if lo > 0 {
+			acc = s[lo-1].pre
+		}
+		for i, x := range foldSlots(fo.f, s[lo:], acc, lo > 0, fo.run) {
+			s[lo+i].pre = x
+		}
+		hi = min(hi, n-1)
+		if hi+1 < n {
+			acc = s[hi+1].suf
+		}
+		for i, x := range foldSlotsBack(fo.f, s[:hi+1], acc, hi+1 < n, fo.run) {
+			s[i].suf = x
+		}
+		return
+	}
 	for i := lo; i < n; i++ {
 		if i == 0 {
 			s[0].pre = s[0].m
@@ -122,13 +140,23 @@ func upOf[K Number, M any](in *node[K, slot[M]], i int, origin K, up bound[K]) b
 // summarize returns the summary of the node at p, at height h, whose keys
 // end at up (or which is on the right edge, when !up.ok). An inner node's
 // summary combines its slots; a leaf's is computed from its entries.
-func summarize[K Number, V, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K]) M {
+func summarize[K Number, V, M any](m Measure[K, V, M], fo Folder[K, V, M], p ptr, h int, origin K, up bound[K]) M {
 	if h > 0 {
 		in := asInner[K, M](p)
 		return in.p[in.len()-1].pre // settled (fold) before its parent reads it
 	}
 	lf := asLeaf[K, V](p)
 	n := lf.len()
+	if fo != nil {
+		switch {
+		case up.ok:
+			return fo.Fold(lf.p[:n], lf.keys[:n], up.key-origin)
+		case n > 1:
+			return fo.Fold(lf.p[:n-1], lf.keys[:n-1], lf.keys[n-1])
+		}
+		var zero M
+		return zero
+	}
 	var acc M
 	for j := 0; j+1 < n; j++ {
 		s := m.Of(lf.p[j], lf.keys[j+1]-lf.keys[j])
@@ -356,7 +384,7 @@ func verifySums[K Number, V, M any](m Measure[K, V, M], eq func(a, b M) bool, p 
 		return zero, fmt.Errorf("%w: node at height %d left dirty", ErrCorrupt, h)
 	}
 	if h == 0 {
-		return summarize[K, V](m, p, 0, origin, up), nil
+		return summarize[K, V](m, nil, p, 0, origin, up), nil // Of and Combine alone: checks a Folder too
 	}
 	in := asInner[K, M](p)
 	var acc M

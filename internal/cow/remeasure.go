@@ -15,14 +15,14 @@ func Remeasure[K Number, V, M0, M any](src *Tree[K, V, M0], m Measure[K, V, M]) 
 		o.share()
 	}
 	o := t.writer()
-	t.root = remeasureIn[K, V, M0](m, src.root, int(src.levels), src.base, bound[K]{}, o)
+	t.root = remeasureIn[K, V, M0](m, t.bulk(m, nil), src.root, int(src.levels), src.base, bound[K]{}, o)
 	return t
 }
 
 // remeasureIn returns the subtree at p (height h, origin origin, keys below
 // up) with new inner nodes owned by o, each clean and holding the
 // summaries of its children; leaves are shared as they are.
-func remeasureIn[K Number, V, M0, M any](m Measure[K, V, M], p ptr, h int, origin K, up bound[K], o *owner) ptr {
+func remeasureIn[K Number, V, M0, M any](m Measure[K, V, M], fo bulk[K, V, M], p ptr, h int, origin K, up bound[K], o *owner) ptr {
 	if h == 0 {
 		return p
 	}
@@ -32,10 +32,10 @@ func remeasureIn[K Number, V, M0, M any](m Measure[K, V, M], p ptr, h int, origi
 	nd.keys = src.keys
 	for i := range src.len() {
 		co, cu := childOrigin(origin, src.keys[i]), upOf(src, i, origin, up)
-		c := remeasureIn[K, V, M0](m, src.p[i].p, h-1, co, cu, o)
-		nd.p[i] = slot[M]{m: summarize[K, V](m, c, h-1, co, cu), p: c}
+		c := remeasureIn[K, V, M0](m, fo, src.p[i].p, h-1, co, cu, o)
+		nd.p[i] = slot[M]{m: summarize[K, V](m, fo.f, c, h-1, co, cu), p: c}
 	}
-	fold(m, nd, 0, nd.len()-1)
+	fold(m, fo, nd, 0, nd.len()-1)
 	nd.dirty, nd.hint = false, hintNone
 	return nd.ptr()
 }

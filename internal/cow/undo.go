@@ -29,6 +29,7 @@ type undoLog[K Number, V, M any] struct {
 	levels    int32
 	leaves    []saved[node[K, V]]
 	inners    []saved[node[K, slot[M]]]
+	run       []M // a Folder's scratch space in Settle (bulk)
 }
 
 // saved is a node as it was before the writes since the last Settle.

@@ -30,6 +30,41 @@ func (rowMeasure) Combine(a, b rowSummary) rowSummary {
 	return rowSummary{H: a.H + b.H, Visible: a.Visible + b.Visible, All: a.All + b.All}
 }
 
+// rowMeasure is also an fst.Folder: a leaf's run of segments and a node's
+// running summaries in one call each, with the loops inlined.
+var _ fst.Folder[Row, rowValue, rowSummary] = rowMeasure{}
+
+func (rowMeasure) Fold(vals []rowValue, starts []Row, end Row) rowSummary {
+	var s rowSummary
+	last := len(starts) - 1
+	for i, v := range vals[:last+1] {
+		e := end
+		if i < last {
+			e = starts[i+1]
+		}
+		n := int64(e - starts[i])
+		all := int64(v.H) * n
+		s.All += all
+		if !v.Hidden {
+			s.H += all
+			s.Visible += n
+		}
+	}
+	return s
+}
+
+func (rowMeasure) Prefixes(ms []rowSummary) {
+	for i := 1; i < len(ms); i++ {
+		ms[i] = rowSummary{H: ms[i-1].H + ms[i].H, Visible: ms[i-1].Visible + ms[i].Visible, All: ms[i-1].All + ms[i].All}
+	}
+}
+
+func (rowMeasure) Suffixes(ms []rowSummary) {
+	for i := len(ms) - 2; i >= 0; i-- {
+		ms[i] = rowSummary{H: ms[i].H + ms[i+1].H, Visible: ms[i].Visible + ms[i+1].Visible, All: ms[i].All + ms[i+1].All}
+	}
+}
+
 // Measured is a sheet in one fst.Measured tree whose values are a row's
 // height and hidden flag, and whose measure sums the heights of visible
 // rows, the visible rows and all heights: every question is one O(log n)
