@@ -125,22 +125,26 @@ func (t *Measured[K, V, M]) spliceLeaf(l *cow.Leaf[K, V], c *cow.Cursor[K, V, M]
 	if c == nil && i == 0 && ki == s && hasLeft {
 		return false, false, true // the segment before s is in the leaf before: the cursor can step there
 	}
-	if t.same(vi, v) && !(end(i) < e) {
+	// Each value is compared with v once: sameI stands for the comparisons
+	// of the value at s with v that the decisions below repeat.
+	sameI := t.same(vi, v)
+	if sameI && !(end(i) < e) {
 		return false, true, false // [s, e) already maps to v
 	}
 	if e > up || e == up && bounded {
 		return false, false, false // e lies in a later leaf, or is its first key
 	}
 	// The segment that ends at s, whose value v would continue.
-	lv := vi
+	mergeLeft := hasLeft && sameI // s is inside the segment of entry i
 	if ki == s && hasLeft {
+		var lv V
 		if i > 0 {
 			_, lv = l.EntryAt(i - 1)
 		} else if lv, done = leftValue(c); !done {
 			return false, false, false
 		}
+		mergeLeft = t.same(lv, v)
 	}
-	mergeLeft := hasLeft && t.same(lv, v)
 	// The entry at or below e, whose value the keys from e on keep.
 	j := i
 	for j+1 < n && !(e < end(j)) {
@@ -162,8 +166,12 @@ func (t *Measured[K, V, M]) spliceLeaf(l *cow.Leaf[K, V], c *cow.Cursor[K, V, M]
 		keys[m], vals[m], m = s, v, m+1
 	}
 	if e < t.max {
+		sameE := sameI // the value at e is the one at s (an append's case)
+		if j != i {
+			sameE = t.same(ve, v)
+		}
 		switch {
-		case t.same(ve, v):
+		case sameE:
 			if kj == e {
 				b = j + 1 // e no longer changes the value
 			}
