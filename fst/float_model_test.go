@@ -361,6 +361,19 @@ func TestTree_FloatModel(t *testing.T) {
 	}
 }
 
+// TestTree_FloatModelOwned is TestTree_FloatModel in owned mode (see
+// TestTree_ModelOwned): float keys are stored absolute, so the writer's
+// kept last leaf has origin 0.
+func TestTree_FloatModelOwned(t *testing.T) {
+	t.Parallel()
+	cfg := ownedConfig(float64Config)
+	for _, fan := range []int{4, fst.MaxFanout} {
+		seeds(t, fmt.Sprintf("float64/fanout=%d/", fan), 4, 60, func(t *testing.T, seed uint64) {
+			runFloat(t, cfg, fan, randomOps(seed, 2+4*150))
+		})
+	}
+}
+
 func FuzzTreeFloat(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 10, 11, 1, 5, 0, 0, 0})
 	f.Add([]byte{3, 1, 0, 20, 1, 1, 3, 0, 5, 8})

@@ -373,6 +373,21 @@ func TestMeasured_Model(t *testing.T) {
 	}
 }
 
+// TestMeasured_ModelOwned is TestMeasured_Model in owned mode (see
+// TestTree_ModelOwned) for the sum measure: a writer that marks keeps no
+// last leaf, but its appends (LastLeaf's walk down the right edge, then
+// SpliceLast) change the nodes it owns in place, which its dirty marks and
+// undo log must follow.
+func TestMeasured_ModelOwned(t *testing.T) {
+	t.Parallel()
+	cfg := ownedConfig(sumConfig)
+	for _, fan := range []int{4, fst.MaxFanout} {
+		seeds(t, fmt.Sprintf("sum/fanout=%d/", fan), 3, 40, func(t *testing.T, seed uint64) {
+			runMeasured(t, cfg, sumOf[int]{}, ident, eqInt, fan, randomOps(seed, 3+4*150))
+		})
+	}
+}
+
 func FuzzMeasured(f *testing.F) {
 	f.Add([]byte{0, 8, 40, 0, 0, 10, 20, 1, 4, 3, 9, 0, 6, 5, 3, 4, 8, 0, 0, 0})
 	f.Add([]byte{2, 0, 7, 1, 0, 0, 255, 2, 6, 0, 11, 0, 4, 1, 2, 0})

@@ -46,7 +46,7 @@ func grow[K fst.Key, V any, T subject[K, V, T], M model[K, M]](t testing.TB, cfg
 func checkModel[K fst.Key, V any, T subject[K, V, T], M model[K, M]](t testing.TB, cfg *config[K, V, T, M], lo, hi K, init int, tr T, m M, what string) {
 	t.Helper()
 	h := &harness[K, V, T, M]{t: t, cfg: cfg, lo: lo, hi: hi, init: init}
-	h.check(tr, m, what)
+	h.check(tr, m, what, true)
 }
 
 // The merge functions of the tests, on model values 0..3 (and 0..1 for a

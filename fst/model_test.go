@@ -215,3 +215,25 @@ func FuzzTree(f *testing.F) {
 		runPlain(t, 4, ops[:min(len(ops), 3+4*100)]) // at most 100 ops: every op is checked in full
 	})
 }
+
+// TestTree_ModelOwned is TestTree_Model in owned mode (see config.owned):
+// the tree keeps its writer token between operations, so runs of appends
+// write through the last leaf the writer keeps (cow.Tree.LastLeaf), with
+// inserts, Applies, shifts, Clears, Clones and Freezes between them that
+// must let go of it. Verify checks that a kept leaf is the tree's last and
+// that its right edge is the writer's.
+func TestTree_ModelOwned(t *testing.T) {
+	t.Parallel()
+	cfg := ownedConfig(plainConfig)
+	for _, fan := range []int{4, 7, fst.MaxFanout} {
+		seeds(t, fmt.Sprintf("fanout=%d/", fan), 6, 80, func(t *testing.T, seed uint64) {
+			ops := randomOps(seed, 3+4*300)
+			lo, hi, init := intSpan(ops)
+			tr, err := fst.NewFanout(lo, hi, init, fan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run(t, cfg, lo, hi, init, tr, newDense(lo, hi, init), ops[3:])
+		})
+	}
+}

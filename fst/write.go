@@ -20,7 +20,11 @@ import (
 // O(log n). O(log n) when the range covers boundaries of one leaf, O(log² n +
 // removed/B) when it covers many nodes' worth (the boundaries it removes
 // go in steps that each drop a run of whole nodes); an insert that changes
-// nothing allocates nothing.
+// nothing allocates nothing. An append (a range from within the last B+tree
+// leaf, mdds's insert_back) to a tree without a Measure whose previous
+// write was an append, with no Clone or Freeze since, skips the descent:
+// O(1) besides the value comparisons and, once per 47 or so, the split of
+// the full last leaf.
 func (t *Measured[K, V, M]) Insert(start, end K, v V) (changed bool, err error) {
 	changed, err = t.insert(start, end, v)
 	t.settle()
@@ -70,53 +74,83 @@ func (t *Measured[K, V, M]) insert(start, end K, v V) (changed bool, err error) 
 }
 
 // insertInLeaf is Insert of [s, e), clipped to the span, in one descent:
-// it finds the leaf holding s with a cursor, reads from it the values that
-// decide the write (the value at s, the one before it, the one at e) and
-// rewrites the run of the leaf's entries that [s, e) covers in place. It
-// reports done false, having changed nothing, when the write does not stay
-// in that leaf (e past the leaf's bound, the entry before s in another
-// leaf, the leaf's first key or its fill changing): Insert then writes the
-// general way. Every value comparison happens before the write.
+// it finds the leaf holding s, reads from it the values that decide the
+// write (the value at s, the one before it, the one at e) and rewrites the
+// run of the leaf's entries that [s, e) covers in place. It reports done
+// false, having changed nothing, when the write does not stay in that
+// leaf (e past the leaf's bound, the entry before s in another leaf, the
+// leaf's first key or its fill changing): Insert then writes the general
+// way. Every value comparison happens before the write.
+//
+// When s lies in the tree's last leaf (an append, mdds's insert_back) the
+// leaf comes from cow's LastLeaf, with no Seek and no cursor: O(1) on a
+// tree whose previous write was such an append (see cow.Tree.LastLeaf).
+// Only when the segment before s ends in the leaf before does that path
+// give way to the cursor's, which can step back into it.
 func (t *Measured[K, V, M]) insertInLeaf(s, e K, v V) (changed, done bool) {
+	if l, ok := t.b.LastLeaf(); ok && l.First() <= s {
+		changed, done, more := t.spliceLeaf(&l, nil, l.Floor(s), s, e, v)
+		if !more {
+			return changed, done
+		}
+	}
 	var c cow.Cursor[K, V, M]
 	c.Reset(&t.b)
 	c.Seek(s) // min is a boundary and s >= min: the leaf holds an entry <= s
-	n, i := c.LeafLen(), c.Index()
-	up, bounded := c.LeafBound()
+	l := c.Leaf()
+	changed, done, _ = t.spliceLeaf(&l, &c, c.Index(), s, e, v)
+	return changed, done
+}
+
+// spliceLeaf is insertInLeaf in the leaf l, whose entry i is the last at
+// or below s. c is the cursor that found l, positioned at entry i, or nil
+// when l is the last leaf from cow's LastLeaf; then, when the value before
+// s is the last of the leaf before, it reports more, having compared and
+// changed nothing, for the caller to take the cursor's path.
+func (t *Measured[K, V, M]) spliceLeaf(l *cow.Leaf[K, V], c *cow.Cursor[K, V, M], i int, s, e K, v V) (changed, done, more bool) {
+	n := l.Len()
+	up, bounded := l.Bound()
 	if !bounded {
 		up = t.max
 	}
-	entry := func(j int) (K, V) { return c.EntryAt(j) }
 	end := func(j int) K { // the end of the segment of entry j
 		if j+1 < n {
-			k, _ := entry(j + 1)
+			k, _ := l.EntryAt(j + 1)
 			return k
 		}
 		return up
 	}
-	ki, vi := entry(i)
-	if t.same(vi, v) && !(end(i) < e) {
-		return false, true // [s, e) already maps to v
+	ki, vi := l.EntryAt(i)
+	hasLeft := s != t.min
+	if c == nil && i == 0 && ki == s && hasLeft {
+		return false, false, true // the segment before s is in the leaf before: the cursor can step there
+	}
+	// Each value is compared with v once: sameI stands for the comparisons
+	// of the value at s with v that the decisions below repeat.
+	sameI := t.same(vi, v)
+	if sameI && !(end(i) < e) {
+		return false, true, false // [s, e) already maps to v
 	}
 	if e > up || e == up && bounded {
-		return false, false // e lies in a later leaf, or is its first key
+		return false, false, false // e lies in a later leaf, or is its first key
 	}
 	// The segment that ends at s, whose value v would continue.
-	hasLeft, lv := s != t.min, vi
+	mergeLeft := hasLeft && sameI // s is inside the segment of entry i
 	if ki == s && hasLeft {
+		var lv V
 		if i > 0 {
-			_, lv = entry(i - 1)
-		} else if lv, done = leftValue(&c); !done {
-			return false, false
+			_, lv = l.EntryAt(i - 1)
+		} else if lv, done = leftValue(c); !done {
+			return false, false, false
 		}
+		mergeLeft = t.same(lv, v)
 	}
-	mergeLeft := hasLeft && t.same(lv, v)
 	// The entry at or below e, whose value the keys from e on keep.
 	j := i
 	for j+1 < n && !(e < end(j)) {
 		j++
 	}
-	kj, ve := entry(j)
+	kj, ve := l.EntryAt(j)
 	a := i // the entries [a, b) lie in [s, e)
 	if ki < s {
 		a = i + 1
@@ -132,8 +166,12 @@ func (t *Measured[K, V, M]) insertInLeaf(s, e K, v V) (changed, done bool) {
 		keys[m], vals[m], m = s, v, m+1
 	}
 	if e < t.max {
+		sameE := sameI // the value at e is the one at s (an append's case)
+		if j != i {
+			sameE = t.same(ve, v)
+		}
 		switch {
-		case t.same(ve, v):
+		case sameE:
 			if kj == e {
 				b = j + 1 // e no longer changes the value
 			}
@@ -141,10 +179,12 @@ func (t *Measured[K, V, M]) insertInLeaf(s, e K, v V) (changed, done bool) {
 			keys[m], vals[m], m = e, ve, m+1
 		}
 	}
-	if !t.b.SpliceLeaf(&c, a, b, keys[:m], vals[:m]) {
-		return false, false
+	if c == nil {
+		done = t.b.SpliceLast(l, a, b, keys[:m], vals[:m])
+	} else {
+		done = t.b.SpliceLeaf(c, a, b, keys[:m], vals[:m])
 	}
-	return true, true
+	return done, done, false
 }
 
 // leftValue returns the value of the entry before the cursor's, which is

@@ -29,7 +29,9 @@ type owner struct {
 	// summaries have a size. A tree without summaries never marks a node,
 	// so its nodes are clean, and a tree with summaries may share them
 	// (Remeasure) without ever writing to them. A token that marks is the
-	// first field of a markingOwner, which also holds the undo log.
+	// first field of a markingOwner, which also holds the undo log; one
+	// that does not is the first field of a plainOwner, which also holds
+	// the last leaf the writer keeps.
 	flags atomic.Uint32
 }
 
@@ -45,12 +47,54 @@ func (o *owner) shared() bool { return o.flags.Load()&ownerShared != 0 }
 func (o *owner) share()       { o.flags.Or(ownerShared) }
 func (o *owner) marks() bool  { return o.flags.Load()&ownerMarks != 0 }
 
+// keeping reports whether o may keep its tree's last leaf and write it
+// through what it keeps: o marks nothing and no Clone shares it.
+func (o *owner) keeping() bool { return o.flags.Load()&(ownerShared|ownerMarks) == 0 }
+
 // markingOwner is the token of a writer that marks: the owner, and the
-// writer's *undoLog[K, V, M] (see undo.go), made at its first write. A
-// writer of a tree without summaries allocates the 16-byte owner alone.
+// writer's *undoLog[K, V, M] (see undo.go), made at its first write.
 type markingOwner struct {
 	owner
 	undo unsafe.Pointer
+}
+
+// plainOwner is the token of a writer that marks nothing (a tree without
+// summaries): the owner, and the last leaf the writer keeps for appends.
+//
+// tail is that leaf, or nil, and tailOrigin its origin (a K, in its first
+// bytes: see keptOrigin). It is set by the writes that end in the last
+// leaf (SpliceLeaf and SpliceLast on the leaf with no bound) once they
+// have made every node of the tree's right edge the writer's own, and by
+// the uneven split that makes a new last leaf; every other write (writer)
+// and Clear clear it. So while it is set and the token is not shared, the
+// leaf is the tree's last, and it and every node above it are the
+// writer's: the next append finds it with no descent (Tree.LastLeaf) and
+// writes it in place with no walk, and there is nothing to mark. A Clone
+// shares the token and Freeze drops it, so neither version is written
+// through it again.
+type plainOwner struct {
+	owner
+	tail       ptr
+	tailOrigin uint64
+}
+
+// plain returns the plainOwner of o, a token that does not mark.
+func (o *owner) plain() *plainOwner { return (*plainOwner)(unsafe.Pointer(o)) }
+
+// keptTail returns the last leaf the token o (which does not mark) keeps,
+// or nil.
+func (o *owner) keptTail() ptr { return o.plain().tail }
+
+// keptOrigin returns the origin of the last leaf o keeps, as a K: the
+// first bytes of tailOrigin (every Number is at most 8 bytes).
+func keptOrigin[K Number](o *owner) *K { return (*K)(unsafe.Pointer(&o.plain().tailOrigin)) }
+
+// keepTail makes o, a token that does not mark, keep the leaf at p, whose
+// origin is origin, as its tree's last; nil p keeps nothing.
+func keepTail[K Number](o *owner, p ptr, origin K) {
+	po := o.plain()
+	po.tail = p
+	*keptOrigin[K](o) = origin
 }
 
 // undoSlot returns where the undo log of the marking writer o is kept.
@@ -63,7 +107,9 @@ func (o *owner) undoSlot() *unsafe.Pointer {
 func newOwner[M any]() *owner {
 	var m M
 	if unsafe.Sizeof(m) == 0 {
-		return &owner{id: ownerIDs.Add(1)}
+		po := new(plainOwner)
+		po.id = ownerIDs.Add(1)
+		return &po.owner
 	}
 	mo := new(markingOwner)
 	mo.id = ownerIDs.Add(1)

@@ -46,3 +46,12 @@ func TestNode_KindVerified(t *testing.T) {
 	(*header)(leaf).kind = leafKind
 	assert.NoError(t, c.Verify(nil))
 }
+
+// TestOwner_Size pins the writer tokens, one allocation per writer: a
+// token that marks holds its undo log, one that does not the last leaf it
+// keeps for appends (a pointer and an origin); neither grew the other.
+func TestOwner_Size(t *testing.T) {
+	assert.EqualValues(t, 16, unsafe.Sizeof(owner{}))
+	assert.EqualValues(t, 24, unsafe.Sizeof(markingOwner{}))
+	assert.EqualValues(t, 32, unsafe.Sizeof(plainOwner{}))
+}

@@ -28,6 +28,72 @@ func (c *Cursor[K, V, M]) LeafBound() (K, bool) {
 	return f.up, !f.open
 }
 
+// Leaf is a view of one leaf of a tree, as a positioned Cursor
+// (Cursor.Leaf) or Tree.LastLeaf found it: what a leaf-local write reads
+// before it decides what to write. It is a small value (no allocation)
+// and reads the leaf as it is: it is valid only while the tree it came
+// from is unchanged, and must not be used after a write.
+type Leaf[K Number, V any] struct {
+	p      ptr
+	origin K
+	up     K    // the first key of the next leaf, unless open
+	open   bool // the last leaf: no bound
+}
+
+// Len returns the number of entries of the leaf. O(1).
+func (l *Leaf[K, V]) Len() int { return nodeLen(l.p) }
+
+// EntryAt returns entry j of the leaf, with its absolute key. O(1).
+func (l *Leaf[K, V]) EntryAt(j int) (K, V) {
+	lf := asLeaf[K, V](l.p)
+	return l.origin + lf.keys[j], lf.p[j]
+}
+
+// Bound returns the exclusive upper bound of the leaf's keys, the first key
+// of the leaf after it, and false when the leaf is the last (no bound).
+func (l *Leaf[K, V]) Bound() (K, bool) { return l.up, !l.open }
+
+// First returns the leaf's first key. O(1).
+func (l *Leaf[K, V]) First() K { return l.origin + headOf[K](l.p).keys[0] }
+
+// Floor returns the index of the leaf's last entry with a key <= k, or -1.
+// O(log B), and O(1) when k is at or after the last key.
+func (l *Leaf[K, V]) Floor(k K) int {
+	return floorLE(&headOf[K](l.p).keys, nodeLen(l.p), l.origin, k, l.up, !l.open)
+}
+
+// Leaf returns a view of the cursor's leaf; the cursor must be
+// positioned. O(1).
+func (c *Cursor[K, V, M]) Leaf() Leaf[K, V] {
+	f := &c.f[c.levels]
+	return Leaf[K, V]{p: f.p, origin: f.origin, up: f.up, open: f.open}
+}
+
+// LastLeaf returns a view of the tree's last leaf, and false when the tree
+// is empty. It is how an append finds where it writes without a Seek: O(1)
+// when the tree's writer token holds the leaf (the last write of a tree
+// without summaries was an append, SpliceLast or SpliceLeaf on the last
+// leaf, and nothing was written, cloned or frozen since: see plainOwner),
+// and otherwise O(log n), a walk down the right edge with no search. It
+// writes nothing and allocates nothing. Like every read it must not run
+// concurrently with a write of t.
+func (t *Tree[K, V, M]) LastLeaf() (Leaf[K, V], bool) {
+	if o := t.owner; o != nil && o.keeping() && o.keptTail() != nil {
+		return Leaf[K, V]{p: o.keptTail(), origin: *keptOrigin[K](o), open: true}, true
+	}
+	if t.root == nil {
+		return Leaf[K, V]{}, false
+	}
+	p, origin := t.root, t.base
+	for h := int(t.levels); h > 0; h-- {
+		in := asInner[K, M](p)
+		j := in.len() - 1
+		origin = childOrigin(origin, in.keys[j])
+		p = in.p[j].p
+	}
+	return Leaf[K, V]{p: p, origin: origin, open: true}, true
+}
+
 // SpliceLeaf replaces the entries [a, b) of the leaf of c with keys[i] ->
 // vals[i], and reports true; it reports false and changes nothing when
 // that would change the leaf's first key or take its entry count out of
@@ -46,39 +112,74 @@ func (c *Cursor[K, V, M]) LeafBound() (K, bool) {
 // after it takes the rest (see splitEdge). Appends in key order thus stay
 // one descent and leave full leaves behind them.
 func (t *Tree[K, V, M]) SpliceLeaf(c *Cursor[K, V, M], a, b int, keys []K, vals []V) bool {
-	lf := &c.f[c.levels]
-	n := nodeLen(lf.p)
-	first := lf.origin + headOf[K](lf.p).keys[0]
+	f := &c.f[c.levels]
+	return t.splice(f.p, f.origin, f.open, c, a, b, keys, vals)
+}
+
+// SpliceLast is SpliceLeaf on the tree's last leaf l, as LastLeaf returned
+// it (t unchanged since), with no cursor: it makes the right edge
+// writable by a walk that follows each node's last child. When l came
+// from the writer's cache (see LastLeaf) that walk is skipped: the leaf
+// and the nodes above it are the writer's already, and a tree without
+// summaries has nothing to mark, so an append that fits in the leaf costs
+// O(1) beyond the entries it moves (none when it writes at the leaf's
+// end), and one that splits the leaf O(log n + B). Otherwise it is
+// O(log n + B), as SpliceLeaf. A tree without summaries then keeps the
+// (new) last leaf in its writer token for the next append. The same rules
+// as SpliceLeaf's decide when it refuses; l is stale afterwards.
+func (t *Tree[K, V, M]) SpliceLast(l *Leaf[K, V], a, b int, keys []K, vals []V) bool {
+	return t.splice(l.p, l.origin, true, nil, a, b, keys, vals)
+}
+
+// splice is SpliceLeaf (c set) and SpliceLast (c nil, open true) of the
+// leaf at lp, whose origin is origin.
+func (t *Tree[K, V, M]) splice(lp ptr, origin K, open bool, c *Cursor[K, V, M], a, b int, keys []K, vals []V) bool {
+	n := nodeLen(lp)
+	first := origin + headOf[K](lp).keys[0]
 	if a == 0 && (len(keys) == 0 || keys[0] != first) {
 		return false // the leaf's first key, its separator above, would change
 	}
 	fill := t.minFill()
-	if lf.open { // the root, or the last leaf: on the right edge
+	if open { // the root, or the last leaf: on the right edge
 		fill = 1
 	}
 	m := n - (b - a) + len(keys)
 	split := m > t.fanout()
-	if m < fill || split && (!lf.open || b != n) {
+	if m < fill || split && (!open || b != n) {
 		return false
 	}
-	o := t.writer()
-	p := t.reshape(stepRoot, nil, 0, o)
-	marks := o.marks()
-	for h := 0; h < c.levels; h++ {
-		in, i := asInner[K, M](p), int(c.f[h].i)
-		if q := in.p[i].p; !marks && (*header)(q).owner == o.id {
-			p = q // the writer's already, and nothing to mark: what reshape returns
-			continue
+	var nd *node[K, V]
+	o := t.owner
+	kept := o != nil && o.keeping() && o.keptTail() == lp
+	if kept {
+		nd = asLeaf[K, V](lp) // the writer's cached last leaf: the right edge is its own, nothing to mark
+	} else {
+		o = t.writer()
+		p := t.reshape(stepRoot, nil, 0, o)
+		marks := o.marks()
+		for h := 0; h < int(t.levels); h++ {
+			in := asInner[K, M](p)
+			i := in.len() - 1
+			if c != nil {
+				i = int(c.f[h].i)
+			}
+			if q := in.p[i].p; !marks && (*header)(q).owner == o.id {
+				p = q // the writer's already, and nothing to mark: what reshape returns
+				continue
+			}
+			p = t.reshape(stepChild, in, i, o)
 		}
-		p = t.reshape(stepChild, in, i, o)
+		nd = asLeaf[K, V](p)
 	}
-	nd := asLeaf[K, V](p)
 	t.length += len(keys) - (b - a)
 	if split {
-		t.splitEdge(nd, lf.origin, a, keys, vals, o)
+		t.splitEdge(nd, origin, a, keys, vals, o)
 		return true
 	}
-	nd.replaceRange(a, b, keys, vals, lf.origin)
+	nd.replaceRange(a, b, keys, vals, origin)
+	if open && !kept && !o.marks() { // (a kept leaf stays kept: no store, no write barrier)
+		keepTail(o, nd.ptr(), origin)
+	}
 	return true
 }
 
@@ -126,6 +227,12 @@ func (t *Tree[K, V, M]) splitEdge(nd *node[K, V], origin K, a int, keys []K, val
 	}
 	r.n = int32(len(keys) - stay)
 	t.linkEdge(r.ptr(), lo, o)
+	if !o.marks() { // r is the last leaf now, and the right edge the writer's
+		if absolute[K]() {
+			lo = 0
+		}
+		keepTail(o, r.ptr(), lo)
+	}
 }
 
 // linkEdge appends the node at child, whose smallest key is lo (absolute)

@@ -110,3 +110,112 @@ func TestVerify_FillOffTheRightEdge(t *testing.T) {
 	(*header)(first).n = 4
 	require.NoError(t, tr.Verify(nil))
 }
+
+// lastLeafOf returns the tree's last leaf and its origin, by a walk down
+// the right edge.
+func lastLeafOf[K Number, V, M any](tr *Tree[K, V, M]) (ptr, K) {
+	p, origin := tr.root, tr.base
+	for h := int(tr.levels); h > 0; h-- {
+		in := asInner[K, M](p)
+		origin = childOrigin(origin, in.keys[in.n-1])
+		p = in.p[in.n-1].p
+	}
+	return p, origin
+}
+
+// appendLast appends k -> v to tr through LastLeaf and SpliceLast.
+func appendLast[K Number, V, M any](t *testing.T, tr *Tree[K, V, M], k K, v V) {
+	t.Helper()
+	l, ok := tr.LastLeaf()
+	require.True(t, ok)
+	require.True(t, tr.SpliceLast(&l, l.Len(), l.Len(), []K{k}, []V{v}))
+}
+
+// TestLastLeaf_Kept pins when the writer token keeps the last leaf (see
+// plainOwner): after every append of a tree without summaries (so that
+// the next append skips the descent: the leaf kept is the last, at its
+// origin, also after the append that splits it and for float keys, whose
+// origins are 0), and never after any other write, after Clear, in a
+// writer that marks, or in a token a Clone shared or a Freeze dropped.
+func TestLastLeaf_Kept(t *testing.T) {
+	t.Run("int64", func(t *testing.T) { lastLeafKept[int64](t) })
+	t.Run("float64", func(t *testing.T) { lastLeafKept[float64](t) })
+	t.Run("measured", func(t *testing.T) {
+		var m sumMeasure[int64]
+		tr := NewMeasuredFanout[int64, int, float64](4)
+		tr.Set(0, 1)
+		for k := range int64(40) {
+			appendLast(t, tr, k+1, int(k))
+			tr.Settle(m)
+			require.False(t, tr.owner.keeping(), "a writer that marks keeps no last leaf")
+			require.NoError(t, tr.Verify(m))
+		}
+	})
+}
+
+func lastLeafKept[K Number](t *testing.T) {
+	tr := NewFanout[K, int](4)
+	tr.Set(100, 0)
+	require.Nil(t, tr.owner.keptTail(), "Set keeps no last leaf")
+	kept := func(what string) {
+		t.Helper()
+		require.NoError(t, tr.Verify(nil), what)
+		p, origin := lastLeafOf(tr)
+		require.NotNil(t, tr.owner, what)
+		require.Equal(t, p, tr.owner.keptTail(), "%s: the writer keeps the last leaf", what)
+		require.Equal(t, origin, *keptOrigin[K](tr.owner), what)
+		l, _ := tr.LastLeaf()
+		require.Equal(t, p, l.p, what)
+	}
+	notKept := func(what string) {
+		t.Helper()
+		require.NoError(t, tr.Verify(nil), what)
+		require.True(t, tr.owner == nil || tr.owner.keptTail() == nil, "%s: the writer keeps a last leaf", what)
+	}
+	k := K(100)
+	next := func() K { k += 3; return k }
+	for i := range 30 { // through several splits of the last leaf
+		appendLast(t, tr, next(), i)
+		kept(fmt.Sprintf("append %d", i))
+	}
+	require.Positive(t, tr.Height())
+	writes := []struct {
+		what  string
+		write func()
+	}{
+		{"Set at the end", func() { tr.Set(next(), 1) }},
+		{"Set inside", func() { tr.Set(101, 1) }},
+		{"Delete", func() { tr.Delete(101) }},
+		{"DeleteRange", func() { tr.DeleteRange(k-10, k) }},
+		{"Shift", func() { tr.Shift(k-1, 2) }},
+		{"Shift all", func() { tr.Shift(0, 2) }},
+		{"Clear", func() { tr.Clear(); tr.Set(k, 0) }},
+	}
+	for _, w := range writes {
+		appendLast(t, tr, next(), 7)
+		kept("append before " + w.what)
+		w.write()
+		notKept(w.what)
+		for range 6 {
+			appendLast(t, tr, next(), 8)
+			kept("append after " + w.what)
+		}
+	}
+	// A Clone shares the token: the kept leaf is the clone's too, so the
+	// next append copies it (and the right edge), leaving the clone's alone.
+	appendLast(t, tr, next(), 9)
+	c := tr.Clone()
+	before, _ := lastLeafOf(tr)
+	appendLast(t, tr, next(), 10)
+	after, _ := lastLeafOf(tr)
+	require.NotEqual(t, before, after, "an append after Clone wrote the shared last leaf")
+	require.Equal(t, tr.Len()-1, c.Len())
+	require.NoError(t, c.Verify(nil))
+	kept("append after Clone")
+	tr.Freeze()
+	require.Nil(t, tr.owner)
+	appendLast(t, tr, next(), 11)
+	p, _ := lastLeafOf(tr)
+	require.NotEqual(t, after, p, "an append after Freeze wrote the frozen last leaf")
+	kept("append after Freeze")
+}

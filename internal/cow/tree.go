@@ -101,6 +101,8 @@ func (t *Tree[K, V, M]) Clear() {
 	var m M
 	if unsafe.Sizeof(m) != 0 {
 		t.writer() // start the undo log: the next Settle may have to put the entries back
+	} else if o := t.owner; o != nil && !o.marks() {
+		o.plain().tail = nil // the last leaf it kept is gone with the entries
 	}
 	t.root, t.levels, t.length, t.base = nil, 0, 0, 0
 }
@@ -118,6 +120,8 @@ func (t *Tree[K, V, M]) writer() *owner {
 	}
 	if t.owner.marks() {
 		t.begin(t.owner) // an undo log until the next Settle (undo.go)
+	} else {
+		t.owner.plain().tail = nil // this write may move the last leaf; an append keeps it again (splice)
 	}
 	return t.owner
 }

@@ -18,8 +18,9 @@ var ErrCorrupt = errors.New("cow: invariant violated")
 // absolute mode every origin 0; the child pointer slots of inner nodes past
 // their count cleared (vacated leaf slots are zeroed too, but Verify cannot
 // compare values of an arbitrary V, so it does not check them); the entry
-// count equal to Len. O(n); it only reads, so tests call it after every
-// operation.
+// count equal to Len; and a last leaf the writer keeps for appends being
+// the last, its right edge the writer's (verifyTail). O(n); it only reads,
+// so tests call it after every operation.
 func (t *Tree[K, V, M]) verify() error {
 	if t.root == nil {
 		if t.length != 0 || t.levels != 0 {
@@ -37,6 +38,41 @@ func (t *Tree[K, V, M]) verify() error {
 	}
 	if n != t.length {
 		return fmt.Errorf("%w: %d entries but Len() = %d", ErrCorrupt, n, t.length)
+	}
+	return t.verifyTail()
+}
+
+// verifyTail checks the last leaf the writer token keeps for appends (see
+// plainOwner): when the token is t's own (not shared) and keeps one, it
+// must be the tree's last leaf, at the origin kept with it, and every
+// node of the right edge must be the writer's, so that an append may
+// write them in place with no walk.
+func (t *Tree[K, V, M]) verifyTail() error {
+	o := t.owner
+	if o == nil || !o.keeping() || o.keptTail() == nil {
+		return nil
+	}
+	if t.root == nil {
+		return fmt.Errorf("%w: an empty tree's writer keeps a last leaf", ErrCorrupt)
+	}
+	p, origin := t.root, t.base
+	for h := int(t.levels); ; h-- {
+		if (*header)(p).owner != o.id {
+			return fmt.Errorf("%w: the writer keeps a last leaf but the right edge's node at height %d is not its own", ErrCorrupt, h)
+		}
+		if h == 0 {
+			break
+		}
+		in := asInner[K, M](p)
+		j := in.len() - 1
+		origin = childOrigin(origin, in.keys[j])
+		p = in.p[j].p
+	}
+	if p != o.keptTail() {
+		return fmt.Errorf("%w: the writer keeps %p as the last leaf, but the last leaf is %p", ErrCorrupt, o.keptTail(), p)
+	}
+	if kept := *keptOrigin[K](o); kept != origin {
+		return fmt.Errorf("%w: the writer keeps the last leaf at origin %v, but its origin is %v", ErrCorrupt, kept, origin)
 	}
 	return nil
 }
