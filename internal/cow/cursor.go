@@ -212,7 +212,8 @@ func (c *Cursor[K, V, M]) Prev() bool {
 // than their whole), the walk climbs on from that node rather than end.
 func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred func(M) bool) (acc M, y K, found bool) {
 	have := false
-	fo := folderOf(m)
+	var fo Folder[K, V, M] // m as a Folder, asked when first needed
+	asked := false
 	for {
 		// The cursor's leaf, from its entry on.
 		f := &c.f[c.levels]
@@ -223,11 +224,20 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 		if f.origin+lf.keys[first] >= x {
 			bulkAt = first
 		}
+		chunk := n // a Seek's first chunk is small: its pred may turn at once
+		if pred != nil {
+			chunk, bulkAt = 4, first+2 // and it walks two entries one by one first
+		}
 		for j := first; j < n; j++ {
+			if j == bulkAt && !asked {
+				fo, asked = folderOf(m), true
+			}
 			if fo != nil && j == bulkAt {
 				// A Folder takes the whole segments from here on in one
-				// call, unless pred turns true within them.
-				k, e := c.wholeRun(lf, j, to)
+				// call, unless pred turns true within them: a Seek in
+				// chunks of 4, 8, 16... entries, so that a pred that turns
+				// early costs a short Fold.
+				k, e := c.wholeRun(lf, j, min(j+chunk, n), to)
 				if k-j >= 2 {
 					full := combine(m, acc, have, fo.Fold(lf.p[j:k], lf.keys[j:k], e-f.origin))
 					if pred == nil || !pred(full) {
@@ -236,7 +246,7 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 						if e >= to {
 							return acc, to, false
 						}
-						j = k - 1
+						j, bulkAt, chunk = k-1, k, 2*chunk
 						continue
 					}
 				}
@@ -304,13 +314,13 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 }
 
 // wholeRun returns the end of the run of the cursor's leaf entries from j
-// on whose segments end by to (their ends are known: an open leaf's last
-// entry's is not), and that run's last end.
-func (c *Cursor[K, V, M]) wholeRun(lf *node[K, V], j int, to K) (int, K) {
+// on, and before lim, whose segments end by to (their ends are known: an
+// open leaf's last entry's is not), and that run's last end.
+func (c *Cursor[K, V, M]) wholeRun(lf *node[K, V], j, lim int, to K) (int, K) {
 	f := &c.f[c.levels]
 	n := lf.len()
 	var last K
-	for ; j < n; j++ {
+	for ; j < lim; j++ {
 		var e K
 		switch {
 		case j+1 < n:
@@ -512,27 +522,37 @@ func (c *Cursor[K, V, M]) bisect(m Measure[K, V, M], v V, s, e K, acc M, have bo
 func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bool) (K, M, bool) {
 	var acc M
 	have := false
-	fo := folderOf(m)
+	var fo Folder[K, V, M] // m as a Folder, asked when first needed
+	asked := false
 	b := to // the end of the entry the leaf walk starts with
 	for {
 		f := &c.f[c.levels]
 		lf := asLeaf[K, V](f.p)
+		chunk := 4
 		for start, j := int(f.i), int(f.i); j >= 0; j-- {
 			if j < start {
 				b = f.origin + lf.keys[j+1]
 			}
-			if fo != nil && j == start-1 && j >= 1 {
-				// A Folder takes the entries [0, j] in one call, unless
-				// pred turns true within them.
-				full := fo.Fold(lf.p[:j+1], lf.keys[:j+1], lf.keys[j+1])
+			if j == start-2 && !asked {
+				fo, asked = folderOf(m), true
+			}
+			if fo != nil && j <= start-2 && j >= 1 {
+				// After two entries one by one (pred often turns at
+				// once), a Folder takes the whole entries before in
+				// chunks of 4, 8, 16... in one call each, unless pred
+				// turns true within one.
+				lo := max(j+1-chunk, 0)
+				full := fo.Fold(lf.p[lo:j+1], lf.keys[lo:j+1], lf.keys[j+1])
 				if have {
 					full = m.Combine(full, acc)
 				}
 				if !pred(full) {
 					acc, have = full, true
-					f.i = 0
-					break
+					f.i = int32(lo)
+					j, chunk = lo, 2*chunk
+					continue
 				}
+				fo = nil // pred turns within the chunk: one by one from here
 			}
 			f.i = int32(j)
 			var hit bool
