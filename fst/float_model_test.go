@@ -368,7 +368,7 @@ func TestTree_FloatModelOwned(t *testing.T) {
 	t.Parallel()
 	cfg := ownedConfig(float64Config)
 	for _, fan := range []int{4, fst.MaxFanout} {
-		seeds(t, fmt.Sprintf("float64/fanout=%d/", fan), 4, 60, func(t *testing.T, seed uint64) {
+		seeds(t, fmt.Sprintf("float64/fanout=%d/", fan), 2, 60, func(t *testing.T, seed uint64) {
 			runFloat(t, cfg, fan, randomOps(seed, 2+4*150))
 		})
 	}

@@ -382,7 +382,7 @@ func TestMeasured_ModelOwned(t *testing.T) {
 	t.Parallel()
 	cfg := ownedConfig(sumConfig)
 	for _, fan := range []int{4, fst.MaxFanout} {
-		seeds(t, fmt.Sprintf("sum/fanout=%d/", fan), 3, 40, func(t *testing.T, seed uint64) {
+		seeds(t, fmt.Sprintf("sum/fanout=%d/", fan), 2, 40, func(t *testing.T, seed uint64) {
 			runMeasured(t, cfg, sumOf[int]{}, ident, eqInt, fan, randomOps(seed, 3+4*150))
 		})
 	}

@@ -226,7 +226,7 @@ func TestTree_ModelOwned(t *testing.T) {
 	t.Parallel()
 	cfg := ownedConfig(plainConfig)
 	for _, fan := range []int{4, 7, fst.MaxFanout} {
-		seeds(t, fmt.Sprintf("fanout=%d/", fan), 6, 80, func(t *testing.T, seed uint64) {
+		seeds(t, fmt.Sprintf("fanout=%d/", fan), 2, 80, func(t *testing.T, seed uint64) {
 			ops := randomOps(seed, 3+4*300)
 			lo, hi, init := intSpan(ops)
 			tr, err := fst.NewFanout(lo, hi, init, fan)
