@@ -154,3 +154,53 @@ func TestFolder_Calls(t *testing.T) {
 	require.Equal(t, prefixSum(hi)-prefixSum(lo)+(-1-778)*6, want)
 	require.NoError(t, tr.Verify())
 }
+
+// panickyFolder is foldedSum whose Fold or scans panic once armed.
+type panickyFolder struct {
+	foldedSum
+	fold, scan *bool
+}
+
+func (p panickyFolder) Fold(vals, starts []int64, end int64) int64 {
+	if *p.fold {
+		panic("fold")
+	}
+	return p.foldedSum.Fold(vals, starts, end)
+}
+
+func (p panickyFolder) Prefixes(ms []int64) {
+	if *p.scan {
+		panic("prefixes")
+	}
+	p.foldedSum.Prefixes(ms)
+}
+
+// TestFolder_PanicChangesNothing: a write whose Folder panics in Fold or
+// in Prefixes leaves the tree as it was, summaries included, as a
+// panicking Of or Combine does.
+func TestFolder_PanicChangesNothing(t *testing.T) {
+	for _, which := range []string{"fold", "prefixes"} {
+		t.Run(which, func(t *testing.T) {
+			var fold, scan bool
+			tr, err := fst.NewMeasuredFanout(0, 1<<12, 0, fst.Measure[int64, int64, int64](panickyFolder{foldedSum{}, &fold, &scan}), 4)
+			require.NoError(t, err)
+			r := rand.New(rand.NewPCG(5, 6))
+			for i := range 300 {
+				a := r.Int64N(1 << 12)
+				_, err := tr.Insert(a, a+1+r.Int64N(30), r.Int64N(4))
+				require.NoError(t, err)
+				if i%10 != 9 {
+					continue
+				}
+				before := tr.Clone()
+				sum := tr.Measure(0, 1<<12)
+				fold, scan = which == "fold", which == "prefixes"
+				require.Panics(t, func() { _ = tr.ShiftRight(r.Int64N(1<<12), 1+r.Int64N(9), false) })
+				fold, scan = false, false
+				require.True(t, tr.Equal(before), "after a panic at op %d", i)
+				require.Equal(t, sum, tr.Measure(0, 1<<12))
+				require.NoError(t, tr.Verify())
+			}
+		})
+	}
+}
