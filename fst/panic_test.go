@@ -116,32 +116,44 @@ func TestMeasured_PanickingMeasure(t *testing.T) {
 					_, err := tr.Insert(at, at+2, 4)
 					require.NoError(t, err)
 				}
-				want := slices.Collect(tr.All())
-				// The tree as it is, built apart: a Clone would share tr's
-				// nodes and make the op copy them instead of writing them.
-				plainBefore, err := fst.Build(tr.MinKey(), tr.MaxKey(), tr.DefaultValue(), want)
-				require.NoError(t, err)
-				before, err := fst.WithMeasure(plainBefore, m)
-				require.NoError(t, err)
-				m.arm(k)
-				var opErr error
-				hit := tryPanics(t, func() { opErr = tc.op(tr) })
-				m.disarm()
-				require.NoError(t, tr.Verify(), "k=%d: every summary as the segments give it", k)
-				if !hit {
-					require.NoError(t, opErr)
+				if !panicAt(t, tr, m, k, 10_000, func() error { return tc.op(tr) }) {
 					break // the write completed: every earlier call was tried
 				}
 				hits++
-				require.True(t, slices.Equal(want, slices.Collect(tr.All())), "k=%d: the segments as they were", k)
-				require.True(t, tr.Equal(before), "k=%d", k)
-				require.Equal(t, before.Measure(0, 10_000), tr.Measure(0, 10_000), "k=%d", k)
 				require.NoError(t, tc.op(tr), "k=%d: the tree takes the write once the Measure behaves", k)
 				require.NoError(t, tr.Verify())
 			}
 			assert.Positive(t, hits, "the write called the Measure")
 		})
 	}
+}
+
+// panicAt runs op, a write to tr, with m set to panic at its k-th call,
+// and reports whether it panicked. Either way every summary of tr must
+// verify; when it panicked, tr must hold what it held before: the same
+// segments, Equal to a tree of them built apart (a Clone would share tr's
+// nodes and make op copy them instead of writing them), and the same
+// summary of [0, hi). When it did not, op must have succeeded.
+func panicAt(t *testing.T, tr *fst.Measured[int64, int, int64], m bomb, k int, hi int64, op func() error) bool {
+	t.Helper()
+	want := slices.Collect(tr.All())
+	plainBefore, err := fst.Build(tr.MinKey(), tr.MaxKey(), tr.DefaultValue(), want)
+	require.NoError(t, err)
+	before, err := fst.WithMeasure(plainBefore, m)
+	require.NoError(t, err)
+	m.arm(k)
+	var opErr error
+	hit := tryPanics(t, func() { opErr = op() })
+	m.disarm()
+	require.NoError(t, tr.Verify(), "k=%d: every summary as the segments give it", k)
+	if !hit {
+		require.NoError(t, opErr)
+		return false
+	}
+	require.Equal(t, want, slices.Collect(tr.All()), "k=%d: the segments as they were", k)
+	require.True(t, tr.Equal(before), "k=%d", k)
+	require.Equal(t, before.Measure(0, hi), tr.Measure(0, hi), "k=%d", k)
+	return true
 }
 
 // TestMeasured_PanickingMeasureRebuilds: WithMeasure, and Assign of a tree

@@ -3,7 +3,6 @@ package cow_test
 import (
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/flatseg/flatseg/internal/cow"
@@ -91,19 +90,8 @@ func runAppends(t testing.TB, fanout int, ops []byte) {
 
 func TestTree_AppendsModel(t *testing.T) {
 	t.Parallel()
-	for _, fan := range testenv.Pick(t, []int{4, cow.MaxFanout}, []int{4, 5, 8, cow.MaxFanout}) {
-		for seed := uint64(1); seed <= uint64(testenv.Pick(t, 2, 60)); seed++ {
-			t.Run(fmt.Sprintf("fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
-				t.Parallel()
-				r := rand.New(rand.NewPCG(seed, 9))
-				ops := make([]byte, 3*600)
-				for i := range ops {
-					ops[i] = byte(r.UintN(256))
-				}
-				runAppends(t, fan, ops)
-			})
-		}
-	}
+	fanouts := testenv.Pick(t, []int{4, cow.MaxFanout}, []int{4, 5, 8, cow.MaxFanout})
+	seededOps(t, fanouts, testenv.Pick(t, 2, 60), 9, 3*600, runAppends)
 }
 
 func FuzzTreeAppends(f *testing.F) {

@@ -212,16 +212,23 @@ func runOps(t testing.TB, fanout int, ops []byte) {
 
 func TestTree_RandomOps(t *testing.T) {
 	t.Parallel()
-	for _, fan := range []int{4, 5, 8, cow.MaxFanout} {
-		for seed := uint64(1); seed <= uint64(testenv.Pick(t, 5, 40)); seed++ {
+	seededOps(t, []int{4, 5, 8, cow.MaxFanout}, testenv.Pick(t, 5, 40), 0, 3*400, runOps)
+}
+
+// seededOps runs run on n random op bytes for every fanout and every seed
+// from 1 to seeds, in parallel subtests named by both; stream picks the
+// random stream, so that two tests draw different ops from one seed.
+func seededOps(t *testing.T, fanouts []int, seeds int, stream uint64, n int, run func(t testing.TB, fanout int, ops []byte)) {
+	for _, fan := range fanouts {
+		for seed := uint64(1); seed <= uint64(seeds); seed++ {
 			t.Run(fmt.Sprintf("fanout=%d/seed=%d", fan, seed), func(t *testing.T) {
 				t.Parallel()
-				r := rand.New(rand.NewPCG(seed, 0))
-				ops := make([]byte, 3*400)
+				r := rand.New(rand.NewPCG(seed, stream))
+				ops := make([]byte, n)
 				for i := range ops {
 					ops[i] = byte(r.UintN(256))
 				}
-				runOps(t, fan, ops)
+				run(t, fan, ops)
 			})
 		}
 	}

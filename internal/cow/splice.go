@@ -6,27 +6,8 @@ package cow
 // takes this path whenever the write stays in one leaf, and falls back to
 // the general writes (several descents, splits and merges) otherwise.
 
-// LeafLen returns the number of entries of the cursor's leaf; the cursor
-// must be positioned.
-func (c *Cursor[K, V, M]) LeafLen() int { return nodeLen(c.f[c.levels].p) }
-
 // Index returns the index of the cursor's entry in its leaf.
 func (c *Cursor[K, V, M]) Index() int { return int(c.f[c.levels].i) }
-
-// EntryAt returns entry j of the cursor's leaf, with its absolute key.
-func (c *Cursor[K, V, M]) EntryAt(j int) (K, V) {
-	f := &c.f[c.levels]
-	lf := asLeaf[K, V](f.p)
-	return f.origin + lf.keys[j], lf.p[j]
-}
-
-// LeafBound returns the exclusive upper bound of the keys of the cursor's
-// leaf, the first key of the leaf after it, and false when the leaf is the
-// last (no bound).
-func (c *Cursor[K, V, M]) LeafBound() (K, bool) {
-	f := &c.f[c.levels]
-	return f.up, !f.open
-}
 
 // Leaf is a view of one leaf of a tree, as a positioned Cursor
 // (Cursor.Leaf) or Tree.LastLeaf found it: what a leaf-local write reads

@@ -38,16 +38,17 @@ func appendBySplice[K Number](t *testing.T, fanout int) {
 		k := K(10 + 3*i + i%2)
 		c := tr.Cursor()
 		c.Seek(k)
-		a := c.LeafLen()
+		l := c.Leaf()
+		a := l.Len()
 		keys, vals := []K{k}, []int{i % 7}
 		if i%3 == 0 {
 			a-- // replace the last entry, and add one after k
 			keys, vals = []K{K(10 + 3*i - 1), k}, []int{i % 5, i % 7}
 		}
 		if a == 0 {
-			keys[0], _ = c.EntryAt(0) // keep the leaf's first key
+			keys[0], _ = l.EntryAt(0) // keep the leaf's first key
 		}
-		require.True(t, tr.SpliceLeaf(&c, a, c.LeafLen(), keys, vals), "append %d", i)
+		require.True(t, tr.SpliceLeaf(&c, a, l.Len(), keys, vals), "append %d", i)
 		tr.Settle(m)
 		if i%97 == 0 || i == n-1 {
 			require.NoError(t, tr.Verify(m), "after append %d", i)
@@ -91,7 +92,8 @@ func TestVerify_FillOffTheRightEdge(t *testing.T) {
 			continue
 		}
 		c.Seek(k)
-		require.True(t, tr.SpliceLeaf(&c, c.LeafLen(), c.LeafLen(), []int{k}, []int{k}))
+		l := c.Leaf()
+		require.True(t, tr.SpliceLeaf(&c, l.Len(), l.Len(), []int{k}, []int{k}))
 	}
 	require.NoError(t, tr.Verify(nil))
 	last := tr.root
