@@ -31,7 +31,7 @@ func (u unfolded[K, M, T]) Combine(a, b M) M { return u.m.Combine(a, b) }
 // First or Last) behind the generic loop Folder, and counts with its own.
 func TestFolder_Differential(t *testing.T) {
 	t.Parallel()
-	for _, fan := range []int{4, 7, fst.MaxFanout} {
+	for _, fan := range testenv.Pick(t, []int{4, fst.MaxFanout}, []int{4, 7, fst.MaxFanout}) {
 		seeds(t, fmt.Sprintf("edges/fanout=%d/", fan), 1, 12, func(t *testing.T, seed uint64) {
 			folderDifferential[edges](t, seed, fan, folded[int, edges, edgesOf[int]]{}, edgesOf[int]{})
 		})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flatseg/flatseg/fst"
+	"github.com/flatseg/flatseg/internal/testenv"
 )
 
 // intKey is the key types the dense model holds: it computes in int, which
@@ -225,7 +226,7 @@ func FuzzTree(f *testing.F) {
 func TestTree_ModelOwned(t *testing.T) {
 	t.Parallel()
 	cfg := ownedConfig(plainConfig)
-	for _, fan := range []int{4, 7, fst.MaxFanout} {
+	for _, fan := range testenv.Pick(t, []int{4, fst.MaxFanout}, []int{4, 7, fst.MaxFanout}) {
 		seeds(t, fmt.Sprintf("fanout=%d/", fan), 2, 80, func(t *testing.T, seed uint64) {
 			ops := randomOps(seed, 3+4*300)
 			lo, hi, init := intSpan(ops)
