@@ -143,8 +143,11 @@ func checkMeasured[K Key, V, M any](min, max K, m Measure[K, V, M]) error {
 // the range contribute their stored summaries, whole runs of them at once
 // through each inner node's running summaries (one Combine per level, but
 // O(B) at the node where the paths to start and end part), and only those
-// two paths are descended, with O(B) Of calls in their two leaves. No allocation. The returned summary may be one the tree
-// stores: see [Measured] on summaries that are not plain values.
+// two paths are descended, with O(B) Of calls in their two leaves. A start
+// at or below MinKey() (a running total) is one descent from the root to
+// end: one Combine per level and one leaf. No allocation. The returned
+// summary may be one the tree stores: see [Measured] on summaries that are
+// not plain values.
 func (t *Measured[K, V, M]) Measure(start, end K) M {
 	start, end = max(start, t.min), min(end, t.max) // NaN stays NaN: the test below fails
 	m := t.measure()
@@ -179,9 +182,12 @@ func (t *Measured[K, V, M]) Measure(start, end K) M {
 //
 // O(log n) nodes visited, with one pred call per child summary combined;
 // inside the segment where pred turns true, a search over its length that
-// tries its first key, then 2, 4, 8... keys, then bisects: one call of
-// pred and Of when the first key already passes (a visible row), O(log
-// length) for integer keys and at most about 128 for floats otherwise.
+// tries its first key, then 2, 4, 8... keys, then bisects: two calls of
+// pred and Of when the first key already passes (a visible row: the whole
+// segment, then its first key), O(log length) for integer keys and at
+// most about 128 for floats otherwise. A from at or below MinKey() (the
+// row at a pixel offset) is one descent from the root: a binary search of
+// each inner node's running summaries, O(log B) pred calls per level.
 // pred is called on the caller's goroutine and must not write to the tree.
 func (t *Measured[K, V, M]) Seek(from K, pred func(M) bool) (end K, before M, ok bool) {
 	from = max(from, t.min)

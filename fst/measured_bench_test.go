@@ -135,7 +135,9 @@ func seekThreshold(k, rem int64) int64 {
 // plain and on a measured tree with the measured queries: Measure of a
 // random range [lo, hi), Seek of the first end at which the sum from a
 // random key passes a random threshold (at most what is left to the end),
-// and SeekBackward, its mirror. Then it compares the writes of
+// the same from the first key (op=seek0: a row at a pixel offset) and
+// Measure from it (op=prefix: a row's pixel offset), and SeekBackward, the
+// mirror of Seek. Then it compares the writes of
 // BenchmarkInsert, BenchmarkShiftLeft and BenchmarkShiftRight, in a private
 // clone of a built tree, plain against measured. Keys are drawn as
 // BenchmarkSearch draws them: keys=cold a fresh random key per op,
@@ -201,6 +203,31 @@ func BenchmarkMeasured(b *testing.B) {
 						thr = seekThreshold(from, total-prefixSum(from))
 						end, _, _ := q.t.Seek(from, pred)
 						sink += end
+					}
+					_ = sink
+				})
+				// From the first key: the row at a pixel offset, the
+				// pixel offset of a row (op=prefix, a Measure from 0).
+				b.Run(name("seek0", q.kind), func(b *testing.B) {
+					ks := newKeySource(keys, span)
+					total := prefixSum(span)
+					var thr int64
+					pred := func(s int64) bool { return s >= thr }
+					b.ReportAllocs()
+					var sink int64
+					for b.Loop() {
+						thr = seekThreshold(ks.next(), total)
+						end, _, _ := q.t.Seek(0, pred)
+						sink += end
+					}
+					_ = sink
+				})
+				b.Run(name("prefix", q.kind), func(b *testing.B) {
+					ks := newKeySource(keys, span)
+					b.ReportAllocs()
+					var sink int64
+					for b.Loop() {
+						sink += q.t.Measure(0, ks.next()+1)
 					}
 					_ = sink
 				})
@@ -290,6 +317,14 @@ func checkMeasuredAnswers(b *testing.B, t *fst.Measured[int64, int64, int64], sp
 		end, _, ok := t.Seek(lo, func(s int64) bool { return s >= thr })
 		if !ok || prefixSum(end)-prefixSum(lo) < thr || prefixSum(end-1)-prefixSum(lo) >= thr {
 			b.Fatalf("Seek(%d, >= %d) = %d, %v", lo, thr, end, ok)
+		}
+		if got := t.Measure(0, hi+1); got != prefixSum(hi+1) {
+			b.Fatalf("Measure(0, %d) = %d; want %d", hi+1, got, prefixSum(hi+1))
+		}
+		thr = seekThreshold(lo, total)
+		end, _, ok = t.Seek(0, func(s int64) bool { return s >= thr })
+		if !ok || prefixSum(end) < thr || prefixSum(end-1) >= thr {
+			b.Fatalf("Seek(0, >= %d) = %d, %v", thr, end, ok)
 		}
 		thr = seekThreshold(hi+1, prefixSum(hi+1))
 		start, _, ok := t.SeekBackward(hi+1, func(s int64) bool { return s >= thr })

@@ -197,7 +197,11 @@ func (c *Cursor[K, V, M]) Prev() bool {
 // such that pred holds for the keys [x, y), the summary of the keys
 // [x, y') before it (y' the greatest key below y, the key at which pred
 // turns), and found. The cursor is left at the entry whose segment holds
-// the last key walked.
+// the last key walked. An unpositioned cursor walks from the tree's first
+// key (x at or below it): down from the root, taking the children before
+// the one where to lies, or where pred turns, by their pre summaries (a
+// binary search of them for pred), so that a running total or the key
+// where one passes a threshold costs one descent.
 //
 // It walks the cursor's leaf from its entry on, then climbs to the first
 // sibling right of the path that it cannot take whole (one that reaches
@@ -214,71 +218,83 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 	have := false
 	var fo Folder[K, V, M] // m as a Folder, asked when first needed
 	asked := false
+	h := -1 // the level to climb from; below 0, the cursor's leaf first
+	if c.depth == 0 {
+		// Unpositioned: from the tree's first key, down from the root,
+		// taking whole what can be by the pre summaries.
+		c.f[0] = frame[K]{p: c.root, origin: c.base, open: true, i: -1}
+		c.depth = c.levels + 1
+		if h = 0; c.levels == 0 {
+			c.f[0].i, h = 0, -1
+		}
+	}
 	for {
-		// The cursor's leaf, from its entry on.
-		f := &c.f[c.levels]
-		lf := asLeaf[K, V](f.p)
-		n := lf.len()
-		first := int(f.i)
-		bulkAt := first + 1 // the first entry whose segment starts at or after x
-		if f.origin+lf.keys[first] >= x {
-			bulkAt = first
-		}
-		chunk := n // a Seek's first chunk is small: its pred may turn at once
-		if pred != nil {
-			chunk, bulkAt = 4, first+2 // and it walks two entries one by one first
-		}
-		for j := first; j < n; j++ {
-			if j == bulkAt && !asked {
-				fo, asked = folderOf(m), true
+		if h < 0 {
+			// The cursor's leaf, from its entry on.
+			f := &c.f[c.levels]
+			lf := asLeaf[K, V](f.p)
+			n := lf.len()
+			first := int(f.i)
+			bulkAt := first + 1 // the first entry whose segment starts at or after x
+			if f.origin+lf.keys[first] >= x {
+				bulkAt = first
 			}
-			if fo != nil && j == bulkAt {
-				// A Folder takes the whole segments from here on in one
-				// call, unless pred turns true within them: a Seek in
-				// chunks of 4, 8, 16... entries, so that a pred that turns
-				// early costs a short Fold.
-				k, e := c.wholeRun(lf, j, min(j+chunk, n), to)
-				if k-j >= 2 {
-					full := combine(m, acc, have, fo.Fold(lf.p[j:k], lf.keys[j:k], e-f.origin))
-					if pred == nil || !pred(full) {
-						acc, have = full, true
-						f.i = int32(k - 1)
-						if e >= to {
-							return acc, to, false
+			chunk := n // a Seek's first chunk is small: its pred may turn at once
+			if pred != nil {
+				chunk, bulkAt = 4, first+2 // and it walks two entries one by one first
+			}
+			for j := first; j < n; j++ {
+				if j == bulkAt && !asked {
+					fo, asked = folderOf(m), true
+				}
+				if fo != nil && j == bulkAt {
+					// A Folder takes the whole segments from here on in one
+					// call, unless pred turns true within them: a Seek in
+					// chunks of 4, 8, 16... entries, so that a pred that turns
+					// early costs a short Fold.
+					k, e := c.wholeRun(lf, j, min(j+chunk, n), to)
+					if k-j >= 2 {
+						full := combine(m, acc, have, fo.Fold(lf.p[j:k], lf.keys[j:k], e-f.origin))
+						if pred == nil || !pred(full) {
+							acc, have = full, true
+							f.i = int32(k - 1)
+							if e >= to {
+								return acc, to, false
+							}
+							j, bulkAt, chunk = k-1, k, 2*chunk
+							continue
 						}
-						j, bulkAt, chunk = k-1, k, 2*chunk
-						continue
 					}
 				}
-			}
-			s := max(f.origin+lf.keys[j], x)
-			if !(s < to) {
-				return acc, to, false
-			}
-			e, closed := end, false
-			if j+1 < n {
-				e, closed = f.origin+lf.keys[j+1], true
-			} else if !f.open {
-				e, closed = f.up, true
-			}
-			e = min(e, to)
-			f.i = int32(j)
-			if s < e {
-				full := combine(m, acc, have, m.Of(lf.p[j], e-s))
-				if pred != nil && pred(full) {
-					y := c.bisect(m, lf.p[j], s, e, acc, have, pred)
-					if last, _ := num.Prev(y); last > s {
-						return combine(m, acc, have, m.Of(lf.p[j], last-s)), y, true
-					}
-					return acc, y, true // zero M when have is false
+				s := max(f.origin+lf.keys[j], x)
+				if !(s < to) {
+					return acc, to, false
 				}
-				acc, have = full, true
+				e, closed := end, false
+				if j+1 < n {
+					e, closed = f.origin+lf.keys[j+1], true
+				} else if !f.open {
+					e, closed = f.up, true
+				}
+				e = min(e, to)
+				f.i = int32(j)
+				if s < e {
+					full := combine(m, acc, have, m.Of(lf.p[j], e-s))
+					if pred != nil && pred(full) {
+						y := c.bisect(m, lf.p[j], s, e, acc, have, pred)
+						if last, _ := num.Prev(y); last > s {
+							return combine(m, acc, have, m.Of(lf.p[j], last-s)), y, true
+						}
+						return acc, y, true // zero M when have is false
+					}
+					acc, have = full, true
+				}
+				if !closed || e >= to {
+					return acc, to, false
+				}
 			}
-			if !closed || e >= to {
-				return acc, to, false
-			}
+			h = c.levels - 1
 		}
-		h := c.levels - 1
 	climb:
 		// The first sibling right of the path not taken whole.
 		for ; h >= 0; h-- {
@@ -310,6 +326,7 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 			c.enter(h, in, j)
 		}
 		c.f[c.levels].i = 0
+		h = -1
 	}
 }
 

@@ -211,7 +211,10 @@ func combine[K Number, V, M any](m Measure[K, V, M], acc M, have bool, x M) M {
 // that takes the children wholly inside the range by their stored
 // summaries (see Cursor.scanForward): O(log n) node visits, O(log n +
 // B) Combine calls (one per level but at the node where the two edges
-// part) and O(B) Of calls in the two leaves. No allocation.
+// part) and O(B) Of calls in the two leaves. From the first key (start at
+// or below it) the walk is one descent from the root, the prefix's
+// children taken by their pre summaries: one Combine per level. No
+// allocation.
 func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 	var acc M
 	if t.root == nil || !(start < stop) {
@@ -219,10 +222,16 @@ func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 	}
 	var c Cursor[K, V, M]
 	c.Reset(t)
-	c.Seek(start)
+	if start > t.firstKey() {
+		c.Seek(start)
+	} // else unpositioned: scanForward goes down from the root
 	acc, _, _ = c.scanForward(m, start, stop, end, nil)
 	return acc
 }
+
+// firstKey returns a key at or below the tree's first entry's (the root's
+// first separator), which is not empty.
+func (t *Tree[K, V, M]) firstKey() K { return t.base + headOf[K](t.root).keys[0] }
 
 // Seek returns the least x with from < x <= end such that
 // pred(Measure(m, from, x, end)) holds, and true; false when there is none.
@@ -243,7 +252,9 @@ func (t *Tree[K, V, M]) Seek(m Measure[K, V, M], from, end K, pred func(M) bool)
 	}
 	var c Cursor[K, V, M]
 	c.Reset(t)
-	c.Seek(from)
+	if from > t.firstKey() {
+		c.Seek(from)
+	} // else unpositioned: scanForward goes down from the root
 	if before, x, ok := c.scanForward(m, from, end, end, pred); ok {
 		return x, before, true
 	}
