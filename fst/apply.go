@@ -23,11 +23,14 @@ import "github.com/flatseg/flatseg/internal/cow"
 // nothing: besides f, it allocates only what iterating the segments costs.
 //
 // It costs O(log n + k) to read the k segments in the range, k calls of f,
-// up to 3k comparisons, and per run of changed segments that take equal
-// values the writes of one Insert, O(log n) each, so O(k log n) in all.
-// The writes go to t in place, like Insert's: nodes t owns are not copied
-// again. The decisions are held in a slice of up to k runs until they are
-// written.
+// up to 3k comparisons, and the writes. When the range's segments and the
+// entries around them lie in one B+tree leaf and are at most 16 (hiding a
+// run of rows), that is one descent: the leaf's new entries are worked out
+// with equal neighbours merged and written in place, with no allocation.
+// Otherwise each run of changed segments that take equal values is written
+// as one Insert, O(log n) each, so O(k log n) in all, and the decisions are
+// held in a slice of up to k runs until they are written. The writes go to
+// t in place, like Insert's: nodes t owns are not copied again.
 //
 // f must not write to t. A [Batch] cannot hold f: to record an Apply,
 // record the Inserts that make the difference, for example from
@@ -38,6 +41,22 @@ func (t *Measured[K, V, M]) Apply(start, end K, f func(V) V) (changed bool, err 
 		return false, err
 	}
 	s, e := max(start, t.min), min(end, t.max)
+	var got [applyLeafMax]V
+	changed, done, n := t.applyInLeaf(s, e, f, &got)
+	if done {
+		if changed {
+			t.settle()
+		}
+		return changed, nil
+	}
+	if n > 0 {
+		// applyInLeaf called f and could not write in its leaf: the
+		// general way takes f's results from it, so that f is still
+		// called once per segment. The tree is unchanged, so its
+		// segments come in the same order.
+		i := 0
+		f = func(V) V { i++; return got[i-1] }
+	}
 	// Every call of f and every comparison happens in this first phase,
 	// before the first write: the runs to write, each with what its
 	// Insert would decide.
@@ -53,6 +72,116 @@ func (t *Measured[K, V, M]) Apply(start, end K, f func(V) V) (changed bool, err 
 	}
 	t.settle()
 	return true, nil
+}
+
+// applyLeafMax is the most segments applyInLeaf takes: a write of more
+// costs enough that a second descent does not matter.
+const applyLeafMax = 16
+
+// applyInLeaf is Apply of [s, e), clipped to the span, in one descent when
+// the segments it touches and the entries that bound them lie in the leaf
+// holding s, as Insert's insertInLeaf: it calls f for each segment, works
+// out the leaf's new entries (equal neighbours merged) and rewrites the
+// run of them in place, with no other search. It reports done false when
+// the write does not stay in that leaf or takes more than applyLeafMax
+// segments; n is then the number of segments whose f results it left in
+// got (0 when it called f for none), having written nothing. Every call of
+// f and every comparison happens before the write.
+func (t *Measured[K, V, M]) applyInLeaf(s, e K, f func(V) V, got *[applyLeafMax]V) (changed, done bool, n int) {
+	var c cow.Cursor[K, V, M]
+	c.Reset(&t.b)
+	c.Seek(s) // min is a boundary and s >= min: the leaf holds an entry <= s
+	l := c.Leaf()
+	ln := l.Len()
+	up, bounded := l.Bound()
+	if !bounded {
+		up = t.max
+	}
+	end := func(j int) K { // the end of the segment of entry j
+		if j+1 < ln {
+			k, _ := l.EntryAt(j + 1)
+			return k
+		}
+		return up
+	}
+	i := c.Index()
+	j := i // the entry whose segment holds the last key below e
+	for j+1 < ln && end(j) < e {
+		j++
+	}
+	ej := end(j)
+	if ej < e || j-i >= applyLeafMax || e == ej && bounded && j+1 == ln {
+		// e lies past the leaf, the segments are many, or the segment
+		// after the range (which a new value may merge with) is in the
+		// leaf after.
+		return false, false, 0
+	}
+	ki, vi := l.EntryAt(i)
+	// The value before the range, which the first new value may continue.
+	var left V
+	hasLeft := true
+	switch {
+	case s > ki:
+		left = vi
+	case i > 0:
+		_, left = l.EntryAt(i - 1)
+	case s == t.min:
+		hasLeft = false
+	default:
+		if left, hasLeft = leftValue(&c); !hasLeft {
+			return false, false, 0
+		}
+	}
+	k := j - i + 1
+	for x := range k {
+		_, v := l.EntryAt(i + x)
+		got[x] = f(v)
+	}
+	// The new entries of [ki, ej), and the one after when it merges.
+	var keys [applyLeafMax + 2]K
+	var vals [applyLeafMax + 2]V
+	m := 0
+	prev, havePrev := left, hasLeft
+	put := func(key K, v V) {
+		if havePrev && t.same(prev, v) {
+			return // continues the segment before
+		}
+		keys[m], vals[m], m = key, v, m+1
+		prev, havePrev = v, true
+	}
+	if s > ki {
+		keys[0], vals[0], m = ki, vi, 1 // the part of entry i before s keeps its value
+	}
+	for x := range k {
+		key, old := l.EntryAt(i + x)
+		v := got[x]
+		if t.same(old, v) {
+			v = old // unchanged: it keeps its value, as Insert would leave it
+		} else {
+			changed = true
+		}
+		put(max(key, s), v)
+	}
+	if !changed {
+		return false, true, k
+	}
+	b := j + 1 // the entries [i, b) are replaced
+	if e < ej {
+		_, vj := l.EntryAt(j)
+		put(e, vj) // the part of entry j from e on keeps its value
+	} else if e < t.max {
+		key, v := l.EntryAt(j + 1) // e is its key: it stays unless the value before continues
+		put(key, v)
+		if m == 0 || keys[m-1] != key {
+			b = j + 2 // merged into the segment before: its entry goes
+		} else {
+			m-- // it stays as it is
+		}
+	}
+	if !t.b.SpliceLeaf(&c, i, b, keys[:m], vals[:m]) {
+		return false, false, k // the leaf's first key or its fill would change
+	}
+	return true, true, k
 }
 
 // run is one Insert that Apply makes, decided before any write: the range

@@ -212,6 +212,14 @@ func TestTree_Apply_Unchanged(t *testing.T) { // not parallel: AllocsPerRun
 	require.NoError(t, err)
 	assert.False(t, changed, "v+2 has v's parity")
 	assert.Equal(t, []fst.Segment[int, int]{{0, 3, 0}, {3, 6, 1}, {6, 10, 0}}, slices.Collect(pt.All()), "nothing written")
+
+	// A segment whose result compares equal keeps its old value while
+	// another changes, and the changed one merges with it.
+	changed, err = pt.Apply(0, 10, func(v int) int { return v + 2 - v%2 }) // 0 -> 2 (equal), 1 -> 2
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.Equal(t, []fst.Segment[int, int]{{0, 10, 0}}, slices.Collect(pt.All()), "the unchanged segments keep 0, which [3, 6) joins")
+	require.NoError(t, pt.Verify())
 }
 
 // TestTree_Apply_Panics: when f or the equality panics, the panic

@@ -250,8 +250,12 @@ func BenchmarkMeasured(b *testing.B) {
 
 		// Writes, with cold keys: the ops of BenchmarkInsert (split a
 		// random segment in three, then restore it), BenchmarkShiftLeft and
-		// BenchmarkShiftRight, on a private clone written in place.
+		// BenchmarkShiftRight, and an Apply that negates the values of a
+		// range over parts of four segments (then negates them back: the
+		// sheet's hiding and showing a run of rows), on a private clone
+		// written in place.
 		type writer interface {
+			Apply(start, end int64, f func(int64) int64) (bool, error)
 			Insert(start, end, v int64) (bool, error)
 			ShiftLeft(start, end int64) error
 			ShiftRight(pos, size int64, skipStartNode bool) error
@@ -264,7 +268,8 @@ func BenchmarkMeasured(b *testing.B) {
 			{"measured", func() writer { return measuredTree(b, "build", n).Clone() }},
 			{"folder", func() writer { return foldedTree(b, "build", n).Clone() }},
 		}
-		for _, op := range []string{"insert", "shiftleft", "shiftright"} {
+		negate := func(v int64) int64 { return -v }
+		for _, op := range []string{"insert", "shiftleft", "shiftright", "apply"} {
 			for _, k := range kinds {
 				b.Run(fmt.Sprintf("op=%s/kind=%s/keys=cold/n=%d", op, k.kind, n), func(b *testing.B) {
 					t := k.clone()
@@ -287,6 +292,11 @@ func BenchmarkMeasured(b *testing.B) {
 							err = t.ShiftLeft(k, k+1)
 						case "shiftright":
 							err = t.ShiftRight(ks.next()*width+int64(i&(width-1)), 1, false)
+						case "apply":
+							if i&1 == 0 {
+								s = min(ks.next(), int64(n)-4) * width
+							}
+							_, err = t.Apply(s+4, s+4+3*width, negate)
 						}
 						if err != nil {
 							b.Fatal(err)
