@@ -49,3 +49,32 @@ func NewBuilderFanout[K Number, V any](n int) *Builder[K, V, struct{}] {
 	b.SetFanout(n)
 	return b
 }
+
+// UndoLogRefs returns how many nodes the undo log of t's writer points to
+// and how many child pointers its saved copies hold: after a Settle, both
+// must be 0, so that the log keeps no old node alive.
+func (t *Tree[K, V, M]) UndoLogRefs() (nodes, children int) {
+	if t.owner == nil || !t.owner.marks() {
+		return 0, 0
+	}
+	lg := (*undoLog[K, V, M])(*t.owner.undoSlot())
+	if lg == nil {
+		return 0, 0
+	}
+	for _, s := range lg.leaves[:cap(lg.leaves)] {
+		if s.at != nil {
+			nodes++
+		}
+	}
+	for _, s := range lg.inners[:cap(lg.inners)] {
+		if s.at != nil {
+			nodes++
+		}
+		for _, x := range s.was.p {
+			if x.p != nil {
+				children++
+			}
+		}
+	}
+	return nodes, children
+}

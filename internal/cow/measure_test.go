@@ -248,3 +248,28 @@ func TestMeasured_Build(t *testing.T) {
 	require.NoError(t, bt.Verify(m))
 	require.Equal(t, modelMeasure(d, 5, 77), bt.Measure(m, 5, 77, measureEnd))
 }
+
+// TestMeasured_UndoLogForgets: once a Settle completes, the writer's undo
+// log, which keeps copies of the nodes the writes changed, points to no
+// node, so that it keeps no old node and no child of one alive.
+func TestMeasured_UndoLogForgets(t *testing.T) {
+	t.Parallel()
+	var m statsMeasure
+	keys, vals := []int64{}, []int{}
+	for k := int64(0); k < 400; k += 2 {
+		keys, vals = append(keys, k), append(vals, int(k%5))
+	}
+	tr, err := cow.BuildMeasuredFanout(m, keys, vals, 4)
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 50 {
+		k := r.Int64N(400)
+		tr.Set(k|1, 9)
+		tr.DeleteRange(k, k+r.Int64N(8))
+		tr.Settle(m)
+		nodes, children := tr.UndoLogRefs()
+		require.Zero(t, nodes, "saved nodes' addresses")
+		require.Zero(t, children, "child pointers in saved copies")
+	}
+	require.NoError(t, tr.Verify(m))
+}

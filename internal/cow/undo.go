@@ -21,15 +21,16 @@ import (
 
 // undoLog is the log of one writer; its markingOwner points to it.
 type undoLog[K Number, V, M any] struct {
-	active    bool // a write since the last Settle recorded the header below
-	valuePtrs bool // V holds pointers: forget clears the saved values
-	root      ptr
-	base      K
-	length    int
-	levels    int32
-	leaves    []saved[node[K, V]]
-	inners    []saved[node[K, slot[M]]]
-	run       []M // a Folder's scratch space in Settle (bulk)
+	active      bool // a write since the last Settle recorded the header below
+	valuePtrs   bool // V holds pointers: forget clears the saved values
+	summaryPtrs bool // M holds pointers: forget clears the saved summaries
+	root        ptr
+	base        K
+	length      int
+	levels      int32
+	leaves      []saved[node[K, V]]
+	inners      []saved[node[K, slot[M]]]
+	run         []M // a Folder's scratch space in Settle (bulk)
 }
 
 // saved is a node as it was before the writes since the last Settle.
@@ -45,7 +46,7 @@ func (t *Tree[K, V, M]) begin(o *owner) {
 	slot := o.undoSlot()
 	lg := (*undoLog[K, V, M])(*slot)
 	if lg == nil {
-		lg = &undoLog[K, V, M]{valuePtrs: hasPointers(reflect.TypeFor[V]())}
+		lg = &undoLog[K, V, M]{valuePtrs: hasPointers(reflect.TypeFor[V]()), summaryPtrs: hasPointers(reflect.TypeFor[M]())}
 		*slot = unsafe.Pointer(lg)
 	}
 	if !lg.active {
@@ -65,18 +66,35 @@ func (t *Tree[K, V, M]) save(p ptr, o *owner) {
 	keep(&lg.inners, asInner[K, M](p))
 }
 
-// keep appends a copy of *nd to the log l, copying the node once, straight
-// into the slot.
-func keep[N any](l *[]saved[N], nd *N) {
+// keep appends a copy of *nd to the log l, straight into the slot: its
+// header and live entries only (the slots past them are zero in a node,
+// and restore puts them back so). The log's slots are reused from one
+// Settle to the next: what a copy leaves past its live entries is what
+// an earlier copy left there, with its pointers cleared by forget.
+func keep[K Number, P any](l *[]saved[node[K, P]], nd *node[K, P]) {
 	n := len(*l)
 	if n == cap(*l) {
-		*l = append(*l, saved[N]{})
+		*l = append(*l, saved[node[K, P]]{})
 	} else {
 		*l = (*l)[:n+1]
 	}
 	s := &(*l)[n]
 	s.at = nd
-	s.was = *nd
+	s.was.header = nd.header
+	k := nd.len()
+	copy(s.was.keys[:k], nd.keys[:k])
+	copy(s.was.p[:k], nd.p[:k])
+}
+
+// restore puts the node s saved back as it was: its header, its live
+// entries, and zero slots past them.
+func restore[K Number, P any](s *saved[node[K, P]]) {
+	nd, k := s.at, s.was.len()
+	nd.header = s.was.header
+	copy(nd.keys[:k], s.was.keys[:k])
+	copy(nd.p[:k], s.was.p[:k])
+	clear(nd.keys[k:])
+	clear(nd.p[k:])
 }
 
 // saveOwned saves the node at p when the writer o owns it and it is
@@ -106,13 +124,20 @@ func (lg *undoLog[K, V, M]) forget() {
 		s := &lg.leaves[i]
 		s.at = nil
 		if lg.valuePtrs {
-			clear(s.was.p[:])
+			clear(s.was.p[:s.was.len()])
 		}
 	}
 	for i := range lg.inners {
 		s := &lg.inners[i]
 		s.at = nil
-		clear(s.was.p[:]) // child pointers, and summaries
+		live := s.was.p[:s.was.len()]
+		if lg.summaryPtrs {
+			clear(live) // child pointers, and summaries
+			continue
+		}
+		for j := range live {
+			live[j].p = nil
+		}
 	}
 	lg.leaves, lg.inners = lg.leaves[:0], lg.inners[:0]
 	lg.active = false
@@ -143,10 +168,10 @@ func hasPointers(t reflect.Type) bool {
 // place, and the header, and ends the log.
 func (t *Tree[K, V, M]) undo(lg *undoLog[K, V, M]) {
 	for i := len(lg.leaves) - 1; i >= 0; i-- {
-		*lg.leaves[i].at = lg.leaves[i].was
+		restore(&lg.leaves[i])
 	}
 	for i := len(lg.inners) - 1; i >= 0; i-- {
-		*lg.inners[i].at = lg.inners[i].was
+		restore(&lg.inners[i])
 	}
 	t.root, t.base, t.length, t.levels = lg.root, lg.base, lg.length, lg.levels
 	lg.forget()
