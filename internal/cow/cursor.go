@@ -110,6 +110,55 @@ func (c *Cursor[K, V, M]) Seek(k K) bool {
 	return i >= 0
 }
 
+// seekAlong is Seek(k) from the root on an unpositioned cursor, which
+// walks the path to k2 in the same loop, reading the node it holds there
+// at every level and the entry of the leaf it reaches: the loads of the
+// two paths are independent, so the processor overlaps their misses. It
+// prepares a walk from k to k2 (Measure), whose way down to k2 then reads
+// what is in the cache already. It reports Seek's result for k, and the
+// value of the entry at or below k2, which it reads for the walk.
+func (c *Cursor[K, V, M]) seekAlong(k, k2 K) (found bool, v2 V) {
+	if c.root == nil {
+		return false, v2
+	}
+	c.f[0] = frame[K]{p: c.root, origin: c.base, open: true}
+	c.depth = c.levels + 1
+	p2, o2, up2, open2 := c.root, c.base, c.base, true
+	for h := 0; h < c.levels; h++ {
+		f := &c.f[h]
+		in := asInner[K, M](f.p)
+		i := floorLE(&in.keys, in.len(), f.origin, k, f.up, !f.open)
+		if i < 0 {
+			c.first(h)
+			return false, v2
+		}
+		f.i = int32(i)
+		cf := &c.f[h+1]
+		cf.p, cf.origin = in.p[i].p, childOrigin(f.origin, in.keys[i])
+		if i+1 < in.len() {
+			cf.up, cf.open = f.origin+in.keys[i+1], false
+		} else {
+			cf.up, cf.open = f.up, f.open
+		}
+		in2 := asInner[K, M](p2)
+		if j := floorLE(&in2.keys, in2.len(), o2, k2, up2, !open2); j >= 0 {
+			if j+1 < in2.len() {
+				up2, open2 = o2+in2.keys[j+1], false
+			}
+			p2, o2 = in2.p[j].p, childOrigin(o2, in2.keys[j])
+		}
+	}
+	f := &c.f[c.levels]
+	lf := asLeaf[K, V](f.p)
+	i := floorLE(&lf.keys, lf.len(), f.origin, k, f.up, !f.open)
+	f.i = int32(max(i, 0))
+	lf2 := asLeaf[K, V](p2)
+	if j := floorLE(&lf2.keys, lf2.len(), o2, k2, up2, !open2); j >= 0 {
+		v2 = lf2.p[j]
+	}
+	return i >= 0, v2
+}
+
 // first fills the frames from h down with the leftmost path.
 func (c *Cursor[K, V, M]) first(h int) {
 	for ; h < c.levels; h++ {

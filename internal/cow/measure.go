@@ -207,7 +207,9 @@ func combine[K Number, V, M any](m Measure[K, V, M], acc M, have bool, x M) M {
 // Measure returns the summary of the keys [start, stop), reading the last
 // entry as the segment [last key, end). Keys below the first entry's key
 // are in no segment and count for nothing. It returns the zero M when
-// start >= stop or the tree is empty. One descent to start, then a walk
+// start >= stop or the tree is empty. One descent to start, which walks
+// the path to the range's last key in the same loop so that the two
+// paths' cache misses overlap (Cursor.seekAlong), then a walk
 // that takes the children wholly inside the range by their stored
 // summaries (see Cursor.scanForward): O(log n) node visits, O(log n +
 // B) Combine calls (one per level but at the node where the two edges
@@ -223,7 +225,8 @@ func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 	var c Cursor[K, V, M]
 	c.Reset(t)
 	if start > t.firstKey() {
-		c.Seek(start)
+		last, _ := before(stop)
+		c.seekAlong(start, last)
 	} // else unpositioned: scanForward goes down from the root
 	acc, _, _ = c.scanForward(m, start, stop, end, nil)
 	return acc
