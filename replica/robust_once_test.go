@@ -37,7 +37,6 @@ type onceStats struct {
 // By default it runs one history of 1 s on 3 nodes; with FLATSEG_ROBUST=d
 // (or -robust.duration) it runs 2 s histories on 3 and 5 nodes for d/10.
 func TestRobust_ExactlyOnce(t *testing.T) {
-	t.Parallel() // its histories run for a fixed time, mostly waiting: overlap them with the other tests
 	budget := robustBudget(t) / 10
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)

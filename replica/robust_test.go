@@ -287,7 +287,6 @@ func robustDir(t *testing.T) string {
 // on a call that hangs past its deadline, on a node that does not reopen,
 // and on replicas that disagree once healed.
 func TestRobust_Linearizable(t *testing.T) {
-	t.Parallel() // its histories run for a fixed time, mostly waiting: overlap them with the other tests
 	budget := robustBudget(t)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
