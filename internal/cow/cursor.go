@@ -313,6 +313,9 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 							j, bulkAt, chunk = k-1, k, 2*chunk
 							continue
 						}
+						// pred turns within [j, k): narrow the run down to
+						// two entries, walked one by one below.
+						acc, have, j = narrowForward(m, fo, lf, j, k, acc, have, pred)
 					}
 				}
 				s := max(f.origin+lf.keys[j], x)
@@ -377,6 +380,42 @@ func (c *Cursor[K, V, M]) scanForward(m Measure[K, V, M], x, to, end K, pred fun
 		c.f[c.levels].i = 0
 		h = -1
 	}
+}
+
+// narrowForward halves the run of leaf entries [j, k), within which pred
+// turns true after acc, by Folds of its first half, until at most two
+// entries are left: it returns the running summary before them and the
+// first of them. O(log(k-j)) Fold and pred calls instead of k-j Of calls.
+func narrowForward[K Number, V, M any](m Measure[K, V, M], fo Folder[K, V, M], lf *node[K, V], j, k int, acc M, have bool, pred func(M) bool) (M, bool, int) {
+	for k-j > 2 {
+		mid := j + (k-j)/2
+		part := combine(m, acc, have, fo.Fold(lf.p[j:mid], lf.keys[j:mid], lf.keys[mid]))
+		if pred(part) {
+			k = mid
+		} else {
+			acc, have, j = part, true, mid
+		}
+	}
+	return acc, have, j
+}
+
+// narrowBackward is narrowForward's mirror for the entries [lo, j] before
+// acc: it folds the upper half first, next to acc, and returns the running
+// summary after what is left and the last entry left.
+func narrowBackward[K Number, V, M any](m Measure[K, V, M], fo Folder[K, V, M], lf *node[K, V], lo, j int, acc M, have bool, pred func(M) bool) (M, bool, int) {
+	for j-lo+1 > 2 {
+		mid := lo + (j-lo+1)/2
+		part := fo.Fold(lf.p[mid:j+1], lf.keys[mid:j+1], lf.keys[j+1])
+		if have {
+			part = m.Combine(part, acc)
+		}
+		if pred(part) {
+			lo = mid
+		} else {
+			acc, have, j = part, true, mid-1
+		}
+	}
+	return acc, have, j
 }
 
 // wholeRun returns the end of the run of the cursor's leaf entries from j
@@ -618,7 +657,11 @@ func (c *Cursor[K, V, M]) scanBackward(m Measure[K, V, M], to K, pred func(M) bo
 					j, chunk = lo, 2*chunk
 					continue
 				}
-				fo = nil // pred turns within the chunk: one by one from here
+				// pred turns within [lo, j]: narrow the run down to two
+				// entries, walked one by one from here.
+				acc, have, j = narrowBackward(m, fo, lf, lo, j, acc, have, pred)
+				b = f.origin + lf.keys[j+1]
+				fo = nil
 			}
 			f.i = int32(j)
 			var hit bool
