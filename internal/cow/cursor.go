@@ -132,14 +132,7 @@ func (c *Cursor[K, V, M]) seekAlong(k, k2 K) (found bool, v2 V) {
 			c.first(h)
 			return false, v2
 		}
-		f.i = int32(i)
-		cf := &c.f[h+1]
-		cf.p, cf.origin = in.p[i].p, childOrigin(f.origin, in.keys[i])
-		if i+1 < in.len() {
-			cf.up, cf.open = f.origin+in.keys[i+1], false
-		} else {
-			cf.up, cf.open = f.up, f.open
-		}
+		c.enter(h, in, i)
 		in2 := asInner[K, M](p2)
 		if j := floorLE(&in2.keys, in2.len(), o2, k2, up2, !open2); j >= 0 {
 			if j+1 < in2.len() {

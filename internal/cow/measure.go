@@ -232,8 +232,8 @@ func (t *Tree[K, V, M]) Measure(m Measure[K, V, M], start, stop, end K) M {
 	return acc
 }
 
-// firstKey returns a key at or below the tree's first entry's (the root's
-// first separator), which is not empty.
+// firstKey returns a key at or below the key of t's first entry: the
+// root's first separator. t must not be empty.
 func (t *Tree[K, V, M]) firstKey() K { return t.base + headOf[K](t.root).keys[0] }
 
 // Seek returns the least x with from < x <= end such that
