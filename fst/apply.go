@@ -92,18 +92,8 @@ func (t *Measured[K, V, M]) applyInLeaf(s, e K, f func(V) V, got *[applyLeafMax]
 	c.Reset(&t.b)
 	c.Seek(s) // min is a boundary and s >= min: the leaf holds an entry <= s
 	l := c.Leaf()
-	ln := l.Len()
-	up, bounded := l.Bound()
-	if !bounded {
-		up = t.max
-	}
-	end := func(j int) K { // the end of the segment of entry j
-		if j+1 < ln {
-			k, _ := l.EntryAt(j + 1)
-			return k
-		}
-		return up
-	}
+	ls := t.segmentsOf(&l)
+	ln, bounded, end := ls.n, ls.bounded, ls.end
 	i := c.Index()
 	j := i // the entry whose segment holds the last key below e
 	for j+1 < ln && end(j) < e {

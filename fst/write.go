@@ -108,18 +108,8 @@ func (t *Measured[K, V, M]) insertInLeaf(s, e K, v V) (changed, done bool) {
 // s is the last of the leaf before, it reports more, having compared and
 // changed nothing, for the caller to take the cursor's path.
 func (t *Measured[K, V, M]) spliceLeaf(l *cow.Leaf[K, V], c *cow.Cursor[K, V, M], i int, s, e K, v V) (changed, done, more bool) {
-	n := l.Len()
-	up, bounded := l.Bound()
-	if !bounded {
-		up = t.max
-	}
-	end := func(j int) K { // the end of the segment of entry j
-		if j+1 < n {
-			k, _ := l.EntryAt(j + 1)
-			return k
-		}
-		return up
-	}
+	ls := t.segmentsOf(l)
+	n, up, bounded, end := ls.n, ls.up, ls.bounded, ls.end
 	ki, vi := l.EntryAt(i)
 	hasLeft := s != t.min
 	if c == nil && i == 0 && ki == s && hasLeft {
@@ -185,6 +175,34 @@ func (t *Measured[K, V, M]) spliceLeaf(l *cow.Leaf[K, V], c *cow.Cursor[K, V, M]
 		done = t.b.SpliceLeaf(c, a, b, keys[:m], vals[:m])
 	}
 	return done, done, false
+}
+
+// leafSegments reads a leaf's entries as segments: n entries, and the end
+// of each one's segment (see end).
+type leafSegments[K Key, V any] struct {
+	l       *cow.Leaf[K, V]
+	n       int
+	up      K    // the leaf's bound, or the span's end for the last leaf
+	bounded bool // a leaf follows: up is its first key
+}
+
+// segmentsOf returns the segments of l, a leaf of t.
+func (t *Measured[K, V, M]) segmentsOf(l *cow.Leaf[K, V]) leafSegments[K, V] {
+	up, bounded := l.Bound()
+	if !bounded {
+		up = t.max
+	}
+	return leafSegments[K, V]{l: l, n: l.Len(), up: up, bounded: bounded}
+}
+
+// end returns the end of the segment of entry j: the next entry's key, or
+// up for the last entry.
+func (ls leafSegments[K, V]) end(j int) K {
+	if j+1 < ls.n {
+		k, _ := ls.l.EntryAt(j + 1)
+		return k
+	}
+	return ls.up
 }
 
 // leftValue returns the value of the entry before the cursor's, which is
