@@ -191,37 +191,29 @@ func BenchmarkMeasured(b *testing.B) {
 					}
 					_ = sink
 				})
-				b.Run(name("seek", q.kind), func(b *testing.B) {
-					ks := newKeySource(keys, span)
-					total := prefixSum(span)
-					var thr int64
-					pred := func(s int64) bool { return s >= thr }
-					b.ReportAllocs()
-					var sink int64
-					for b.Loop() {
-						from := ks.next()
-						thr = seekThreshold(from, total-prefixSum(from))
-						end, _, _ := q.t.Seek(from, pred)
-						sink += end
-					}
-					_ = sink
-				})
-				// From the first key: the row at a pixel offset, the
-				// pixel offset of a row (op=prefix, a Measure from 0).
-				b.Run(name("seek0", q.kind), func(b *testing.B) {
-					ks := newKeySource(keys, span)
-					total := prefixSum(span)
-					var thr int64
-					pred := func(s int64) bool { return s >= thr }
-					b.ReportAllocs()
-					var sink int64
-					for b.Loop() {
-						thr = seekThreshold(ks.next(), total)
-						end, _, _ := q.t.Seek(0, pred)
-						sink += end
-					}
-					_ = sink
-				})
+				// Seek from a random key, and from the first key (op=seek0:
+				// the row at a pixel offset); op=prefix below is the pixel
+				// offset of a row, a Measure from 0.
+				seek := func(op string, fromKey func(k int64) int64) {
+					b.Run(name(op, q.kind), func(b *testing.B) {
+						ks := newKeySource(keys, span)
+						total := prefixSum(span)
+						var thr int64
+						pred := func(s int64) bool { return s >= thr }
+						b.ReportAllocs()
+						var sink int64
+						for b.Loop() {
+							k := ks.next()
+							from := fromKey(k)
+							thr = seekThreshold(k, total-prefixSum(from))
+							end, _, _ := q.t.Seek(from, pred)
+							sink += end
+						}
+						_ = sink
+					})
+				}
+				seek("seek", func(k int64) int64 { return k })
+				seek("seek0", func(int64) int64 { return 0 })
 				b.Run(name("prefix", q.kind), func(b *testing.B) {
 					ks := newKeySource(keys, span)
 					b.ReportAllocs()
